@@ -1,0 +1,274 @@
+/**
+ * High availability, engine-neutral: the node and configuration shapes and the abstract
+ * {@link HighAvailabilityManager} each engine extends (availability groups, streaming
+ * replication, replica sets, Snowflake replication). Reads are abstract; the changes (failover,
+ * sync mode, nodes) reject with UnsupportedOperationError unless the engine provides them, and
+ * run through the same template as database changes (dry run, timeout, cancellation, results).
+ *
+ * @module
+ */
+import type { Database } from './database.js';
+import type { HARole, HAState, SyncMode } from './enums.js';
+import { UnsupportedOperationError } from './errors.js';
+import type { Feature } from './features.js';
+import type { OperationResult } from './operation-result.js';
+import { runOperation, runRead, type OperationContext, type OperationOutcome } from './operation-runner.js';
+import { validateOptions } from './validation.js';
+import {
+  FailoverOptionsSchema,
+  MutationOptionsSchema,
+  SyncModeSchema,
+  type FailoverOptions,
+  type MutationOptions,
+  type ReadOptions,
+} from './options.js';
+import { ValidationError } from './errors.js';
+import { Value } from 'typebox/value';
+import type { TSchema } from 'typebox';
+
+/**
+ * A node of an HA configuration.
+ *
+ * ### Examples
+ * ```ts
+ * for (const n of await db.ha!.getAllNodes()) console.log(n.nodeName, n.role, n.lagSeconds);
+ * ```
+ */
+export interface HANodeInfo {
+  /** The node's name (replica name, application_name, host:port...). */
+  nodeName: string;
+  /** Its role. */
+  role: HARole;
+  /** Its state. */
+  state: HAState;
+  /** How to reach it: host:port or a connection string without secrets. */
+  endpoint: string;
+  /** How far behind the primary it is, in seconds, when known. */
+  lagSeconds?: number;
+  /** When it last caught up, when known. */
+  lastSyncTime?: Date;
+  /** Whether it is healthy. */
+  isHealthy: boolean;
+  /** Engine facts (lag in bytes, queue sizes, sync priority...). */
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * An HA configuration: its kind, nodes and modes.
+ *
+ * ### Examples
+ * ```ts
+ * const cfg = await db.ha!.getConfiguration();
+ * if (cfg) console.log(cfg.type, cfg.syncMode, cfg.nodes.length);
+ * ```
+ */
+export interface HAConfiguration {
+  /** Its name (availability group, replica set, failover group...). */
+  name: string;
+  /** Its kind: `'availability_group'`, `'streaming_replication'`, `'replica_set'`, `'database_replication'`... */
+  type: string;
+  /** Every node, the one this connection is on included. */
+  nodes: HANodeInfo[];
+  /** Synchronisation mode. */
+  syncMode: SyncMode;
+  /** Whether the engine fails over on its own. */
+  automaticFailover: boolean;
+  /** When it was created, when known. */
+  created?: Date;
+  /** Engine facts. */
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * What `addNode` takes: a name and the engine's own fields.
+ *
+ * ### Examples
+ * ```ts
+ * await db.ha!.addNode({ name: 'mongo3:27017', priority: 0 }, { dryRun: true });
+ * ```
+ */
+export interface HANodeSpec {
+  /** The node's name or host:port. */
+  name: string;
+  /** Engine fields. */
+  [key: string]: unknown;
+}
+
+/**
+ * Manages the HA configuration a database belongs to. Get it from `db.ha`.
+ *
+ * ### Examples
+ * ```ts
+ * if (db.supportsHighAvailability()) {
+ *   const lag = await db.ha!.monitorLag();
+ *   for (const [node, seconds] of Object.entries(lag)) if (seconds > 5) console.warn(node, seconds);
+ * }
+ * ```
+ */
+export abstract class HighAvailabilityManager {
+  /** The database whose HA configuration this manages. */
+  readonly database: Database;
+
+  /** Makes the manager for `database`. */
+  constructor(database: Database) {
+    this.database = database;
+  }
+
+  /** The configuration, or `undefined` when the database is in none. */
+  abstract getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined>;
+  /** The overall state. */
+  abstract getStatus(options?: ReadOptions): Promise<HAState>;
+  /** Every node. */
+  abstract getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]>;
+  /** The primary, when it can be told from here. */
+  abstract getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined>;
+  /** Lag in seconds per secondary node name. */
+  abstract monitorLag(options?: ReadOptions): Promise<Record<string, number>>;
+  /** Whether every node is healthy. */
+  abstract isHealthy(options?: ReadOptions): Promise<boolean>;
+
+  /**
+   * Creates an HA configuration.
+   *
+   * ### Examples
+   * ```ts
+   * await db.ha!.createConfiguration({ dryRun: true });
+   * ```
+   */
+  createConfiguration(options: MutationOptions & Record<string, unknown> = {}): Promise<OperationResult> {
+    return this.change('createConfiguration', 'ha', options, (ctx) => this.performCreateConfiguration(ctx, options));
+  }
+
+  /**
+   * Adds a node.
+   *
+   * ### Examples
+   * ```ts
+   * await db.ha!.addNode({ name: 'replica3' });
+   * ```
+   */
+  addNode(node: HANodeSpec, options: MutationOptions = {}): Promise<OperationResult> {
+    if (!node || typeof node.name !== 'string' || node.name.length === 0) {
+      return Promise.reject(new ValidationError('Invalid node', [{ path: '/name', message: 'must be a non-empty string' }], { operation: 'addNode' }));
+    }
+    return this.change('addNode', 'ha.addNode', options, (ctx) => this.performAddNode(ctx, node));
+  }
+
+  /**
+   * Removes a node.
+   *
+   * ### Examples
+   * ```ts
+   * await db.ha!.removeNode('standby1', { dryRun: true });
+   * ```
+   */
+  removeNode(nodeName: string, options: MutationOptions = {}): Promise<OperationResult> {
+    if (typeof nodeName !== 'string' || nodeName.length === 0) {
+      return Promise.reject(new ValidationError('Invalid node name', [{ path: '', message: 'must be a non-empty string' }], { operation: 'removeNode' }));
+    }
+    return this.change('removeNode', 'ha.removeNode', options, (ctx) => this.performRemoveNode(ctx, nodeName));
+  }
+
+  /**
+   * Fails over to `target` (a node name or URL, as the engine needs); `force` allows data loss.
+   *
+   * ### Examples
+   * ```ts
+   * await db.ha!.failover({ target: 'postgres://standby:5433/postgres' });
+   * ```
+   */
+  async failover(options: FailoverOptions = {}): Promise<OperationResult> {
+    return this.change('failover', 'ha.failover', options, (ctx) => this.performFailover(ctx, options), FailoverOptionsSchema);
+  }
+
+  /**
+   * Sets the synchronisation mode.
+   *
+   * ### Examples
+   * ```ts
+   * await db.ha!.setSyncMode('synchronous');
+   * ```
+   */
+  async setSyncMode(mode: SyncMode, options: MutationOptions = {}): Promise<OperationResult> {
+    if (!Value.Check(SyncModeSchema, mode)) {
+      throw new ValidationError('Invalid sync mode', [{ path: '', message: 'must be synchronous, asynchronous or semi_synchronous' }], {
+        operation: 'setSyncMode',
+      });
+    }
+    return this.change('setSyncMode', 'ha.syncMode', options, (ctx) => this.performSetSyncMode(ctx, mode));
+  }
+
+  /** Engine hook for {@link createConfiguration}. */
+  protected performCreateConfiguration(_ctx: OperationContext, _options: Record<string, unknown>): Promise<OperationOutcome> {
+    return Promise.reject(this.unsupported('createConfiguration'));
+  }
+  /** Engine hook for {@link addNode}. */
+  protected performAddNode(_ctx: OperationContext, _node: HANodeSpec): Promise<OperationOutcome> {
+    return Promise.reject(this.unsupported('addNode'));
+  }
+  /** Engine hook for {@link removeNode}. */
+  protected performRemoveNode(_ctx: OperationContext, _nodeName: string): Promise<OperationOutcome> {
+    return Promise.reject(this.unsupported('removeNode'));
+  }
+  /** Engine hook for {@link failover}. */
+  protected performFailover(_ctx: OperationContext, _options: FailoverOptions): Promise<OperationOutcome> {
+    return Promise.reject(this.unsupported('failover'));
+  }
+  /** Engine hook for {@link setSyncMode}. */
+  protected performSetSyncMode(_ctx: OperationContext, _mode: SyncMode): Promise<OperationOutcome> {
+    return Promise.reject(this.unsupported('setSyncMode'));
+  }
+
+  /** Runs an HA read with the database's timeout, cancellation and error mapping. */
+  protected read<T>(operation: string, options: ReadOptions | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return runRead(
+      { operation, engine: this.database.type, timeoutMs: options?.timeoutMs, signal: options?.signal, mapError: (e, op) => this.database.errorFrom(e, op) },
+      body,
+    );
+  }
+
+  /**
+   * Runs an HA change through the shared template: validates the common options (`schema`, or
+   * only `dryRun`/`timeoutMs` when the engine validates the rest itself), checks the capability,
+   * then runs `body` with dry run, timeout, cancellation and error mapping.
+   */
+  protected async change(
+    operation: string,
+    feature: Feature,
+    options: MutationOptions,
+    body: (ctx: OperationContext) => Promise<OperationOutcome>,
+    schema: TSchema = MutationOptionsSchema,
+  ): Promise<OperationResult> {
+    validateOptions(schema, schema === MutationOptionsSchema ? pickMutation(options) : options, operation, this.database.type);
+    this.database.requireFeature(feature, operation);
+    return runOperation(
+      {
+        operation,
+        engine: this.database.type,
+        dryRun: options.dryRun,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        onMessage: options.onMessage,
+        mapError: (e, op) => this.database.errorFrom(e, op),
+      },
+      body,
+    );
+  }
+
+  /** The error for an operation this engine's HA manager does not provide. */
+  protected unsupported(operation: string): UnsupportedOperationError {
+    return new UnsupportedOperationError(`${this.database.type} does not support ${operation} of its HA configuration`, {
+      engine: this.database.type,
+      operation,
+    });
+  }
+}
+
+function pickMutation(data: MutationOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if ('signal' in data) out.signal = data.signal;
+  if ('onMessage' in data) out.onMessage = data.onMessage;
+  if ('dryRun' in data) out.dryRun = data.dryRun;
+  if ('timeoutMs' in data) out.timeoutMs = data.timeoutMs;
+  return out;
+}

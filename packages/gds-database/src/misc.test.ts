@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { Value } from 'typebox/value';
+import { ALL_ENGINES, engineForScheme, installHint, KNOWN_ENGINES, urlScheme } from './engines.js';
+import { AccessMode, BackupType, DatabaseState, DatabaseType, HARole, HAState, SyncMode } from './enums.js';
+import { ValidationError, ConnectionError } from './errors.js';
+import { FEATURES, isFeature, supportsIn, unsupportedReason } from './features.js';
+import { DatabaseMetadataSchema, metadataToJSON } from './metadata.js';
+import { OperationResult } from './operation-result.js';
+
+describe('enums', () => {
+  it('carry the design\'s values', () => {
+    expect(Object.values(DatabaseType)).toEqual(['mssql', 'snowflake', 'postgresql', 'mongodb', 'mysql', 'oracle', 'sqlite']);
+    expect(Object.values(DatabaseState)).toEqual(['online', 'offline', 'restoring', 'recovering', 'suspect', 'emergency', 'single_user', 'multi_user', 'unknown']);
+    expect(Object.values(AccessMode)).toEqual(['multi_user', 'single_user', 'restricted_user']);
+    expect(Object.values(BackupType)).toEqual(['full', 'differential', 'incremental', 'transaction_log']);
+    expect(Object.values(HARole)).toEqual(['primary', 'secondary', 'arbiter', 'witness', 'standby', 'replica', 'unknown']);
+    expect(Object.values(HAState)).toContain('failover_in_progress');
+    expect(Object.values(SyncMode)).toEqual(['synchronous', 'asynchronous', 'semi_synchronous']);
+    expect(Object.isFrozen(DatabaseType)).toBe(true);
+  });
+});
+
+describe('engines', () => {
+  it('parses schemes and maps them to engines and packages', () => {
+    expect(urlScheme('PostgreSQL://u@h/db')).toBe('postgresql');
+    expect(engineForScheme('postgres')).toBe('postgresql');
+    expect(engineForScheme('sqlserver')).toBe('mssql');
+    expect(engineForScheme('mongodb+srv')).toBe('mongodb');
+    expect(engineForScheme('gopher')).toBeUndefined();
+    expect(installHint('snowflake')).toBe("Install @gds/snowflake and import it once: import '@gds/snowflake';");
+    expect(ALL_ENGINES).toHaveLength(Object.keys(KNOWN_ENGINES).length);
+  });
+
+  it('refuses a non-URL without echoing its password', () => {
+    try {
+      urlScheme('not a url with pw postgres://u:topsecret@h');
+    } catch (e) {
+      expect(ValidationError.isInstance(e)).toBe(true);
+      expect((e as Error).message).not.toContain('topsecret');
+    }
+    expect.assertions(2);
+  });
+});
+
+describe('features', () => {
+  it('tells supported features and reasons', () => {
+    expect(isFeature('backup.full')).toBe(true);
+    expect(isFeature('fly')).toBe(false);
+    expect(new Set(FEATURES).size).toBe(FEATURES.length);
+    const caps = { create: true, undrop: 'no recycle bin' } as const;
+    expect(supportsIn(caps, 'create')).toBe(true);
+    expect(supportsIn(caps, 'undrop')).toBe(false);
+    expect(unsupportedReason(caps, 'undrop')).toBe('no recycle bin');
+    expect(unsupportedReason(caps, 'clone')).toBe('this engine does not provide it');
+    expect(unsupportedReason(caps, 'create')).toBeUndefined();
+  });
+});
+
+describe('metadata', () => {
+  it('converts to JSON that matches the schema', () => {
+    const json = metadataToJSON({
+      name: 'app',
+      type: 'postgresql',
+      created: new Date('2026-01-02T03:04:05Z'),
+      sizeBytes: 8192,
+      state: 'online',
+      accessMode: 'multi_user',
+      owner: undefined,
+      additionalAttributes: { big: 12n, huge: 2n ** 70n, list: [new Date(0)] },
+    });
+    expect(json).toEqual({
+      name: 'app',
+      type: 'postgresql',
+      created: '2026-01-02T03:04:05.000Z',
+      sizeBytes: 8192,
+      state: 'online',
+      accessMode: 'multi_user',
+      additionalAttributes: { big: 12, huge: '1180591620717411303424', list: ['1970-01-01T00:00:00.000Z'] },
+    });
+    expect(Value.Check(DatabaseMetadataSchema, json)).toBe(true);
+    expect(Value.Check(DatabaseMetadataSchema, { ...json, state: 'sleeping' })).toBe(false);
+  });
+});
+
+describe('OperationResult', () => {
+  it('builds frozen success and failure results with JSON forms', () => {
+    const ok = OperationResult.success({ operation: 'drop', message: 'dropped', durationMs: 1.23456, statements: ['DROP DATABASE x'] });
+    expect(ok.isSuccess()).toBe(true);
+    expect(Object.isFrozen(ok)).toBe(true);
+    expect(Object.isFrozen(ok.statements)).toBe(true);
+    expect(ok.toJSON()).toEqual({
+      success: true,
+      operation: 'drop',
+      message: 'dropped',
+      durationMs: 1.235,
+      dryRun: false,
+      statements: ['DROP DATABASE x'],
+      messages: [],
+      data: undefined,
+      error: undefined,
+    });
+    const error = new ConnectionError('down');
+    const bad = OperationResult.failure({ operation: 'drop', message: 'down', durationMs: 2, error });
+    expect(bad.isSuccess()).toBe(false);
+    expect(bad.error).toBe(error);
+    expect(bad.toJSON().error).toMatchObject({ code: 'CONNECTION', message: 'down' });
+  });
+});

@@ -1,0 +1,175 @@
+import { describe, expect, it } from '@jest/globals';
+import { GdsError, OperationCancelledError, OperationTimeoutError, QueryError } from './errors.js';
+import { runOperation, runRead } from './operation-runner.js';
+import { Secret } from './secret.js';
+
+const wait = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    });
+  });
+
+describe('runOperation', () => {
+  it('runs steps, records statements and messages, times the operation', async () => {
+    const ran: string[] = [];
+    const messages: string[] = [];
+    const result = await runOperation({ operation: 'vacuum', onMessage: (l) => messages.push(l) }, async (ctx) => {
+      const value = await ctx.step('VACUUM a', async () => {
+        ran.push('a');
+        return 42;
+      });
+      ctx.record('pg_dump --format=custom');
+      ctx.message('NOTICE: done');
+      return { message: `ok ${value}`, data: { value } };
+    });
+    expect(ran).toEqual(['a']);
+    expect(result.isSuccess()).toBe(true);
+    expect(result.message).toBe('ok 42');
+    expect(result.data).toEqual({ value: 42 });
+    expect(result.statements).toEqual(['VACUUM a', 'pg_dump --format=custom']);
+    expect(result.messages).toEqual(['NOTICE: done']);
+    expect(messages).toEqual(['NOTICE: done']);
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(result.dryRun).toBe(false);
+  });
+
+  it('in a dry run records but never runs a step', async () => {
+    let ran = false;
+    const result = await runOperation({ operation: 'drop', dryRun: true }, async (ctx) => {
+      const r = await ctx.step('DROP DATABASE "x"', async () => {
+        ran = true;
+        return 1;
+      });
+      expect(r).toBeUndefined();
+      return { message: 'dropped x' };
+    });
+    expect(ran).toBe(false);
+    expect(result.dryRun).toBe(true);
+    expect(result.message).toBe('dry run: dropped x');
+    expect(result.statements).toEqual(['DROP DATABASE "x"']);
+  });
+
+  it('redacts secrets in statements and messages', async () => {
+    const s = new Secret('n0t-in-logs');
+    const result = await runOperation({ operation: 'create' }, async (ctx) => {
+      ctx.record("CREATE ROLE x PASSWORD 'n0t-in-logs'");
+      ctx.message('used n0t-in-logs');
+      return { message: 'n0t-in-logs' };
+    });
+    expect(JSON.stringify(result)).not.toContain('n0t-in-logs');
+    expect(result.statements[0]).toBe("CREATE ROLE x PASSWORD '***'");
+    s.forget();
+  });
+
+  it('reports progress with elapsed time', async () => {
+    const events: number[] = [];
+    await runOperation({ operation: 'backup', onProgress: (e) => events.push(e.percent ?? -1) }, async (ctx) => {
+      ctx.progress({ percent: 50 });
+      ctx.progress({ percent: 100 });
+      return { message: 'ok' };
+    });
+    expect(events).toEqual([50, 100]);
+  });
+
+  it('rejects with the mapped error, carrying the failed result', async () => {
+    const failing = runOperation(
+      { operation: 'create', engine: 'sqlite', mapError: (e, op) => new QueryError(`mapped ${op}: ${(e as Error).message}`, { cause: e }) },
+      async (ctx) => {
+        await ctx.step('CREATE DATABASE x', async () => {
+          throw new Error('syntax error');
+        });
+        return { message: 'never' };
+      },
+    );
+    const error = await failing.catch((e: unknown) => e);
+    expect(QueryError.isInstance(error)).toBe(true);
+    const e = error as QueryError;
+    expect(e.message).toBe('mapped create: syntax error');
+    expect(e.operation).toBe('create');
+    expect(e.result?.isSuccess()).toBe(false);
+    expect(e.result?.statements).toEqual(['CREATE DATABASE x']);
+    expect(e.result?.error).toBe(e);
+  });
+
+  it('wraps unknown errors in GdsError when there is no error table', async () => {
+    const e = await runOperation({ operation: 'x' }, async () => {
+      throw 'boom';
+    }).catch((err: unknown) => err);
+    expect(GdsError.isInstance(e)).toBe(true);
+    expect((e as GdsError).message).toBe('x failed: boom');
+  });
+
+  it('times out: rejects with OperationTimeoutError and aborts the body\'s signal', async () => {
+    let bodySignal: AbortSignal | undefined;
+    const started = Date.now();
+    const e = await runOperation({ operation: 'backup', timeoutMs: 50 }, async (ctx) => {
+      bodySignal = ctx.signal;
+      await wait(5_000, ctx.signal);
+      return { message: 'never' };
+    }).catch((err: unknown) => err);
+    expect(OperationTimeoutError.isInstance(e)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(bodySignal?.aborted).toBe(true);
+    expect((e as GdsError).result?.isSuccess()).toBe(false);
+  });
+
+  it('is cancelled by the caller\'s signal, even when the body ignores it', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 30);
+    const e = await runOperation({ operation: 'restore', signal: ac.signal }, async () => {
+      await wait(300);
+      return { message: 'late' };
+    }).catch((err: unknown) => err);
+    expect(OperationCancelledError.isInstance(e)).toBe(true);
+    expect((e as GdsError).message).toBe('restore was cancelled');
+  });
+
+  it('runs nothing when the signal is already aborted', async () => {
+    let ran = false;
+    const e = await runOperation({ operation: 'drop', signal: AbortSignal.abort() }, async () => {
+      ran = true;
+      return { message: 'x' };
+    }).catch((err: unknown) => err);
+    expect(ran).toBe(false);
+    expect(OperationCancelledError.isInstance(e)).toBe(true);
+  });
+
+  it('refuses further steps after cancellation', async () => {
+    const ac = new AbortController();
+    const steps: string[] = [];
+    const done = runOperation({ operation: 'multi', signal: ac.signal }, async (ctx) => {
+      await ctx.step('one', async () => void steps.push('one'));
+      await wait(50);
+      await ctx.step('two', async () => void steps.push('two'));
+      return { message: 'x' };
+    }).catch((err: unknown) => err);
+    setTimeout(() => ac.abort(), 10);
+    expect(OperationCancelledError.isInstance(await done)).toBe(true);
+    await wait(80);
+    expect(steps).toEqual(['one']);
+  });
+});
+
+describe('runRead', () => {
+  it('returns the value and maps errors', async () => {
+    expect(await runRead({ operation: 'exists' }, async () => true)).toBe(true);
+    const e = await runRead({ operation: 'exists', mapError: (err) => new QueryError(String(err)) }, async () => {
+      throw 'no';
+    }).catch((err: unknown) => err);
+    expect(QueryError.isInstance(e)).toBe(true);
+    expect((e as GdsError).operation).toBe('exists');
+  });
+
+  it('times out and cancels', async () => {
+    const slow = (signal: AbortSignal) => wait(2_000, signal).then(() => 1);
+    expect(OperationTimeoutError.isInstance(await runRead({ operation: 'r', timeoutMs: 20 }, slow).catch((e: unknown) => e))).toBe(true);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 20);
+    expect(OperationCancelledError.isInstance(await runRead({ operation: 'r', signal: ac.signal }, slow).catch((e: unknown) => e))).toBe(true);
+    expect(await runRead({ operation: 'r', timeoutMs: 1_000 }, async () => 'fast')).toBe('fast');
+    expect(OperationCancelledError.isInstance(await runRead({ operation: 'r', signal: AbortSignal.abort() }, slow).catch((e: unknown) => e))).toBe(true);
+  });
+});

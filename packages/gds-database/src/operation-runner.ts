@@ -1,0 +1,254 @@
+/**
+ * The one place where every operation of every engine is timed, cancelled, timed out, recorded
+ * and has its errors mapped: {@link runOperation} for changes (which return an
+ * {@link OperationResult} and honour `dryRun`) and {@link runRead} for reads. `Database`,
+ * `HighAvailabilityManager` and `DatabaseManager` call these; engines only supply the body.
+ *
+ * Cancellation: when `signal` aborts or `timeoutMs` passes, the operation's own signal
+ * (`ctx.signal`) aborts so that the engine can stop its query or child process, and the caller's
+ * promise rejects at once with OperationCancelledError or OperationTimeoutError.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { GdsError, OperationCancelledError, OperationTimeoutError } from './errors.js';
+import { OperationResult } from './operation-result.js';
+import type { ProgressEvent } from './options.js';
+import { redact } from './secret.js';
+
+/**
+ * What the body of an operation gets: the dry-run flag, an abort signal, and ways to record
+ * statements, server messages and progress.
+ *
+ * ### Examples
+ * ```ts
+ * async performDrop(ctx: OperationContext) {
+ *   await ctx.step(`DROP DATABASE ${quote(this.name)}`, () => sql.unsafe(`DROP DATABASE ${quote(this.name)}`));
+ *   return { message: `dropped ${this.name}` };
+ * }
+ * ```
+ */
+export interface OperationContext {
+  /** The operation's name, e.g. `'drop'`. */
+  readonly operation: string;
+  /** True in a dry run: `step()` records but does not run. */
+  readonly dryRun: boolean;
+  /** Aborts on cancellation or timeout; pass it to drivers and child processes. */
+  readonly signal: AbortSignal;
+  /** Records `statement`, then runs `fn` unless this is a dry run (then resolves `undefined`). */
+  step<T>(statement: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /** Records a statement or command that runs (or would run) by other means. */
+  record(statement: string): void;
+  /** Records an informational line from the server or a tool. */
+  message(line: string): void;
+  /** Reports progress to the caller's `onProgress`. */
+  progress(event: Omit<ProgressEvent, 'elapsedMs'>): void;
+  /** Throws the cancellation or timeout error if the operation was aborted. */
+  throwIfAborted(): void;
+  /** Milliseconds since the operation started. */
+  elapsedMs(): number;
+}
+
+/** What the body of a change returns: a one-line message and optional data. */
+export interface OperationOutcome<T = unknown> {
+  /** One line for people, e.g. `'dropped database "app"'`. */
+  message: string;
+  /** Operation-specific data, copied to the result. */
+  data?: T;
+}
+
+/** How an operation runs. */
+export interface RunSpec {
+  /** The operation's name. */
+  operation: string;
+  /** The engine, for errors. */
+  engine?: string;
+  /** Record, do not run. */
+  dryRun?: boolean;
+  /** Time limit in milliseconds. */
+  timeoutMs?: number;
+  /** The caller's cancellation signal. */
+  signal?: AbortSignal;
+  /** The caller's progress callback. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** The caller's message callback. */
+  onMessage?: (line: string) => void;
+  /** Maps any non-gds error into the hierarchy (the engine's error table). */
+  mapError?: (error: unknown, operation: string) => GdsError;
+}
+
+class Abort {
+  readonly controller = new AbortController();
+  reason: 'cancelled' | 'timeout' | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #detach: (() => void) | undefined;
+  readonly aborted: Promise<never>;
+
+  constructor(spec: RunSpec) {
+    let reject!: (e: unknown) => void;
+    this.aborted = new Promise<never>((_, r) => (reject = r));
+    this.aborted.catch(() => undefined);
+    const fire = (reason: 'cancelled' | 'timeout') => {
+      if (this.reason) return;
+      this.reason = reason;
+      const error = this.error(spec);
+      this.controller.abort(error);
+      reject(error);
+    };
+    if (spec.signal) {
+      if (spec.signal.aborted) fire('cancelled');
+      else {
+        const onAbort = () => fire('cancelled');
+        spec.signal.addEventListener('abort', onAbort, { once: true });
+        this.#detach = () => spec.signal?.removeEventListener('abort', onAbort);
+      }
+    }
+    if (spec.timeoutMs !== undefined && !this.reason) {
+      this.#timer = setTimeout(() => fire('timeout'), spec.timeoutMs);
+      this.#timer.unref?.();
+    }
+  }
+
+  error(spec: RunSpec, cause?: unknown): GdsError {
+    const options = { operation: spec.operation, engine: spec.engine, cause };
+    return this.reason === 'timeout'
+      ? new OperationTimeoutError(`${spec.operation} did not finish within ${spec.timeoutMs} ms`, {
+          ...options,
+          hint: 'raise timeoutMs, or look for locks or a slow server',
+        })
+      : new OperationCancelledError(`${spec.operation} was cancelled`, options);
+  }
+
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#detach?.();
+  }
+}
+
+function toGdsError(error: unknown, spec: RunSpec, abort: Abort): GdsError {
+  let mapped: GdsError;
+  if (abort.reason && !(error instanceof GdsError && (OperationCancelledError.isInstance(error) || OperationTimeoutError.isInstance(error)))) {
+    mapped = abort.error(spec, error);
+  } else if (GdsError.isInstance(error)) {
+    mapped = error;
+  } else if (spec.mapError) {
+    mapped = spec.mapError(error, spec.operation);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    mapped = new GdsError(`${spec.operation} failed: ${message}`, { operation: spec.operation, engine: spec.engine, cause: error });
+  }
+  if (mapped.operation === undefined) mapped.operation = spec.operation;
+  return mapped;
+}
+
+async function race<T>(work: Promise<T>, abort: Abort): Promise<T> {
+  work.catch(() => undefined); // the body may settle after the caller was released
+  return Promise.race([work, abort.aborted]);
+}
+
+/**
+ * Runs a change: times it, honours `dryRun`, `signal` and `timeoutMs`, records statements and
+ * messages, and returns a successful {@link OperationResult} or rejects with a {@link GdsError}
+ * whose `result` is the failed one.
+ *
+ * ### Examples
+ * ```ts
+ * const result = await runOperation({ operation: 'vacuum', dryRun: true }, async (ctx) => {
+ *   await ctx.step('VACUUM', () => sql`VACUUM`);
+ *   return { message: 'vacuumed' };
+ * });
+ * result.statements; // ['VACUUM']
+ * ```
+ */
+export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContext) => Promise<OperationOutcome<T>>): Promise<OperationResult<T>> {
+  const started = performance.now();
+  const statements: string[] = [];
+  const messages: string[] = [];
+  const dryRun = spec.dryRun ?? false;
+  const abort = new Abort(spec);
+  const ctx: OperationContext = {
+    operation: spec.operation,
+    dryRun,
+    signal: abort.controller.signal,
+    async step<R>(statement: string, fn: () => Promise<R>): Promise<R | undefined> {
+      ctx.throwIfAborted();
+      statements.push(redact(statement));
+      if (dryRun) return undefined;
+      return fn();
+    },
+    record(statement: string) {
+      statements.push(redact(statement));
+    },
+    message(line: string) {
+      const clean = redact(line);
+      messages.push(clean);
+      spec.onMessage?.(clean);
+    },
+    progress(event) {
+      spec.onProgress?.({ ...event, elapsedMs: performance.now() - started });
+    },
+    throwIfAborted() {
+      if (abort.reason) throw abort.error(spec);
+    },
+    elapsedMs: () => performance.now() - started,
+  };
+  try {
+    if (abort.reason) throw abort.error(spec);
+    const outcome = await race(body(ctx), abort);
+    return OperationResult.success<T>({
+      operation: spec.operation,
+      message: dryRun ? `dry run: ${outcome.message}` : outcome.message,
+      durationMs: performance.now() - started,
+      statements,
+      messages,
+      dryRun,
+      data: outcome.data,
+    });
+  } catch (error) {
+    const mapped = toGdsError(error, spec, abort);
+    mapped.result = OperationResult.failure<T>({
+      operation: spec.operation,
+      message: mapped.message,
+      durationMs: performance.now() - started,
+      statements,
+      messages,
+      dryRun,
+      error: mapped,
+    });
+    throw mapped;
+  } finally {
+    abort.dispose();
+  }
+}
+
+/**
+ * Runs a read with the same cancellation, timeout and error mapping as {@link runOperation},
+ * returning the body's value.
+ *
+ * ### Examples
+ * ```ts
+ * const names = await runRead({ operation: 'listSchemas', timeoutMs: 5000 }, (signal) => fetchSchemas(signal));
+ * ```
+ */
+export async function runRead<T>(spec: RunSpec, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (!spec.signal && spec.timeoutMs === undefined) {
+    // the common case, kept cheap: no timer, no listener, no race
+    try {
+      return await body(NEVER_ABORTED);
+    } catch (error) {
+      throw toGdsError(error, spec, NO_ABORT);
+    }
+  }
+  const abort = new Abort(spec);
+  try {
+    if (abort.reason) throw abort.error(spec);
+    return await race(body(abort.controller.signal), abort);
+  } catch (error) {
+    throw toGdsError(error, spec, abort);
+  } finally {
+    abort.dispose();
+  }
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+const NO_ABORT = new Abort({ operation: 'none' });
