@@ -1,0 +1,8 @@
+// Throwaway real PostgreSQL servers for tests.
+export { findPostgresBinaries, postgresMissingReason, type PostgresBinaries } from './find-binaries.js';
+export {
+  startPostgres,
+  type PostgresCluster,
+  type PostgresNode,
+  type StartPostgresOptions,
+} from './start-postgres.js';
