@@ -277,7 +277,8 @@ export async function verifyDump(ctx: OperationContext, conn: PostgreSQLConnecti
   if (format === 'plain') {
     const content = await fs.readFile(path, 'utf8');
     const entries = (content.match(/^-- Name: /gm) ?? []).length;
-    if (!/-- PostgreSQL database dump complete\s*$/.test(content)) {
+    // the completion comment is followed by '--' and, since the 2025 security releases, by \unrestrict
+    if (!content.slice(-1_024).includes('-- PostgreSQL database dump complete')) {
       throw new ValidationError('Invalid backup', [{ path: '/source', message: `${path} is a plain SQL dump without pg_dump's completion line: it is incomplete` }], { engine: 'postgresql', operation: 'verifyBackup' });
     }
     return { message: `${path}: complete plain SQL dump, ${entries} entries`, data: { source: path, valid: true, entries, details: { format } } };
