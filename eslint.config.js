@@ -2,6 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const nodeGlobals = Object.fromEntries(
+  ['process', 'console', 'Buffer', 'URL', 'AbortController', 'AbortSignal', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'].map((g) => [g, 'readonly']),
+);
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '.tools/**', '.turbo/**'] },
   js.configs.recommended,
@@ -26,6 +30,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'scripts/**/*.js', 'bench/**/*.{js,mjs}', 'examples/**/*.{js,mjs}'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: nodeGlobals },
   },
 );

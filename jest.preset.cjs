@@ -18,6 +18,7 @@ module.exports = function preset(dir) {
     moduleNameMapper: {
       '^(\\.{1,2}/.*)\\.js$': '$1',
       '^@gds/([a-z]+)$': `${path.resolve(dir, '..')}/gds-$1/src/index.ts`,
+      '^@gds/([a-z]+)/([a-z-]+)$': `${path.resolve(dir, '..')}/gds-$1/src/$2.ts`,
     },
     testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   };

@@ -85,6 +85,15 @@ export function resolveConfig(input: PostgreSQLConfigInput): PostgreSQLConfig {
   });
 }
 
+/** Percent-decodes a URL part; a malformed escape (a raw `%`) is a ValidationError that does not echo the value. */
+function decodeUrlPart(value: string, path: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ValidationError('Invalid PostgreSQL URL', [{ path, message: 'has a malformed percent-encoding (write % as %25)' }], { engine: 'postgresql' });
+  }
+}
+
 const SSL_MODES: Record<string, PostgreSQLConfig['ssl']> = {
   disable: 'disable',
   allow: 'prefer',
@@ -115,15 +124,15 @@ export function parsePostgresUrl(url: string): PostgreSQLConfigInput {
   }
   const q = parsed.searchParams;
   const config: PostgreSQLConfigInput = {};
-  const host = q.get('host') ?? (parsed.hostname ? decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, '$1') : undefined);
+  const host = q.get('host') ?? (parsed.hostname ? decodeUrlPart(parsed.hostname, '/host').replace(/^\[(.*)\]$/, '$1') : undefined);
   if (host) config.host = host;
   const port = q.get('port') ?? parsed.port;
   if (port) config.port = Number(port);
-  const user = q.get('user') ?? (parsed.username ? decodeURIComponent(parsed.username) : undefined);
+  const user = q.get('user') ?? (parsed.username ? decodeUrlPart(parsed.username, '/user') : undefined);
   if (user) config.user = user;
-  const password = q.get('password') ?? (parsed.password ? decodeURIComponent(parsed.password) : undefined);
+  const password = q.get('password') ?? (parsed.password ? decodeUrlPart(parsed.password, '/password') : undefined);
   if (password) config.password = new Secret(password);
-  const database = q.get('dbname') ?? decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const database = q.get('dbname') ?? decodeUrlPart(parsed.pathname.replace(/^\//, ''), '/database');
   if (database) config.database = database;
   const sslmode = q.get('sslmode');
   if (sslmode) {

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   HAState,
   HARole,
@@ -33,6 +34,9 @@ import {
 } from '@gds/database';
 import { PostgreSQLConnection } from './postgres-connection.js';
 import { quoteLiteral } from './postgres-quote.js';
+
+/** How long setSyncMode waits for the server to load the new synchronous_standby_names. */
+const SYNC_RELOAD_WAIT_MS = 10_000;
 
 interface ReplicationRow {
   pid: number;
@@ -268,8 +272,30 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     await ctx.step(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(names)}`, () =>
       this.pg.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(names)}`, [], { signal: ctx.signal }),
     );
-    await ctx.step('select pg_catalog.pg_reload_conf()', () => this.pg.query('select pg_catalog.pg_reload_conf()', [], { signal: ctx.signal }));
+    await ctx.step('select pg_catalog.pg_reload_conf()', async () => {
+      await this.pg.query('select pg_catalog.pg_reload_conf()', [], { signal: ctx.signal });
+      await this.waitForSyncNames(names, ctx.signal);
+    });
     return { message: mode === SyncMode.SYNCHRONOUS ? `commits now wait for one of: ${names}` : 'commits no longer wait for standbys' };
+  }
+
+  /**
+   * pg_reload_conf() only signals the postmaster, which rereads the configuration and signals
+   * every backend later: without waiting, a commit or a getConfiguration() right after
+   * setSyncMode() could still see the old value.
+   */
+  private async waitForSyncNames(names: string, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + SYNC_RELOAD_WAIT_MS;
+    for (;;) {
+      const rows = await this.pg.query<{ v: string }>("select current_setting('synchronous_standby_names') as v", [], { signal });
+      if (rows[0]?.v === names) return;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `synchronous_standby_names is still '${rows[0]?.v ?? ''}' ${SYNC_RELOAD_WAIT_MS / 1000} s after pg_reload_conf(): is it set on the server's command line, which overrides ALTER SYSTEM?`,
+        );
+      }
+      await sleep(20, undefined, { signal });
+    }
   }
 
   protected override async performRemoveNode(ctx: OperationContext, nodeName: string): Promise<OperationOutcome> {

@@ -166,7 +166,7 @@ describe('backup safety', () => {
     const other = await DatabaseManager.connect(`postgres://gds_dumper:Dump-Pw-77@127.0.0.1:${cluster.primary.port}/postgres`);
     try {
       let seen: ReturnType<typeof pgDumpProcesses> = [];
-      const result = await other.getDatabase('big').backup(join(dir, 'as-dumper.sql'), {
+      const result = await (other.getDatabase('big') as PostgreSQLDatabase).backup(join(dir, 'as-dumper.sql'), {
         format: 'plain',
         onProgress: () => {
           if (seen.length === 0) seen = pgDumpProcesses();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseManager } from '@gds/database';
-import { describeWithServer, runConformanceSuite } from '@gds/testkit';
+import { describeWithServer, runConformanceSuite } from '@gds/testkit/jest';
 import '../src/index.js';
 import { fingerprint, seed } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll } from '@jest/globals';
 import { DatabaseManager, registerProvider, unregisterProvider, type Database } from '@gds/database';
 import { memoryProvider, type MemoryConnection } from '../../gds-database/test/memory-provider.js';
-import { runConformanceSuite } from '../src/index.js';
+import { runConformanceSuite } from '../src/jest.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-conf-self-'));
 registerProvider(memoryProvider());

@@ -1,0 +1,8 @@
+/**
+ * `@gds/testkit/jest`: the parts of the testkit that declare jest tests (they import
+ * `@jest/globals`, so they live apart from the main entry, which any script may import).
+ *
+ * @packageDocumentation
+ */
+export * from './conformance/describe-with-server.js';
+export * from './conformance/run-conformance-suite.js';
