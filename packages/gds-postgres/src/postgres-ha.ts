@@ -5,8 +5,9 @@
  *
  * - On a primary: the primary itself plus each standby from `pg_stat_replication`, with lag in
  *   bytes (`pg_wal_lsn_diff` of the current and replayed positions) and in seconds
- *   (`replay_lag`; 0 when the standby has replayed everything, since PostgreSQL leaves
- *   `replay_lag` NULL on an idle server).
+ *   (`replay_lag`; 0 when the standby has replayed everything, and 0 for a streaming standby
+ *   while PostgreSQL has `replay_lag` NULL: it clears it on an idle server until the standby
+ *   next reports, so the byte lag is then the better measure).
  * - On a standby: itself plus the upstream from `pg_stat_wal_receiver`, with the received and
  *   replayed positions and the replay delay.
  * - Sync mode comes from `synchronous_standby_names` (the original design read
@@ -66,7 +67,9 @@ interface ReceiverRow {
 
 const PRIMARY_SQL = `select r.pid, r.application_name, host(r.client_addr) as client_addr, r.client_port, r.state, r.sync_state, r.sync_priority,
   pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.replay_lsn)::bigint as lag_bytes,
-  case when r.replay_lsn = pg_catalog.pg_current_wal_lsn() then 0 else extract(epoch from r.replay_lag)::float8 end as replay_lag_seconds,
+  case when r.replay_lsn = pg_catalog.pg_current_wal_lsn() then 0
+       when r.state = 'streaming' then coalesce(extract(epoch from r.replay_lag)::float8, 0)
+       else extract(epoch from r.replay_lag)::float8 end as replay_lag_seconds,
   r.reply_time, s.slot_name
 from pg_catalog.pg_stat_replication r
 left join pg_catalog.pg_replication_slots s on s.active_pid = r.pid
