@@ -117,7 +117,7 @@ export function parsePostgresUrl(url: string): PostgreSQLConfigInput {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ValidationError('Invalid PostgreSQL URL', [{ path: '', message: 'expected postgres://user:password@host:port/database' }], { engine: 'postgresql' });
+    throw new ValidationError('Invalid PostgreSQL URL', [{ path: '', message: 'expected postgres://user@host:port/database (password after the user, as user:secret@)' }], { engine: 'postgresql' });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ValidationError('Invalid PostgreSQL URL', [{ path: '', message: `scheme ${parsed.protocol}// is not postgres:// or postgresql://` }], { engine: 'postgresql' });

@@ -83,7 +83,8 @@ export function mapPostgresError(error: unknown, operation: string): GdsError {
   if (GdsError.isInstance(error)) return error;
   const code = errorCodeOf(error);
   const kind = postgresErrorKind(code);
-  const message = error instanceof Error ? error.message : String(error);
+  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  const message = error instanceof Error ? error.message : typeof raw === 'string' ? raw : String(error);
   return createError(kind, `${operation}: ${message}`, {
     engine: 'postgresql',
     operation,

@@ -27,7 +27,8 @@ export interface Statement {
  */
 export function describeStatement(s: Statement): string {
   if (s.params.length === 0) return s.text;
-  const params = s.params.map((p, i) => `$${i + 1} = ${typeof p === 'string' ? lit(p) : String(p)}`).join(', ');
+  // display only (never executed): line breaks are shown escaped so the comment stays one line
+  const params = s.params.map((p, i) => `$${i + 1} = ${(typeof p === 'string' ? lit(p) : String(p)).replace(/\r?\n/g, '\\n')}`).join(', ');
   return `${s.text} -- ${params}`;
 }
 

@@ -102,7 +102,7 @@ export async function findTool(name: string, where: { binDir?: string; serverMaj
     }
     if (where.minMajor !== undefined && v.major < where.minMajor) {
       tooOld.push(`${path} (${v.version})`);
-      if (where.binDir && path.startsWith(where.binDir)) break;
+      if (where.binDir && path === join(where.binDir, name)) break;
       continue;
     }
     return { name, path, ...v };
@@ -197,8 +197,9 @@ export function runTool(tool: PgTool, args: readonly string[], options: RunToolO
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => stdout.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      const text = partial + b.toString('utf8');
+    child.stderr.setEncoding('utf8'); // decodes a character split across two chunks whole
+    child.stderr.on('data', (chunk: string) => {
+      const text = partial + chunk;
       const lines = text.split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
@@ -213,7 +214,10 @@ export function runTool(tool: PgTool, args: readonly string[], options: RunToolO
     child.on('close', (code, signal) => {
       options.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      if (partial) stderrTail = (stderrTail + partial).slice(-4_000);
+      if (partial) {
+        stderrTail = (stderrTail + partial).slice(-4_000);
+        if (partial.trim()) options.onStderrLine?.(redact(partial));
+      }
       if (options.signal?.aborted) return reject(options.signal.reason);
       if (code === 0) return resolve({ stdout: Buffer.concat(stdout).toString('utf8') });
       const last = stderrTail.trim().split('\n').slice(-3).join(' | ');
