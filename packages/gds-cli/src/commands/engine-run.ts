@@ -1,0 +1,34 @@
+/**
+ * Runs one engine-specific operation (`gds postgres vacuum <db>`): checks the target's engine,
+ * asks for confirmation when the operation is dangerous, calls the engine's method, prints.
+ *
+ * @module
+ */
+import type { OperationResult } from '@gds/database';
+import type { CliContext } from '../context.js';
+import { printJson, printRecord } from '../output.js';
+import { UsageError } from '../usage-error.js';
+import type { EngineOperation } from './engine-ops.js';
+import { parseOptionPairs } from './parse-options.js';
+import { printResult } from './print-result.js';
+
+/**
+ * Runs one engine operation for `gds <engine> <op> <db> [args]`.
+ *
+ * ### Examples
+ * ```ts
+ * await engineOperationCommand(ctx, ENGINE_OPERATIONS[0], 'app', [], { full: false });
+ * ```
+ */
+export async function engineOperationCommand(ctx: CliContext, op: EngineOperation, name: string, args: string[], options: Record<string, unknown>): Promise<void> {
+  const manager = await ctx.manager();
+  if (manager.type !== op.engine) throw new UsageError(`'${op.name}' is a ${op.engine} operation, but the target is a ${manager.type} server`);
+  const db = manager.getDatabase(name);
+  const danger = op.confirm?.(name, args, options);
+  if (danger) await ctx.confirm(danger);
+  const extra = Array.isArray(options.opt) ? parseOptionPairs(options.opt as string[]) : {};
+  const result = await op.run(db, args, { ...options, ...extra }, ctx);
+  if (typeof (result as OperationResult).isSuccess === 'function') return printResult(ctx, result as OperationResult);
+  if (ctx.output.json) printJson(ctx.output, { ok: true, database: name, ...result });
+  else printRecord(ctx.output, result as Record<string, unknown>);
+}

@@ -1,0 +1,81 @@
+/**
+ * Changes to a database's existence and state: `create`, `drop`, `state`. Destructive ones
+ * (drop, offline, single-user, restricted-user) ask for confirmation (see confirm.ts).
+ *
+ * @module
+ */
+import type { CliContext } from '../context.js';
+import { printJson, printRecord } from '../output.js';
+import { UsageError } from '../usage-error.js';
+import { parseOptionPairs } from './parse-options.js';
+import { printResult } from './print-result.js';
+
+/**
+ * `gds create <db> [--opt key=value ...]`.
+ *
+ * ### Examples
+ * ```ts
+ * await createCommand(ctx, 'app', { opt: ['template=template0'] });
+ * ```
+ */
+export async function createCommand(ctx: CliContext, name: string, options: { opt?: string[] }): Promise<void> {
+  const manager = await ctx.manager();
+  const result = await manager.getDatabase(name).create({ ...parseOptionPairs(options.opt), ...ctx.changeOptions() });
+  printResult(ctx, result);
+}
+
+/**
+ * `gds drop <db> [--force]`.
+ *
+ * ### Examples
+ * ```ts
+ * await dropCommand(ctx, 'app', { force: true });
+ * ```
+ */
+export async function dropCommand(ctx: CliContext, name: string, options: { force?: boolean }): Promise<void> {
+  const manager = await ctx.manager();
+  const db = manager.getDatabase(name);
+  await ctx.confirm(`drop database ${JSON.stringify(name)} on ${manager.connection.endpoint}${options.force ? ', ending its sessions' : ''}`);
+  printResult(ctx, await db.drop({ force: Boolean(options.force), ...ctx.changeOptions() }));
+}
+
+const STATES = ['online', 'offline', 'single-user', 'multi-user', 'restricted-user'] as const;
+type StateArg = (typeof STATES)[number];
+
+/**
+ * `gds state <db> [online|offline|single-user|multi-user|restricted-user] [--force]`; without a
+ * state it prints the current state and access mode.
+ *
+ * ### Examples
+ * ```ts
+ * await stateCommand(ctx, 'app', 'offline', { force: true });
+ * ```
+ */
+export async function stateCommand(ctx: CliContext, name: string, state: string | undefined, options: { force?: boolean }): Promise<void> {
+  const manager = await ctx.manager();
+  const db = manager.getDatabase(name);
+  if (state === undefined) {
+    const meta = await db.getMetadata(ctx.readOptions());
+    if (ctx.output.json) printJson(ctx.output, { ok: true, database: name, state: meta.state, accessMode: meta.accessMode });
+    else printRecord(ctx.output, { database: name, state: meta.state, accessMode: meta.accessMode });
+    return;
+  }
+  if (!(STATES as readonly string[]).includes(state)) throw new UsageError(`unknown state '${state}': use one of ${STATES.join(', ')}`);
+  const force = { force: Boolean(options.force) };
+  const where = `${JSON.stringify(name)} on ${manager.connection.endpoint}`;
+  switch (state as StateArg) {
+    case 'online':
+      return printResult(ctx, await db.setOnline(ctx.changeOptions()));
+    case 'multi-user':
+      return printResult(ctx, await db.setMultiUserMode(ctx.changeOptions()));
+    case 'offline':
+      await ctx.confirm(`take ${where} offline${options.force ? ', ending its sessions' : ''}`);
+      return printResult(ctx, await db.setOffline({ ...force, ...ctx.changeOptions() }));
+    case 'single-user':
+      await ctx.confirm(`put ${where} in single-user mode${options.force ? ', ending other sessions' : ''}`);
+      return printResult(ctx, await db.setSingleUserMode({ ...force, ...ctx.changeOptions() }));
+    case 'restricted-user':
+      await ctx.confirm(`restrict ${where} to privileged users${options.force ? ', ending other sessions' : ''}`);
+      return printResult(ctx, await db.setRestrictedUserMode({ ...force, ...ctx.changeOptions() }));
+  }
+}
