@@ -11,9 +11,17 @@ import { ENGINE_OPERATIONS } from './commands/engine-ops.js';
 
 const ENGINE_COMMAND_NAMES: Record<string, string> = { postgresql: 'postgres', mssql: 'mssql', mongodb: 'mongodb', snowflake: 'snowflake' };
 
+/** The version in @gds/cli's package.json, found upwards from this file (bundled or not). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const up of ['../package.json', '../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === '@gds/cli') return pkg.version;
+    } catch {
+      // not there: look one folder up
+    }
+  }
+  return 'unknown';
 }
 
 /**

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createInterface } from 'node:readline/promises';
 import { UsageError } from './usage-error.js';
 
 /** Where the question is asked. */
@@ -27,6 +26,7 @@ export function terminalIO(): ConfirmIO {
   return {
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     async ask(question) {
+      const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
         return await rl.question(question);

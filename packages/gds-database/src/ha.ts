@@ -23,7 +23,7 @@ import {
   type ReadOptions,
 } from './options.js';
 import { ValidationError } from './errors.js';
-import { Value } from 'typebox/value';
+import { Check } from 'typebox/value';
 import type { TSchema } from 'typebox';
 
 /**
@@ -190,7 +190,7 @@ export abstract class HighAvailabilityManager {
    * ```
    */
   async setSyncMode(mode: SyncMode, options: MutationOptions = {}): Promise<OperationResult> {
-    if (!Value.Check(SyncModeSchema, mode)) {
+    if (!Check(SyncModeSchema, mode)) {
       throw new ValidationError('Invalid sync mode', [{ path: '', message: 'must be synchronous, asynchronous or semi_synchronous' }], {
         operation: 'setSyncMode',
       });

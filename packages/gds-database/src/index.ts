@@ -22,3 +22,4 @@ export * from './registry.js';
 export * from './database.js';
 export * from './ha.js';
 export * from './manager.js';
+export * from './schema.js';

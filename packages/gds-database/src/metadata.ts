@@ -5,7 +5,7 @@
  *
  * @module
  */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from './schema.js';
 import { AccessMode, DatabaseState, DatabaseType } from './enums.js';
 
 const literalUnion = <T extends string>(values: readonly T[]) => Type.Enum([...values]);

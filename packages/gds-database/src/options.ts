@@ -6,7 +6,7 @@
  *
  * @module
  */
-import Type, { type Static, type TObject, type TProperties } from 'typebox';
+import { Type, type Static, type TObject, type TProperties } from './schema.js';
 import { BackupType, SyncMode } from './enums.js';
 
 const literalUnion = <T extends string>(values: readonly T[]) => Type.Enum([...values]);

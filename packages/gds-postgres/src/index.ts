@@ -22,7 +22,7 @@ export { PostgreSQLDatabase, type PostgreSQLDatabaseTypes } from './postgres-dat
 export { PostgreSQLReplicationManager } from './postgres-ha.js';
 export { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
 export { POSTGRES_ERROR_TABLE, mapPostgresError, postgresErrorKind } from './postgres-errors.js';
-export { type PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
+export { METADATA_SQL, type PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
 export * from './postgres-options.js';
 export { quoteIdentifier, quoteLiteral, MAX_IDENTIFIER_BYTES } from './postgres-quote.js';
 export { detectDumpFormat, type DumpFormat } from './postgres-backup.js';

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import Type, { type Static } from 'typebox';
-import { Secret, ValidationError, validateOptions } from '@gds/database';
+import { Secret, ValidationError, validateOptions, Type, type Static } from '@gds/database';
 
 /**
  * Schema of the config object of {@link PostgreSQLConnection}.

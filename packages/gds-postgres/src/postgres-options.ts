@@ -4,7 +4,6 @@
  *
  * @module
  */
-import Type, { type Static } from 'typebox';
 import {
   BackupOptionsSchema,
   CreateOptionsSchema,
@@ -14,6 +13,8 @@ import {
   extendOptions,
   type ProgressEvent,
   type RuntimeOptions,
+  Type,
+  type Static,
 } from '@gds/database';
 
 const identifier = (description: string) => Type.String({ minLength: 1, maxLength: 63, description });

@@ -1,0 +1,14 @@
+// Preloaded with --import: records every module URL the ESM loader resolves and writes the list
+// to $GDS_TRACE_FILE at exit (used by bench/cli.mjs to tell which drivers a command loaded).
+import { writeFileSync } from 'node:fs';
+import { register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+
+const { port1, port2 } = new MessageChannel();
+const loaded = new Set();
+port1.on('message', (url) => loaded.add(url));
+port1.unref();
+register('./trace-hooks.mjs', { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+process.on('exit', () => {
+  if (process.env.GDS_TRACE_FILE) writeFileSync(process.env.GDS_TRACE_FILE, [...loaded].join('\n'));
+});
