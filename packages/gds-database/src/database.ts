@@ -112,7 +112,7 @@ export interface BackupVerification {
  * ### Examples
  * ```ts
  * class PostgreSQLDatabase extends Database<{ metadata: PostgreSQLDatabaseMetadata; create: PostgreSQLCreateOptions;
- *   backup: PostgreSQLBackupOptions; restore: PostgreSQLRestoreOptions }> {}
+ *   drop: DropOptions; backup: PostgreSQLBackupOptions; restore: PostgreSQLRestoreOptions }> {}
  * ```
  */
 export interface DatabaseTypes {
@@ -120,6 +120,8 @@ export interface DatabaseTypes {
   metadata: DatabaseMetadata;
   /** The options of `create()`. */
   create: CreateOptions;
+  /** The options of `drop()`. */
+  drop: DropOptions;
   /** The options of `backup()`. */
   backup: BackupOptions;
   /** The options of `restore()`. */
@@ -130,6 +132,8 @@ export interface DatabaseTypes {
 export interface DatabaseSchemas {
   /** Options of `create()`. */
   create: TSchema;
+  /** Options of `drop()`. */
+  drop: TSchema;
   /** Options of `backup()`. */
   backup: TSchema;
   /** Options of `restore()`. */
@@ -143,7 +147,16 @@ const BACKUP_FEATURE: Record<BackupType, Feature> = {
   transaction_log: 'backup.log',
 };
 
-type Change = MutationOptions & { onProgress?: (e: ProgressEvent) => void };
+/**
+ * The options every change accepts in the template (`Database.change`): the mutation options
+ * plus a progress callback.
+ *
+ * ### Examples
+ * ```ts
+ * const options: ChangeOptions = { dryRun: true, onProgress: (e) => console.log(e.percent) };
+ * ```
+ */
+export type ChangeOptions = MutationOptions & { onProgress?: (e: ProgressEvent) => void };
 
 /**
  * A database on a server. Get one from `DatabaseManager.getDatabase(name)`; creating the object
@@ -169,7 +182,7 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
   /** The engine's capability table. */
   protected abstract readonly capabilities: Capabilities;
   /** The option schemas, narrowed by engines. */
-  protected readonly schemas: DatabaseSchemas = { create: CreateOptionsSchema, backup: BackupOptionsSchema, restore: RestoreOptionsSchema };
+  protected readonly schemas: DatabaseSchemas = { create: CreateOptionsSchema, drop: DropOptionsSchema, backup: BackupOptionsSchema, restore: RestoreOptionsSchema };
 
   #metadata: T['metadata'] | undefined;
   #ha: HighAvailabilityManager | undefined | null = null;
@@ -321,9 +334,9 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    * await db.drop({ force: true });
    * ```
    */
-  async drop(options?: DropOptions): Promise<OperationResult> {
-    const opts = options ?? {};
-    const result = await this.change('drop', opts.force ? 'drop.force' : 'drop', DropOptionsSchema, opts, (ctx) => this.performDrop(ctx, opts));
+  async drop(options?: T['drop']): Promise<OperationResult> {
+    const opts = (options ?? {}) as T['drop'];
+    const result = await this.change('drop', opts.force ? 'drop.force' : 'drop', this.schemas.drop, opts, (ctx) => this.performDrop(ctx, opts));
     if (!result.dryRun) this.#metadata = undefined;
     return result;
   }
@@ -546,7 +559,7 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    * the body with dry run, timing, timeout, cancellation and error mapping. Engines use it for
    * their own operations (vacuum, shrink, clone...) so they behave like the core ones.
    */
-  protected async change<O extends Change, D = unknown>(
+  protected async change<O extends ChangeOptions, D = unknown>(
     operation: string,
     feature: Feature | undefined,
     schema: TSchema,
@@ -594,7 +607,7 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
   /** Creates the database. */
   protected abstract performCreate(ctx: OperationContext, options: T['create']): Promise<OperationOutcome>;
   /** Drops the database. */
-  protected abstract performDrop(ctx: OperationContext, options: DropOptions): Promise<OperationOutcome>;
+  protected abstract performDrop(ctx: OperationContext, options: T['drop']): Promise<OperationOutcome>;
 
   /** Whether the database exists; by default, whether its metadata can be fetched. */
   protected async fetchExists(signal: AbortSignal): Promise<boolean> {

@@ -136,8 +136,14 @@ export abstract class HighAvailabilityManager {
    * ```
    */
   createConfiguration(options: MutationOptions & Record<string, unknown> = {}): Promise<OperationResult> {
-    return this.change('createConfiguration', 'ha', options, (ctx) => this.performCreateConfiguration(ctx, options));
+    return this.change('createConfiguration', 'ha', options, (ctx) => this.performCreateConfiguration(ctx, options), this.createConfigurationSchema ?? MutationOptionsSchema);
   }
+
+  /**
+   * The schema of the engine's `createConfiguration` options (extend MutationOptionsSchema);
+   * when unset only `dryRun` and `timeoutMs` are checked.
+   */
+  protected readonly createConfigurationSchema: TSchema | undefined = undefined;
 
   /**
    * Adds a node.

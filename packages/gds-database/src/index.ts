@@ -22,4 +22,3 @@ export * from './registry.js';
 export * from './database.js';
 export * from './ha.js';
 export * from './manager.js';
-export * from './schema.js';

@@ -127,6 +127,32 @@ describe('runOperation', () => {
     expect((e as GdsError).message).toBe('restore was cancelled');
   });
 
+  it('waits for the body to clean up before rejecting a cancelled operation', async () => {
+    const ac = new AbortController();
+    let cleaned = false;
+    const done = runOperation({ operation: 'backup', signal: ac.signal }, async (ctx) => {
+      try {
+        await wait(5_000, ctx.signal);
+      } finally {
+        await wait(80);
+        cleaned = true;
+      }
+      return { message: 'never' };
+    }).catch((err: unknown) => err);
+    setTimeout(() => ac.abort(), 10);
+    expect(OperationCancelledError.isInstance(await done)).toBe(true);
+    expect(cleaned).toBe(true);
+  });
+
+  it('releases the caller after the grace period when the body never stops', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const done = runOperation({ operation: 'stuck', signal: ac.signal, cancelGraceMs: 50 }, () => new Promise<never>(() => undefined)).catch((err: unknown) => err);
+    setTimeout(() => ac.abort(), 10);
+    expect(OperationCancelledError.isInstance(await done)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('runs nothing when the signal is already aborted', async () => {
     let ran = false;
     const e = await runOperation({ operation: 'drop', signal: AbortSignal.abort() }, async () => {

@@ -5,8 +5,9 @@
  * `HighAvailabilityManager` and `DatabaseManager` call these; engines only supply the body.
  *
  * Cancellation: when `signal` aborts or `timeoutMs` passes, the operation's own signal
- * (`ctx.signal`) aborts so that the engine can stop its query or child process, and the caller's
- * promise rejects at once with OperationCancelledError or OperationTimeoutError.
+ * (`ctx.signal`) aborts so that the engine can stop its query or child process; the caller's
+ * promise rejects with OperationCancelledError or OperationTimeoutError as soon as the body has
+ * stopped (so its clean-up is done), or after {@link CANCEL_GRACE_MS} if it does not stop.
  *
  * @module
  */
@@ -75,6 +76,8 @@ export interface RunSpec {
   onMessage?: (line: string) => void;
   /** Maps any non-gds error into the hierarchy (the engine's error table). */
   mapError?: (error: unknown, operation: string) => GdsError;
+  /** How long a cancelled body may take to stop before the caller is released. Defaults to {@link CANCEL_GRACE_MS}. */
+  cancelGraceMs?: number;
 }
 
 class Abort {
@@ -141,9 +144,29 @@ function toGdsError(error: unknown, spec: RunSpec, abort: Abort): GdsError {
   return mapped;
 }
 
-async function race<T>(work: Promise<T>, abort: Abort): Promise<T> {
+/**
+ * How long a cancelled or timed-out operation waits for its body to stop (kill its child
+ * process, remove its temporary files) before the caller is released anyway.
+ */
+export const CANCEL_GRACE_MS = 5_000;
+
+async function race<T>(work: Promise<T>, abort: Abort, graceMs: number = CANCEL_GRACE_MS): Promise<T> {
   work.catch(() => undefined); // the body may settle after the caller was released
-  return Promise.race([work, abort.aborted]);
+  try {
+    return await Promise.race([work, abort.aborted]);
+  } catch (error) {
+    if (abort.reason) {
+      // give the body a bounded time to clean up, so that "no partial file" holds when we reject
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        timer.unref?.();
+      });
+      await Promise.race([work.then(() => undefined, () => undefined), grace]);
+      if (timer) clearTimeout(timer);
+    }
+    throw error;
+  }
 }
 
 /**
@@ -194,7 +217,7 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
   };
   try {
     if (abort.reason) throw abort.error(spec);
-    const outcome = await race(body(ctx), abort);
+    const outcome = await race(body(ctx), abort, spec.cancelGraceMs);
     return OperationResult.success<T>({
       operation: spec.operation,
       message: dryRun ? `dry run: ${outcome.message}` : outcome.message,
@@ -242,7 +265,7 @@ export async function runRead<T>(spec: RunSpec, body: (signal: AbortSignal) => P
   const abort = new Abort(spec);
   try {
     if (abort.reason) throw abort.error(spec);
-    return await race(body(abort.controller.signal), abort);
+    return await race(body(abort.controller.signal), abort, spec.cancelGraceMs);
   } catch (error) {
     throw toGdsError(error, spec, abort);
   } finally {

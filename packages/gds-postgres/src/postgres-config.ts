@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Secret, ValidationError, validateOptions, Type, type Static } from '@gds/database';
+import { Secret, ValidationError, validateOptions } from '@gds/database';
+import { Type, type Static } from '@gds/database/schema';
 
 /**
  * Schema of the config object of {@link PostgreSQLConnection}.

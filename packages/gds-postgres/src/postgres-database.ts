@@ -18,6 +18,7 @@
 import {
   Database,
   DatabaseInUseError,
+  DropOptionsSchema,
   DatabaseNotFoundError,
   type BackupInfo,
   type BackupVerification,
@@ -56,6 +57,7 @@ import * as S from './postgres-statements.js';
 export interface PostgreSQLDatabaseTypes {
   metadata: PostgreSQLDatabaseMetadata;
   create: PostgreSQLCreateOptions;
+  drop: DropOptions;
   backup: PostgreSQLBackupOptions;
   restore: PostgreSQLRestoreOptions;
 }
@@ -78,6 +80,7 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
   protected readonly capabilities = POSTGRES_CAPABILITIES;
   protected override readonly schemas = {
     create: PostgreSQLCreateOptionsSchema,
+    drop: DropOptionsSchema,
     backup: PostgreSQLBackupOptionsSchema,
     restore: PostgreSQLRestoreOptionsSchema,
   };

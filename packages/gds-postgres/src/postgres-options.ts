@@ -13,9 +13,8 @@ import {
   extendOptions,
   type ProgressEvent,
   type RuntimeOptions,
-  Type,
-  type Static,
 } from '@gds/database';
+import { Type, type Static } from '@gds/database/schema';
 
 const identifier = (description: string) => Type.String({ minLength: 1, maxLength: 63, description });
 const word = (description: string) => Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.@ -]+$', description });

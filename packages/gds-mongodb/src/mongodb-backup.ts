@@ -1,0 +1,249 @@
+/**
+ * The native backup of a MongoDB database: no external tool, the mongodump directory layout (see
+ * mongodb-dump-layout.ts), so that mongorestore reads it too.
+ *
+ * - It streams: each collection is read with a raw cursor (documents stay the server's BSON
+ *   bytes, never decoded) piped into the file (through gzip with `gzip: true`), with
+ *   backpressure, so memory holds about one cursor batch whatever the data size.
+ * - On a replica set or sharded cluster every collection is read at one point in time (a
+ *   snapshot session: `readConcern: { level: 'snapshot' }`, then the `atClusterTime` the server
+ *   chose on the first read), recorded in the manifest and the result. A snapshot lives only as
+ *   long as the server keeps history (`minSnapshotHistoryWindowInSeconds`, 300 s by default): a
+ *   longer dump fails with SnapshotTooOld, and the hint says what to do. A standalone cannot read
+ *   at a point in time: each collection is read as it is then, and the result says so.
+ * - It is written to a hidden folder beside the target and renamed into place only when
+ *   complete; a failure or cancellation removes that folder, so the target never holds a
+ *   partial backup.
+ * - Views are dumped as metadata (their definition), time-series collections as their buckets
+ *   (`system.buckets.<name>.bson`), as mongodump does. `system.*` collections are skipped but
+ *   `system.js`; users and roles (stored in `admin`) are not part of a database dump.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import { DatabaseNotFoundError, ValidationError, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
+import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb';
+import type { MongoDBConnection } from './mongodb-connection.js';
+import { MANIFEST_FILE, fileStem, metadataJson, type BackupManifest, type ManifestCollection } from './mongodb-dump-layout.js';
+import type { MongoDBBackupOptions } from './mongodb-options.js';
+import { describeCommand, listCollections, listDatabases } from './mongodb-statements.js';
+
+/** A collection as listCollections describes it. */
+export interface CollectionInfo {
+  name: string;
+  type: 'collection' | 'view' | 'timeseries';
+  options: Document;
+  uuid?: string;
+}
+
+/**
+ * Whether mongodump would skip a collection: `system.*` (but `system.js`) and names with `$`.
+ *
+ * ### Examples
+ * ```ts
+ * isSkippedSystemCollection('system.profile'); // true
+ * ```
+ */
+export function isSkippedSystemCollection(name: string): boolean {
+  if (name === 'system.js') return false;
+  return name.startsWith('system.') || name.includes('$');
+}
+
+/**
+ * The collections of `database`, mapped from listCollections (UUIDs as 32 hex digits).
+ *
+ * ### Examples
+ * ```ts
+ * const colls = await readCollections(conn, 'app', signal);
+ * ```
+ */
+export async function readCollections(conn: MongoDBConnection, database: string, signal: AbortSignal): Promise<CollectionInfo[]> {
+  const raw = await conn.db(database).listCollections({}, { signal }).toArray();
+  return raw.map((c) => {
+    const doc = c as Document;
+    const info = doc.info as { uuid?: { sub_type?: number; buffer?: Uint8Array; toString(enc: 'hex'): string } } | undefined;
+    const type = doc.type === 'view' || doc.type === 'timeseries' ? doc.type : 'collection';
+    return { name: String(doc.name), type, options: (doc.options as Document | undefined) ?? {}, uuid: info?.uuid ? info.uuid.toString('hex') : undefined };
+  });
+}
+
+function selectCollections(all: CollectionInfo[], options: MongoDBBackupOptions): CollectionInfo[] {
+  const issues = [];
+  if (options.query && !options.collections?.length) issues.push({ path: '/query', message: 'a query needs the collections it applies to (collections: [...])' });
+  const names = new Set(all.map((c) => c.name));
+  for (const name of options.collections ?? []) if (!names.has(name)) issues.push({ path: '/collections', message: `collection '${name}' does not exist` });
+  if (issues.length) throw new ValidationError('Invalid options for backup', issues, { engine: 'mongodb', operation: 'backup' });
+  const wanted = options.collections ? new Set(options.collections) : undefined;
+  const excluded = new Set(options.excludeCollections ?? []);
+  return all.filter((c) => (wanted ? wanted.has(c.name) : !isSkippedSystemCollection(c.name)) && !excluded.has(c.name));
+}
+
+async function sizeOf(path: string): Promise<number> {
+  const stat = await fs.stat(path).catch(() => undefined);
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  let total = 0;
+  for (const entry of await fs.readdir(path)) total += await sizeOf(join(path, entry));
+  return total;
+}
+
+/**
+ * Backs `database` up into the folder `targetPath` (see the module comment).
+ *
+ * ### Examples
+ * ```ts
+ * await backupDatabase(ctx, conn, 'app', '/backups/app', { gzip: true });
+ * ```
+ */
+export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnection, database: string, targetPath: string, options: MongoDBBackupOptions): Promise<OperationOutcome<BackupInfo>> {
+  const target = resolve(targetPath);
+  const parent = await fs.stat(dirname(target)).catch(() => undefined);
+  if (!parent?.isDirectory()) throw new ValidationError('Invalid backup target', [{ path: '/target', message: `folder ${dirname(target)} does not exist` }], { engine: 'mongodb' });
+  const existing = await fs.stat(target).catch(() => undefined);
+  if (existing && !options.overwrite) {
+    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} exists; pass overwrite: true to replace it` }], { engine: 'mongodb', hint: 'choose a new folder, or pass overwrite: true' });
+  }
+  const listing = await conn.command('admin', listDatabases(database, true).doc, { signal: ctx.signal });
+  if (!((listing.databases as Document[] | undefined) ?? []).some((d) => d.name === database)) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'mongodb', operation: 'backup' });
+
+  const deployment = await conn.deployment(ctx.signal);
+  const mode = options.pointInTime ?? 'auto';
+  if (mode === 'snapshot' && deployment.kind === 'standalone') {
+    throw new ValidationError('Invalid options for backup', [{ path: '/pointInTime', message: 'a standalone server cannot read at a point in time (snapshot reads need a replica set or sharded cluster)' }], { engine: 'mongodb', operation: 'backup' });
+  }
+  const snapshot = mode !== 'none' && deployment.kind !== 'standalone';
+  ctx.record(describeCommand(listCollections(database)));
+  const collections = selectCollections(await readCollections(conn, database, ctx.signal), options);
+  const filter = options.query ? (BSON.EJSON.deserialize(options.query as Document, { relaxed: true }) as Document) : {};
+  const readConcern = snapshot ? ', readConcern: { level: "snapshot" }' : '';
+  for (const c of collections) {
+    if (c.type === 'view') continue;
+    const source = c.type === 'timeseries' ? `system.buckets.${c.name}` : c.name;
+    ctx.record(`db.getSiblingDB(${JSON.stringify(database)}).getCollection(${JSON.stringify(source)}).find(${BSON.EJSON.stringify(filter, { relaxed: true })}, { raw: true${readConcern} })`);
+  }
+  const data: BackupInfo = { target, type: 'full', format: options.gzip ? 'mongodump-directory-gzip' : 'mongodump-directory', details: { collections: collections.length, pointInTime: snapshot ? 'snapshot' : 'none' } };
+  if (ctx.dryRun) return { message: `would dump ${collections.length} collection(s) of ${database} to ${target}`, data };
+
+  const temp = join(dirname(target), `.${basename(target)}.gds-partial-${randomBytes(4).toString('hex')}`);
+  const dbDir = join(temp, database);
+  const session = snapshot ? conn.client.startSession({ snapshot: true }) : undefined;
+  const startedAt = new Date();
+  try {
+    await fs.mkdir(dbDir, { recursive: true });
+    const written = await dumpCollections(ctx, conn, database, dbDir, collections, filter, options, session);
+    const snapshotTime = session ? (session as unknown as { snapshotTime?: Timestamp }).snapshotTime : undefined;
+    const pointInTime = snapshotTime ? { t: snapshotTime.high, i: snapshotTime.low, date: new Date(snapshotTime.high * 1000).toISOString() } : undefined;
+    const build = await conn.command('admin', { buildInfo: 1 }, { signal: ctx.signal }).catch(() => undefined);
+    const manifest: BackupManifest = {
+      format: 'gds-mongodb-dump',
+      version: 1,
+      database,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      gzip: options.gzip === true,
+      ...(pointInTime ? { pointInTime } : {}),
+      ...(typeof build?.version === 'string' ? { serverVersion: build.version } : {}),
+      collections: written,
+    };
+    await fs.writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    ctx.throwIfAborted();
+    if (existing) {
+      const trash = `${temp}-old`;
+      await fs.rename(target, trash);
+      await fs.rename(temp, target);
+      await fs.rm(trash, { recursive: true, force: true });
+    } else {
+      await fs.rename(temp, target);
+    }
+    const sizeBytes = await sizeOf(target);
+    const documents = written.reduce((s, c) => s + c.documents, 0);
+    ctx.progress({ percent: 100, bytes: sizeBytes });
+    const when = pointInTime ? `at cluster time ${pointInTime.t}.${pointInTime.i} (${pointInTime.date})` : deployment.kind === 'standalone' ? 'without a point in time (a standalone has no snapshot reads)' : 'without a point in time (pointInTime: none)';
+    return {
+      message: `dumped ${written.length} collection(s), ${documents} document(s) of ${database} to ${target} ${when}`,
+      data: { ...data, sizeBytes, details: { ...data.details, documents, pointInTime: pointInTime ?? 'none', manifest: join(target, MANIFEST_FILE) } },
+    };
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await session?.endSession().catch(() => undefined);
+  }
+}
+
+async function dumpCollections(
+  ctx: OperationContext,
+  conn: MongoDBConnection,
+  database: string,
+  dbDir: string,
+  collections: CollectionInfo[],
+  filter: Document,
+  options: MongoDBBackupOptions,
+  session: ClientSession | undefined,
+): Promise<ManifestCollection[]> {
+  const db = conn.db(database);
+  const gz = options.gzip ? '.gz' : '';
+  const counts = new Map<string, number>();
+  for (const c of collections) {
+    if (c.type !== 'collection') continue;
+    counts.set(c.name, await db.collection(c.name).estimatedDocumentCount().catch(() => 0));
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  let docsDone = 0;
+  let bytesDone = 0;
+  let lastReport = 0;
+  const report = (force = false) => {
+    const now = ctx.elapsedMs();
+    if (!force && now - lastReport < 200) return;
+    lastReport = now;
+    ctx.progress({ bytes: bytesDone, percent: total > 0 ? Math.min(99, Math.floor((docsDone / total) * 100)) : undefined });
+  };
+  const written: ManifestCollection[] = [];
+  for (const c of collections) {
+    ctx.throwIfAborted();
+    const stem = fileStem(c.name);
+    const indexes = c.type === 'view' ? [] : ((await db.collection(c.name).listIndexes({ signal: ctx.signal } as never).toArray()) as Document[]);
+    const meta = metadataJson({ name: c.name, type: c.type, options: c.options, uuid: c.uuid, indexes });
+    await fs.writeFile(join(dbDir, `${stem}.metadata.json${gz}`), options.gzip ? gzipSync(meta) : meta);
+    if (c.type === 'view') {
+      written.push({ name: c.name, type: c.type, documents: 0, bytes: 0 });
+      continue;
+    }
+    const source = c.type === 'timeseries' ? `system.buckets.${c.name}` : c.name;
+    const file = `${c.type === 'timeseries' ? fileStem(source) : stem}.bson${gz}`;
+    const cursor = db.collection(source).find(filter, {
+      raw: true,
+      signal: ctx.signal,
+      ...(session ? { session } : {}),
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    });
+    let documents = 0;
+    let bytes = 0;
+    async function* docs(): AsyncGenerator<Uint8Array> {
+      try {
+        for await (const doc of cursor as unknown as AsyncIterable<Uint8Array>) {
+          documents++;
+          bytes += doc.length;
+          docsDone++;
+          bytesDone += doc.length;
+          report();
+          yield doc;
+        }
+      } finally {
+        await cursor.close().catch(() => undefined);
+      }
+    }
+    const out = createWriteStream(join(dbDir, file), { flags: 'wx' });
+    if (options.gzip) await pipeline(Readable.from(docs()), createGzip(), out, { signal: ctx.signal });
+    else await pipeline(Readable.from(docs()), out, { signal: ctx.signal });
+    written.push({ name: c.name, type: c.type, file, documents, bytes });
+    ctx.message(`dumped ${database}.${c.name}: ${documents} document(s), ${bytes} bytes`);
+    report(true);
+  }
+  return written;
+}

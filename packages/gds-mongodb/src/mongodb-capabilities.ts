@@ -1,0 +1,50 @@
+/**
+ * What gds can do with MongoDB, and why not where it cannot.
+ *
+ * @module
+ */
+import type { Capabilities } from '@gds/database';
+
+const NO_STATE = 'MongoDB has no per-database state: a database is online while its server is, and exists while it has a collection';
+const NO_ACCESS = 'MongoDB has no per-database access mode: restrict users with roles (grantRolesToUser/revokeRolesFromUser) instead';
+const LOGICAL = 'the native dump is a logical copy of the collections (like mongodump); incremental and log backups need the oplog or a filesystem snapshot of the whole deployment';
+
+/**
+ * The MongoDB capability table.
+ *
+ * ### Examples
+ * ```ts
+ * MONGODB_CAPABILITIES['state.offline']; // 'MongoDB has no per-database state: ...'
+ * ```
+ */
+export const MONGODB_CAPABILITIES: Capabilities = Object.freeze({
+  create: true,
+  drop: true,
+  'drop.force': true,
+  'state.offline': NO_STATE,
+  'access.singleUser': NO_ACCESS,
+  'access.restrictedUser': NO_ACCESS,
+  'backup.full': true,
+  'backup.differential': LOGICAL,
+  'backup.incremental': LOGICAL,
+  'backup.log': LOGICAL,
+  'backup.verify': true,
+  'backup.progress': true,
+  restore: true,
+  'restore.pointInTime': 'point-in-time restore replays the oplog into a whole deployment (mongorestore --oplogReplay), not into one database',
+  schemas: 'MongoDB has no schemas: collections sit directly in the database (use listTables())',
+  tables: true,
+  clone: 'MongoDB removed copydb in 4.2: use backup() and restore() into another name',
+  undrop: 'a dropped MongoDB database cannot be recovered except from a backup',
+  timeTravel: 'MongoDB keeps no queryable history beyond the snapshot window of one read',
+  'maintenance.vacuum': 'MongoDB reclaims space with compact per collection (not wrapped by gds yet)',
+  'maintenance.shrink': 'MongoDB reclaims space with compact per collection (not wrapped by gds yet)',
+  'maintenance.checkIntegrity': 'use the validate command per collection (not wrapped by gds yet)',
+  recoveryModel: 'MongoDB has no per-database recovery model; journaling and the oplog are per server',
+  profiling: true,
+  ha: true,
+  'ha.failover': true,
+  'ha.addNode': true,
+  'ha.removeNode': true,
+  'ha.syncMode': true,
+});

@@ -1,0 +1,30 @@
+// The shared conformance suite with the real `mongodb` driver against the MongoDB wire simulator
+// (simulator, not a real server; the real-server run is real-server.integration.test.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
+import { DatabaseManager } from '@gds/database';
+import { runConformanceSuite } from '@gds/testkit/jest';
+import { MongoSimulator } from '@gds/testkit/mongo';
+import '../src/index.js';
+import { MONGO_HOSTILE_NAMES, fingerprint, seed } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gds-mongo-conf-sim-'));
+let sim: MongoSimulator;
+beforeAll(async () => {
+  sim = await MongoSimulator.start();
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+
+runConformanceSuite({
+  name: 'mongodb (simulator)',
+  connect: () => DatabaseManager.connect(sim.url),
+  seed: (db) => seed(db),
+  snapshot: (db) => fingerprint(db),
+  backupTarget: (label) => join(tmp, label),
+  hostileNames: MONGO_HOSTILE_NAMES,
+  teardown: async () => rmSync(tmp, { recursive: true, force: true }),
+});

@@ -1,0 +1,128 @@
+/**
+ * Backup, restore and clone on Snowflake: all three are zero-copy clones.
+ *
+ * - `backup(target)` creates the database `target` as a clone of this one (now, or at/before a
+ *   Time Travel point). The target is a database NAME, not a file path: Snowflake cannot write a
+ *   database to a file, so a target that looks like a path is refused. The clone shares storage
+ *   with its source until either changes; it is a full, independent database.
+ * - `restore(source)` clones `source` (a backup clone, or this database itself at a Time Travel
+ *   point) into this database. When this database exists the restore is refused unless `replace`
+ *   is set; then gds clones into a temporary database and swaps it in with one atomic
+ *   `ALTER DATABASE ... SWAP WITH ...`, so the name never points at a half-restored database.
+ *   The replaced content is then dropped (recoverable with UNDROP under the temporary name within
+ *   its retention time) or, with `keepPrevious`, kept under that name. A swap exchanges
+ *   database-level grants too: the restored database has the clone's grants, not the old ones.
+ *
+ * @module
+ */
+import { ValidationError, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
+import type { SnowflakeConnection } from './snowflake-connection.js';
+import { exactRows, showDatabasesSql, type ShowDatabasesRow } from './snowflake-metadata.js';
+import type { CloneOptions, SnowflakeBackupOptions, SnowflakeRestoreOptions } from './snowflake-options.js';
+import { MAX_IDENTIFIER_LENGTH, validateIdentifier } from './snowflake-quote.js';
+import { createDatabase, describeStatement, dropDatabase, swapDatabases, timeTravelClause, type Statement, type TimeTravel } from './snowflake-statements.js';
+
+function run(ctx: OperationContext, conn: SnowflakeConnection, s: Statement): Promise<unknown> {
+  return ctx.step(describeStatement(s), () => conn.query(s.text, s.binds, { signal: ctx.signal }));
+}
+
+/**
+ * Whether a database of exactly that name exists (one SHOW statement, no warehouse).
+ *
+ * ### Examples
+ * ```ts
+ * if (await databaseExists(conn, 'SALES', signal)) console.log('found');
+ * ```
+ */
+export async function databaseExists(conn: SnowflakeConnection, name: string, signal?: AbortSignal): Promise<boolean> {
+  const rows = await conn.query<ShowDatabasesRow>(showDatabasesSql(name), [], { signal });
+  return exactRows(rows, name).length > 0;
+}
+
+function describePoint(t: TimeTravel): string {
+  return timeTravelClause(t).trim() || 'now';
+}
+
+function checkTargetName(target: string, source: string, operation: string): void {
+  validateIdentifier(target, `${operation} target`);
+  if (/[\\/]/.test(target)) {
+    throw new ValidationError(`Invalid ${operation} target`, [
+      { path: '/target', message: `'${target}' looks like a file path: a Snowflake ${operation} is a zero-copy clone, so pass the name of the database to create` },
+    ], { engine: 'snowflake', operation });
+  }
+  if (target === source) throw new ValidationError(`Invalid ${operation} target`, [{ path: '/target', message: 'is the database itself' }], { engine: 'snowflake', operation });
+}
+
+/**
+ * Clones `source` into the new database `target` (the body of `clone()` and `backup()`).
+ *
+ * ### Examples
+ * ```ts
+ * await cloneDatabase(ctx, conn, 'SALES', 'SALES_COPY', { at: { offset: -60 } }, 'clone');
+ * ```
+ */
+export async function cloneDatabase(
+  ctx: OperationContext,
+  conn: SnowflakeConnection,
+  source: string,
+  target: string,
+  options: CloneOptions | SnowflakeBackupOptions,
+  operation: 'clone' | 'backup',
+): Promise<OperationOutcome<BackupInfo>> {
+  checkTargetName(target, source, operation);
+  const tt: TimeTravel = { at: options.at, before: options.before };
+  const comment = options.comment ?? (operation === 'backup' ? `gds backup: zero-copy clone of ${source} (${describePoint(tt)})` : undefined);
+  await run(ctx, conn, createDatabase(target, { transient: options.transient, clone: { source, ...tt }, comment }));
+  return {
+    message: `${operation === 'backup' ? 'backed up' : 'cloned'} ${source} as ${target} (zero-copy clone, ${describePoint(tt)})`,
+    data: { target, type: 'full', format: 'zero-copy clone', details: { source, at: options.at, before: options.before, transient: options.transient ?? false } },
+  };
+}
+
+/** A free-looking temporary name beside `name` (within Snowflake's 255 characters). */
+export function temporaryName(name: string, purpose: string, now: Date = new Date()): string {
+  const suffix = `_gds_${purpose}_${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const chars = [...name];
+  return chars.slice(0, MAX_IDENTIFIER_LENGTH - suffix.length).join('') + suffix;
+}
+
+/**
+ * Restores `name` from the database `source` (see the module comment).
+ *
+ * ### Examples
+ * ```ts
+ * await restoreDatabase(ctx, conn, 'SALES', 'SALES_BACKUP', { replace: true });
+ * ```
+ */
+export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConnection, name: string, source: string, options: SnowflakeRestoreOptions): Promise<OperationOutcome> {
+  validateIdentifier(source, 'restore source');
+  const tt: TimeTravel = { at: options.at, before: options.before };
+  const when = describePoint(tt);
+  if (source === name && !tt.at && !tt.before) {
+    throw new ValidationError('Invalid restore source', [{ path: '/source', message: 'restoring a database from itself needs a Time Travel point (at or before)' }], { engine: 'snowflake', operation: 'restore' });
+  }
+  timeTravelClause(tt); // validates before anything runs
+  if (!(await databaseExists(conn, name, ctx.signal))) {
+    await run(ctx, conn, createDatabase(name, { clone: { source, ...tt } }));
+    return { message: `restored ${name} as a zero-copy clone of ${source} (${when})` };
+  }
+  if (!options.replace) {
+    throw new ValidationError('Refusing to restore over an existing database', [{ path: '/replace', message: `'${name}' exists: pass replace: true to swap the restored copy in (the current content is dropped, recoverable with UNDROP)` }], {
+      engine: 'snowflake',
+      operation: 'restore',
+      hint: 'pass replace: true, or restore into a new database name',
+    });
+  }
+  const tmp = temporaryName(name, 'restore');
+  await run(ctx, conn, createDatabase(tmp, { clone: { source, ...tt } }));
+  try {
+    await run(ctx, conn, swapDatabases(name, tmp));
+  } catch (error) {
+    if (!ctx.dryRun) await conn.query(dropDatabase(tmp, { ifExists: true }).text).catch(() => undefined);
+    throw error;
+  }
+  ctx.message(`database-level grants were swapped with the content: re-grant on ${name} what the old database had (the old one is now ${tmp})`);
+  if (options.keepPrevious) return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
+  await run(ctx, conn, dropDatabase(tmp));
+  return { message: `restored ${name} from ${source} (${when}); the previous content was dropped as ${tmp} (UNDROP DATABASE within its retention time brings it back)` };
+}

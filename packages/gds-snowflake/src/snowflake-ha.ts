@@ -1,0 +1,317 @@
+/**
+ * SnowflakeReplicationManager: replication of a Snowflake database across accounts, either
+ * database replication (`ALTER DATABASE ... ENABLE REPLICATION TO ACCOUNTS`) or a replication /
+ * failover group holding the database. Every copy (primary and secondaries) is a node named
+ * `ORG.ACCOUNT`; this connection's account is recognised by its account identifier.
+ *
+ * - Lag is the time since the last completed refresh of the secondary (`now - START_TIME` of the
+ *   newest COMPLETED refresh in DATABASE_REFRESH_HISTORY, or the primary snapshot time of a group
+ *   refresh): the secondary holds the primary's state of at least that moment. It is readable on
+ *   the secondary's account only (ACCOUNTADMIN, a warehouse); from the primary, secondaries have no lag.
+ * - Status comes from the refresh progress of the latest refresh (DATABASE_REFRESH_PROGRESS):
+ *   failed → not_synchronized, running → synchronizing, completed → synced. From the primary
+ *   account it is `unknown`: refreshes are visible on the secondaries' accounts only.
+ * - `failover({ target })` promotes the secondary on the TARGET account: gds connects to the
+ *   `target` URL and runs `ALTER DATABASE ... PRIMARY` (or `ALTER FAILOVER GROUP ... PRIMARY`)
+ *   there. Correction to the original design: `ENABLE FAILOVER TO ACCOUNTS` only permits a
+ *   failover to those accounts; it does not perform one.
+ * - createConfiguration / addNode / removeNode: ENABLE / DISABLE REPLICATION TO ACCOUNTS (for
+ *   database replication; groups are managed with ALTER ... GROUP, not wrapped by gds yet).
+ *
+ * @module
+ */
+import {
+  HAState,
+  HARole,
+  HighAvailabilityManager,
+  Secret,
+  SyncMode,
+  UnsupportedOperationError,
+  ValidationError,
+  validateOptions,
+  type FailoverOptions,
+  type HAConfiguration,
+  type HANodeInfo,
+  type HANodeSpec,
+  type MutationOptions,
+  type OperationContext,
+  type OperationOutcome,
+  type OperationResult,
+  type ReadOptions,
+} from '@gds/database';
+import { parseSnowflakeUrl, type SnowflakeConfigInput } from './snowflake-config.js';
+import { SnowflakeConnection } from './snowflake-connection.js';
+import { ReplicationConfigurationOptionsSchema, type ReplicationConfigurationOptions } from './snowflake-options.js';
+import * as S from './snowflake-statements.js';
+
+interface ReplicaRow {
+  name: string;
+  is_primary?: boolean | string | null;
+  organization_name?: string | null;
+  account_name?: string | null;
+  account_locator?: string | null;
+  region_group?: string | null;
+  snowflake_region?: string | null;
+  primary?: string | null;
+  type?: string | null;
+  object_types?: string | null;
+  created_on?: Date | null;
+  replication_schedule?: string | null;
+  secondary_state?: string | null;
+}
+
+/** What replicates the database, seen from one account. */
+interface ReplicationView {
+  kind: 'database' | 'REPLICATION' | 'FAILOVER';
+  /** The database's name, or the group's. */
+  name: string;
+  rows: ReplicaRow[];
+}
+
+const isTrue = (v: unknown) => v === true || String(v).toLowerCase() === 'true';
+const nodeName = (r: ReplicaRow) => `${r.organization_name ?? ''}.${r.account_name ?? ''}`;
+const epochMs = (v: unknown): number | undefined => {
+  if (v instanceof Date) return v.getTime();
+  const n = Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) return undefined;
+  return n < 1e11 ? n * 1000 : n;
+};
+
+/**
+ * Snowflake replication of a database. Get it from `db.ha`.
+ *
+ * ### Examples
+ * ```ts
+ * const ha = db.ha as SnowflakeReplicationManager;
+ * console.log(await ha.getStatus(), await ha.monitorLag());
+ * await ha.failover({ target: 'snowflake://gds@myorg-dr?role=ACCOUNTADMIN' });
+ * ```
+ */
+export class SnowflakeReplicationManager extends HighAvailabilityManager {
+  private get sf(): SnowflakeConnection {
+    return this.database.connection as SnowflakeConnection;
+  }
+
+  private isSelf(r: ReplicaRow, conn: SnowflakeConnection = this.sf): boolean {
+    const account = conn.config.account.toUpperCase();
+    const full = `${r.organization_name ?? ''}-${r.account_name ?? ''}`.toUpperCase();
+    return account === full || account === nodeName(r).toUpperCase() || (r.account_locator ? account.split('.')[0] === r.account_locator.toUpperCase() : false);
+  }
+
+  /** Finds what replicates the database: database replication first, then the groups. */
+  private async view(conn: SnowflakeConnection, signal: AbortSignal): Promise<ReplicationView | undefined> {
+    const name = this.database.name;
+    const s = S.showReplicationDatabases(name);
+    const rows = (await conn.query<ReplicaRow>(s.text, s.binds, { signal })).filter((r) => r.name === name);
+    if (rows.length) return { kind: 'database', name, rows };
+    for (const kind of ['FAILOVER', 'REPLICATION'] as const) {
+      const g = S.showGroups(kind);
+      const groups = (await conn.query<ReplicaRow>(g.text, g.binds, { signal })).filter((r) => /DATABASES/i.test(r.object_types ?? '') && (kind === 'REPLICATION' ? r.type !== 'FAILOVER' : true));
+      for (const group of new Set(groups.map((r) => r.name))) {
+        const d = S.showGroupDatabases(kind, group);
+        const dbs = await conn.query<{ name: string }>(d.text, d.binds, { signal });
+        if (dbs.some((r) => r.name === name)) return { kind, name: group, rows: groups.filter((r) => r.name === group) };
+      }
+    }
+    return undefined;
+  }
+
+  /** The newest completed refresh of this account's secondary: its start (or snapshot) time in ms. */
+  private async lastRefresh(view: ReplicationView, signal: AbortSignal): Promise<{ at: number | undefined; phase: string | undefined; failed: boolean }> {
+    const s = view.kind === 'database' ? S.refreshHistory(this.database.name) : S.groupRefreshHistory(this.database.name, view.name);
+    const rows = await this.sf.query<Record<string, unknown>>(s.text, s.binds, { signal });
+    const phaseOf = (r: Record<string, unknown>) => String(r.CURRENT_PHASE ?? r.PHASE_NAME ?? '').toUpperCase();
+    const sorted = [...rows].sort((a, b) => (epochMs(b.START_TIME) ?? 0) - (epochMs(a.START_TIME) ?? 0));
+    const done = sorted.find((r) => phaseOf(r) === 'COMPLETED');
+    const latest = sorted[0];
+    return {
+      at: done ? (epochMs(done.PRIMARY_SNAPSHOT_TIMESTAMP) ?? epochMs(done.START_TIME)) : undefined,
+      phase: latest ? phaseOf(latest) : undefined,
+      failed: latest ? ['FAILED', 'CANCELED', 'CANCELLED'].includes(phaseOf(latest)) : false,
+    };
+  }
+
+  /** The state of this account's secondary from the refresh progress (database) or history (group). */
+  private async secondaryState(view: ReplicationView, signal: AbortSignal): Promise<HAState> {
+    if (view.kind !== 'database') {
+      const last = await this.lastRefresh(view, signal);
+      if (!last.phase) return HAState.UNKNOWN;
+      return last.failed ? HAState.NOT_SYNCHRONIZED : last.phase === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
+    }
+    const s = S.refreshProgress(this.database.name);
+    const rows = await this.sf.query<{ PHASE_NAME?: string; RESULT?: string }>(s.text, s.binds, { signal });
+    if (rows.length === 0) return HAState.UNKNOWN;
+    if (rows.some((r) => /FAILED|CANCEL/i.test(r.RESULT ?? ''))) return HAState.NOT_SYNCHRONIZED;
+    const last = rows[rows.length - 1];
+    return String(last?.PHASE_NAME).toUpperCase() === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
+  }
+
+  private async nodes(signal: AbortSignal): Promise<{ view: ReplicationView; nodes: HANodeInfo[] } | undefined> {
+    const view = await this.view(this.sf, signal);
+    if (!view) return undefined;
+    const nodes: HANodeInfo[] = [];
+    for (const r of view.rows) {
+      const primary = isTrue(r.is_primary);
+      const self = this.isSelf(r);
+      const node: HANodeInfo = {
+        nodeName: nodeName(r),
+        role: primary ? HARole.PRIMARY : HARole.SECONDARY,
+        state: primary ? HAState.HEALTHY : HAState.UNKNOWN,
+        endpoint: nodeName(r),
+        isHealthy: true,
+        metadata: { self, accountLocator: r.account_locator ?? undefined, region: r.snowflake_region ?? undefined, regionGroup: r.region_group ?? undefined, primary: r.primary ?? undefined, via: view.kind === 'database' ? 'database replication' : `${view.kind.toLowerCase()} group ${view.name}` },
+      };
+      if (!primary && self) {
+        node.state = await this.secondaryState(view, signal);
+        node.isHealthy = node.state !== HAState.NOT_SYNCHRONIZED;
+        const last = await this.lastRefresh(view, signal);
+        if (last.at !== undefined) {
+          node.lastSyncTime = new Date(last.at);
+          node.lagSeconds = Math.max(0, (Date.now() - last.at) / 1000);
+        }
+      }
+      nodes.push(node);
+    }
+    return { view, nodes };
+  }
+
+  /**
+   * Every copy of the database and what replicates it (`undefined` when it is not replicated).
+   *
+   * ### Examples
+   * ```ts
+   * const cfg = await db.ha!.getConfiguration();
+   * ```
+   */
+  async getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined> {
+    return this.read('getConfiguration', options, async (signal) => {
+      const found = await this.nodes(signal);
+      if (!found) return undefined;
+      const { view, nodes } = found;
+      return {
+        name: view.name,
+        type: view.kind === 'database' ? 'database_replication' : `${view.kind.toLowerCase()}_group`,
+        nodes,
+        syncMode: SyncMode.ASYNCHRONOUS,
+        automaticFailover: false,
+        metadata: { schedule: view.rows[0]?.replication_schedule ?? undefined, primary: view.rows.find((r) => isTrue(r.is_primary))?.primary ?? undefined },
+      };
+    });
+  }
+
+  /** The state of this account's copy (see the module comment); `unknown` when not replicated or seen from the primary. */
+  async getStatus(options?: ReadOptions): Promise<HAState> {
+    return this.read('getStatus', options, async (signal) => {
+      const found = await this.nodes(signal);
+      const self = found?.nodes.find((n) => n.metadata.self === true);
+      return self && self.role === HARole.SECONDARY ? self.state : HAState.UNKNOWN;
+    });
+  }
+
+  /** Every copy of the database. */
+  async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
+    return this.read('getAllNodes', options, async (signal) => (await this.nodes(signal))?.nodes ?? []);
+  }
+
+  /** The primary copy. */
+  async getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined> {
+    return this.read('getPrimaryNode', options, async (signal) => (await this.nodes(signal))?.nodes.find((n) => n.role === HARole.PRIMARY));
+  }
+
+  /** Seconds since the last completed refresh, for this account's secondary (empty elsewhere). */
+  async monitorLag(options?: ReadOptions): Promise<Record<string, number>> {
+    return this.read('monitorLag', options, async (signal) => {
+      const out: Record<string, number> = {};
+      for (const n of (await this.nodes(signal))?.nodes ?? []) if (n.lagSeconds !== undefined) out[n.nodeName] = n.lagSeconds;
+      return out;
+    });
+  }
+
+  /** False when a known copy failed its last refresh; true otherwise (and when not replicated). */
+  async isHealthy(options?: ReadOptions): Promise<boolean> {
+    return this.read('isHealthy', options, async (signal) => ((await this.nodes(signal))?.nodes ?? []).every((n) => n.isHealthy));
+  }
+
+  /**
+   * Refreshes this account's secondary copy from the primary now.
+   *
+   * ### Examples
+   * ```ts
+   * await (db.ha as SnowflakeReplicationManager).refresh();
+   * ```
+   */
+  refresh(options: MutationOptions = {}): Promise<OperationResult> {
+    return this.change('refresh', 'ha', options, async (ctx) => {
+      const view = await this.view(this.sf, ctx.signal);
+      if (!view) throw this.notReplicated('refresh');
+      const s = view.kind === 'database' ? S.refresh(view.name) : S.refresh(view.name, { kind: view.kind });
+      await ctx.step(S.describeStatement(s), () => this.sf.query(s.text, s.binds, { signal: ctx.signal }));
+      return { message: `refreshed ${view.kind === 'database' ? 'database' : 'group'} ${view.name} from its primary` };
+    });
+  }
+
+  private notReplicated(operation: string): ValidationError {
+    return new ValidationError(`Invalid database for ${operation}`, [{ path: '', message: `'${this.database.name}' is not replicated (no replication database or group holds it)` }], { engine: 'snowflake', operation });
+  }
+
+  private async runStatement(ctx: OperationContext, s: S.Statement, conn: SnowflakeConnection = this.sf, suffix = ''): Promise<unknown> {
+    return ctx.step(`${S.describeStatement(s)}${suffix}`, () => conn.query(s.text, s.binds, { signal: ctx.signal }));
+  }
+
+  protected override async performCreateConfiguration(ctx: OperationContext, options: Record<string, unknown>): Promise<OperationOutcome> {
+    const o = validateOptions(ReplicationConfigurationOptionsSchema, options, 'createConfiguration', 'snowflake') as ReplicationConfigurationOptions;
+    await this.runStatement(ctx, S.enableReplication(this.database.name, o.targetAccounts, o.ignoreEditionCheck));
+    if (o.failover) await this.runStatement(ctx, S.enableFailover(this.database.name, o.targetAccounts));
+    const failover = o.failover ? '; failover to them is now permitted (run failover() on a target to perform one)' : '';
+    return { message: `${this.database.name} may be replicated to ${o.targetAccounts.join(', ')}${failover}; create the secondaries there with CREATE DATABASE ... AS REPLICA OF` };
+  }
+
+  protected override async performAddNode(ctx: OperationContext, node: HANodeSpec): Promise<OperationOutcome> {
+    await this.runStatement(ctx, S.enableReplication(this.database.name, [node.name]));
+    if (node.failover === true) await this.runStatement(ctx, S.enableFailover(this.database.name, [node.name]));
+    return { message: `${this.database.name} may be replicated to ${node.name}` };
+  }
+
+  protected override async performRemoveNode(ctx: OperationContext, nodeName: string): Promise<OperationOutcome> {
+    await this.runStatement(ctx, S.disableReplication(this.database.name, [nodeName]));
+    return { message: `${this.database.name} may no longer be replicated to ${nodeName} (a secondary there stops refreshing)` };
+  }
+
+  protected override async performFailover(ctx: OperationContext, options: FailoverOptions): Promise<OperationOutcome> {
+    if (!options.target) {
+      throw new ValidationError('Invalid options for failover', [{ path: '/target', message: "Snowflake promotes on the target account: pass that account's connection URL" }], { engine: 'snowflake' });
+    }
+    const target = new SnowflakeConnection(this.targetConfig(options.target));
+    try {
+      const view = await this.view(target, ctx.signal);
+      if (!view) throw this.notReplicated('failover');
+      if (view.kind === 'REPLICATION') {
+        throw new UnsupportedOperationError(`snowflake cannot fail over replication group ${view.name}: only failover groups can be promoted`, { engine: 'snowflake', operation: 'failover' });
+      }
+      const mine = view.rows.find((r) => this.isSelf(r, target));
+      if (!mine) throw new ValidationError('Invalid failover target', [{ path: '/target', message: `account ${target.config.account} holds no copy of ${view.name}` }], { engine: 'snowflake' });
+      if (isTrue(mine.is_primary)) throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${nodeName(mine)} is already the primary` }], { engine: 'snowflake' });
+      await this.runStatement(ctx, S.promote(view.name, view.kind === 'FAILOVER'), target, ` -- on ${target.endpoint}`);
+      if (!ctx.dryRun) {
+        const after = await this.view(target, ctx.signal);
+        if (!after?.rows.some((r) => this.isSelf(r, target) && isTrue(r.is_primary))) throw new Error(`${nodeName(mine)} is not the primary after ALTER ... PRIMARY`);
+      }
+      return { message: `${nodeName(mine)} is now the primary of ${view.name}; the previous primary became a secondary (read-only)` };
+    } finally {
+      await target.close();
+    }
+  }
+
+  /** The target URL's settings; without a credential of its own it uses copies of this connection's. */
+  private targetConfig(url: string): SnowflakeConfigInput {
+    const parsed = parseSnowflakeUrl(url);
+    if (parsed.password || parsed.privateKeyPath || parsed.token) return parsed;
+    const c = this.sf.config;
+    const copy = (s: Secret | undefined) => (s ? new Secret(s.reveal()) : undefined);
+    return { ...parsed, password: copy(c.password), privateKey: copy(c.privateKey), privateKeyPath: c.privateKeyPath, privateKeyPass: copy(c.privateKeyPass), token: copy(c.token) };
+  }
+
+  protected override performSetSyncMode(): Promise<OperationOutcome> {
+    return Promise.reject(new UnsupportedOperationError('snowflake replication is always asynchronous: a secondary is as fresh as its last refresh', { engine: 'snowflake', operation: 'setSyncMode' }));
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The MongoDB wire-protocol simulator: a loopback standalone or replica set that the official
+ * driver talks to, with scripted replies and a record of every command received.
+ *
+ * @module
+ */
+export { MongoSimulator, type MongoScript, type MongoSimulatorOptions, type ReceivedCommand, type ScriptedError } from './server.js';
+export { SimStore, SimCommandError, exactDocument, type SimCollection } from './store.js';
+export { replicaSetCommand, type MemberState } from './replica-set.js';
+export { decodeMessage, decodeReply, encodeMsg, encodeQuery, encodeReply, encodeRequest, splitFrames, OP_MSG, OP_QUERY, OP_REPLY, type WireRequest } from './wire.js';
