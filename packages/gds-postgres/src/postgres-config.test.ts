@@ -156,6 +156,7 @@ describe('resolveConfig', () => {
       applicationName: 'gds',
       maxConnections: 4,
       idleTimeoutMs: 10_000,
+      prepareStatements: true,
       binDir: undefined,
     });
     expect(Object.isFrozen(resolveConfig({}))).toBe(true);

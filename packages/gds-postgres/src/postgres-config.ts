@@ -33,6 +33,9 @@ export const PostgreSQLConfigSchema = Type.Object(
     maxConnections: Type.Optional(Type.Integer({ minimum: 1, description: 'Pool size per database. Defaults to 4.' })),
     idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Close idle pooled connections after this many milliseconds. Defaults to 10000.' })),
     binDir: Type.Optional(Type.String({ minLength: 1, description: 'Folder of pg_dump, pg_restore and psql. Defaults to the server version\'s folder or PATH.' })),
+    prepareStatements: Type.Optional(
+      Type.Boolean({ description: 'Send parameterized statements as named prepared statements (one round trip). Set false behind PgBouncer < 1.21 in transaction mode. Defaults to true.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -53,6 +56,7 @@ export interface PostgreSQLConfig {
   maxConnections: number;
   idleTimeoutMs: number;
   binDir: string | undefined;
+  prepareStatements: boolean;
 }
 
 /**
@@ -82,6 +86,7 @@ export function resolveConfig(input: PostgreSQLConfigInput): PostgreSQLConfig {
     maxConnections: rest.maxConnections ?? 4,
     idleTimeoutMs: rest.idleTimeoutMs ?? 10_000,
     binDir: rest.binDir,
+    prepareStatements: rest.prepareStatements ?? true,
   });
 }
 
@@ -142,6 +147,8 @@ export function parsePostgresUrl(url: string): PostgreSQLConfigInput {
   }
   const appName = q.get('application_name');
   if (appName) config.applicationName = appName;
+  const prepare = q.get('prepare_statements');
+  if (prepare === 'false' || prepare === 'true') config.prepareStatements = prepare === 'true';
   const timeout = q.get('connect_timeout');
   if (timeout) config.connectTimeoutMs = Math.round(Number(timeout) * 1000);
   return config;

@@ -90,7 +90,23 @@ export class PostgreSQLConnection implements DatabaseConnection {
    * ```
    */
   async query<R extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<R[]> {
-    const pending = this.pool(options.database).unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+    try {
+      return await this.#queryOnce<R>(text, params, options);
+    } catch (error) {
+      // PostgreSQL cancels "whatever the session runs when the request arrives": a cancel sent
+      // for an earlier, timed-out query can land on the next query of the same pooled session.
+      // A statement cancelled that way did not run (each is atomic), so it is sent once more.
+      if ((error as { code?: string }).code === '57014' && !options.signal?.aborted) return this.#queryOnce<R>(text, params, options);
+      throw error;
+    }
+  }
+
+  async #queryOnce<R extends object>(text: string, params: readonly unknown[], options: QueryOptions): Promise<R[]> {
+    // with parameters, a named prepared statement takes one round trip instead of two (postgres.js
+    // sends Parse/Describe and waits before Bind/Execute for an unprepared one); gds's statement
+    // texts are constants, so the per-session cache stays small
+    const prepare = params.length > 0 && this.config.prepareStatements;
+    const pending = this.pool(options.database).unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
     const signal = options.signal;
     if (!signal) return (await pending) as unknown as R[];
     if (signal.aborted) throw signal.reason;

@@ -12,7 +12,7 @@
  * @module
  */
 import { spawn, execFile } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ExternalToolError, redact } from '@gds/database';
 import type { PostgreSQLConfig } from './postgres-config.js';
@@ -69,8 +69,30 @@ export function toolCandidates(name: string, where: { binDir?: string; serverMaj
   return [...new Set(dirs.map((d) => join(d, name)))];
 }
 
-/** Reads `<tool> --version` ("pg_dump (PostgreSQL) 15.18 (Debian ...)"). */
+const versions = new Map<string, Promise<{ version: string; major: number }>>();
+
+/**
+ * Reads `<tool> --version` ("pg_dump (PostgreSQL) 15.18 (Debian ...)"), once per binary (the
+ * answer is kept while the file's modification time stays the same).
+ */
 export function toolVersion(path: string): Promise<{ version: string; major: number }> {
+  let mtime = 0;
+  try {
+    mtime = statSync(path).mtimeMs;
+  } catch {
+    // reported by the spawn below
+  }
+  const key = `${path}\u0000${mtime}`;
+  let cached = versions.get(key);
+  if (!cached) {
+    cached = readToolVersion(path);
+    versions.set(key, cached);
+    cached.catch(() => versions.delete(key));
+  }
+  return cached;
+}
+
+function readToolVersion(path: string): Promise<{ version: string; major: number }> {
   return new Promise((resolve, reject) => {
     execFile(path, ['--version'], { timeout: 10_000 }, (error, stdout) => {
       if (error) return reject(error);

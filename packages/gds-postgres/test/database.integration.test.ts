@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { AuthenticationError, DatabaseInUseError, DatabaseManager, ValidationError, type OperationResult } from '@gds/database';
 import { startPostgres, type PostgresCluster } from '@gds/testkit';
 import '../src/index.js';
-import type { PostgreSQLConnection, PostgreSQLDatabase, PostgreSQLDatabaseMetadata } from '../src/index.js';
+import { PostgreSQLConnection } from '../src/index.js';
+import type { PostgreSQLDatabase, PostgreSQLDatabaseMetadata } from '../src/index.js';
 import { seed } from './helpers.js';
 
 let cluster: PostgresCluster;
@@ -256,6 +257,20 @@ describe('errors', () => {
     const e = await DatabaseManager.connect('postgres://postgres@127.0.0.1:1/postgres?connect_timeout=2').catch((err: unknown) => err);
     expect((e as { code?: string }).code).toBe('CONNECTION');
     expect((e as { retryable?: boolean }).retryable).toBe(true);
+  });
+
+  it('sends a statement again when a cancel it did not ask for hits it (stray cancel of an earlier query)', async () => {
+    const one = new PostgreSQLConnection({ host: '127.0.0.1', port: cluster.primary.port, user: 'postgres', maxConnections: 1 });
+    try {
+      const [me] = await one.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const running = one.query<{ x: number }>('select pg_sleep(0.3), 1 as x');
+      await new Promise((r) => setTimeout(r, 80));
+      const [cancelled] = await conn.query<{ ok: boolean }>('select pg_cancel_backend($1) as ok', [me?.pid]);
+      expect(cancelled?.ok).toBe(true);
+      expect((await running)[0]?.x).toBe(1);
+    } finally {
+      await one.close();
+    }
   });
 
   it('cancels a running statement on the server when the signal aborts', async () => {
