@@ -1,0 +1,385 @@
+/**
+ * BACKUP and RESTORE on SQL Server. Every path is on the SQL Server's own file system (the
+ * server reads and writes the files, not the machine gds runs on).
+ *
+ * - backup: `BACKUP DATABASE|LOG @db TO DISK = @path` with `STATS`; each "n percent processed"
+ *   message (3211) becomes an `onProgress` event, the others are kept as messages. An existing
+ *   file is refused unless `init` (overwrite its backup sets), `format` or `append` (add a set);
+ *   the check is `xp_fileexist` (if the login may not run it, the backup goes on with NOINIT and
+ *   says so in a message).
+ * - restore: refuses an existing database unless `replace`, and one with other sessions unless
+ *   `force`. Restoring under another name than the backup's moves every file (from
+ *   `FILELISTONLY`) to the server's default folders, or to `relocate`'s. `logs` are applied in
+ *   order with NORECOVERY until the last; `stopAt` (STOPAT) stops them at a point in time.
+ * - verify: `RESTORE VERIFYONLY` (rejects when the backup is unreadable); header: `HEADERONLY`.
+ *
+ * @module
+ */
+import { DatabaseInUseError, DatabaseNotFoundError, ValidationError, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
+import type { InfoMessage, MSSQLConnection } from './mssql-connection.js';
+import type { MSSQLBackupOptions, MSSQLRestoreOptions } from './mssql-options.js';
+import * as S from './mssql-statements.js';
+
+/** What HEADERONLY says about one backup set. */
+export interface BackupHeader {
+  /** Position of the set in the file (FILE = n). */
+  position: number;
+  /** The database it holds. */
+  databaseName: string;
+  /** full, differential, transaction_log, file, differential_file, partial or differential_partial. */
+  backupType: string;
+  /** Server it was taken on. */
+  serverName?: string;
+  /** Backup set name and description. */
+  name?: string;
+  description?: string;
+  /** When it started and finished. */
+  started?: Date;
+  finished?: Date;
+  /** Sizes in bytes. */
+  sizeBytes?: number;
+  compressedSizeBytes?: number;
+  /** LSNs. tedious reads HEADERONLY's numeric(25,0) LSNs as JavaScript numbers, so past 2^53 their last digits are not exact; msdb history (`backupHistory`) has them exactly. */
+  firstLsn?: string;
+  lastLsn?: string;
+  checkpointLsn?: string;
+  databaseBackupLsn?: string;
+  /** Recovery model of the database when backed up. */
+  recoveryModel?: string;
+  /** Flags. */
+  isCopyOnly: boolean;
+  hasChecksums: boolean;
+  isDamaged: boolean;
+  compressed: boolean;
+  /** Compatibility level and collation of the database. */
+  compatibilityLevel?: number;
+  collation?: string;
+}
+
+/** One backup set of the msdb history. */
+export interface BackupHistoryEntry {
+  /** backup_set_id. */
+  id: number;
+  /** full, differential, transaction_log, file... */
+  type: string;
+  started?: Date;
+  finished?: Date;
+  /** Size in bytes, and compressed size. */
+  sizeBytes?: number;
+  compressedSizeBytes?: number;
+  /** Whether it was copy-only. */
+  isCopyOnly: boolean;
+  /** Files (devices) it was written to. */
+  devices: string[];
+  /** Position in its media (FILE = n). */
+  position?: number;
+  firstLsn?: string;
+  lastLsn?: string;
+  name?: string;
+  description?: string;
+  userName?: string;
+  serverName?: string;
+  recoveryModel?: string;
+  hasChecksums: boolean;
+}
+
+const HEADER_TYPES: Record<number, string> = { 1: 'full', 2: 'transaction_log', 4: 'file', 5: 'differential', 6: 'differential_file', 7: 'partial', 8: 'differential_partial' };
+const HISTORY_TYPES: Record<string, string> = { D: 'full', I: 'differential', L: 'transaction_log', F: 'file', G: 'differential_file', P: 'partial', Q: 'differential_partial' };
+const HISTORY_CODES: Record<string, string> = { full: 'D', differential: 'I', transaction_log: 'L' };
+
+const num = (v: unknown): number | undefined => (v === null || v === undefined || v === '' ? undefined : Number(v));
+const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const date = (v: unknown): Date | undefined => (v instanceof Date ? v : undefined);
+
+/**
+ * Maps a HEADERONLY row (SQL Server's documented columns).
+ *
+ * ### Examples
+ * ```ts
+ * rowToHeader({ Position: 1, DatabaseName: 'app', BackupType: 1 }).backupType; // 'full'
+ * ```
+ */
+export function rowToHeader(r: Record<string, unknown>): BackupHeader {
+  return {
+    position: Number(r.Position ?? 1),
+    databaseName: String(r.DatabaseName ?? ''),
+    backupType: HEADER_TYPES[Number(r.BackupType)] ?? `type ${String(r.BackupType)}`,
+    serverName: str(r.ServerName),
+    name: str(r.BackupName),
+    description: str(r.BackupDescription),
+    started: date(r.BackupStartDate),
+    finished: date(r.BackupFinishDate),
+    sizeBytes: num(r.BackupSize),
+    compressedSizeBytes: num(r.CompressedBackupSize),
+    firstLsn: str(r.FirstLSN),
+    lastLsn: str(r.LastLSN),
+    checkpointLsn: str(r.CheckpointLSN),
+    databaseBackupLsn: str(r.DatabaseBackupLSN),
+    recoveryModel: str(r.RecoveryModel),
+    isCopyOnly: r.IsCopyOnly === true || r.IsCopyOnly === 1,
+    hasChecksums: r.HasBackupChecksums === true || r.HasBackupChecksums === 1,
+    isDamaged: r.IsDamaged === true || r.IsDamaged === 1,
+    compressed: r.Compressed === true || r.Compressed === 1,
+    compatibilityLevel: num(r.CompatibilityLevel),
+    collation: str(r.Collation),
+  };
+}
+
+/** The msdb history query; `@limit` most recent sets of `@db`, `@type` and `@since` optional. */
+export const BACKUP_HISTORY_SQL = `SELECT bs.backup_set_id, bs.type, bs.backup_start_date, bs.backup_finish_date, bs.backup_size, bs.compressed_backup_size,
+  bs.is_copy_only, bs.position, CAST(bs.first_lsn AS nvarchar(30)) AS first_lsn, CAST(bs.last_lsn AS nvarchar(30)) AS last_lsn, bs.name, bs.description, bs.user_name, bs.server_name, bs.recovery_model,
+  bs.has_backup_checksums, bmf.physical_device_name
+FROM msdb.dbo.backupset bs
+LEFT JOIN msdb.dbo.backupmediafamily bmf ON bmf.media_set_id = bs.media_set_id
+WHERE bs.backup_set_id IN (
+  SELECT TOP (@limit) b.backup_set_id FROM msdb.dbo.backupset b
+  WHERE b.database_name = @db AND (@type IS NULL OR b.type = @type) AND (@since IS NULL OR b.backup_finish_date >= CAST(@since AS datetime2))
+  ORDER BY b.backup_finish_date DESC, b.backup_set_id DESC)
+ORDER BY bs.backup_finish_date DESC, bs.backup_set_id DESC, bmf.family_sequence_number`;
+
+/**
+ * The history statement.
+ *
+ * ### Examples
+ * ```ts
+ * backupHistoryStatement('app', { limit: 5 }).params; // { db: 'app', limit: 5, type: null, since: null }
+ * ```
+ */
+export function backupHistoryStatement(name: string, o: { limit?: number; type?: string; since?: string } = {}): S.Statement {
+  return { text: BACKUP_HISTORY_SQL, params: { db: name, limit: o.limit ?? 50, type: o.type ? (HISTORY_CODES[o.type] ?? null) : null, since: o.since ?? null } };
+}
+
+/**
+ * Maps history rows (one per device) to one entry per backup set, devices gathered.
+ *
+ * ### Examples
+ * ```ts
+ * rowsToHistory(rows)[0].devices; // ['/b/app_1.bak', '/b/app_2.bak']
+ * ```
+ */
+export function rowsToHistory(rows: ReadonlyArray<Record<string, unknown>>): BackupHistoryEntry[] {
+  const byId = new Map<number, BackupHistoryEntry>();
+  for (const r of rows) {
+    const id = Number(r.backup_set_id);
+    let entry = byId.get(id);
+    if (!entry) {
+      entry = {
+        id,
+        type: HISTORY_TYPES[String(r.type)] ?? String(r.type),
+        started: date(r.backup_start_date),
+        finished: date(r.backup_finish_date),
+        sizeBytes: num(r.backup_size),
+        compressedSizeBytes: num(r.compressed_backup_size),
+        isCopyOnly: r.is_copy_only === true,
+        devices: [],
+        position: num(r.position),
+        firstLsn: str(r.first_lsn),
+        lastLsn: str(r.last_lsn),
+        name: str(r.name),
+        description: str(r.description),
+        userName: str(r.user_name),
+        serverName: str(r.server_name),
+        recoveryModel: str(r.recovery_model),
+        hasChecksums: r.has_backup_checksums === true,
+      };
+      byId.set(id, entry);
+    }
+    if (typeof r.physical_device_name === 'string') entry.devices.push(r.physical_device_name);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Turns the server's messages into progress events (3211: "n percent processed.") and messages.
+ *
+ * ### Examples
+ * ```ts
+ * await conn.query(sql, params, { onInfo: progressListener(ctx) });
+ * ```
+ */
+export function progressListener(ctx: OperationContext, label?: string): (m: InfoMessage) => void {
+  return (m) => {
+    const match = /^(\d+) percent processed/.exec(m.message);
+    if (match) ctx.progress({ percent: Number(match[1]), message: label ? `${label}: ${m.message}` : m.message });
+    else ctx.message(m.message);
+  };
+}
+
+function run(ctx: OperationContext, conn: MSSQLConnection, s: S.Statement, label?: string): Promise<unknown> {
+  return ctx.step(S.describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal, onInfo: progressListener(ctx, label) }));
+}
+
+async function exists(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<boolean> {
+  const s = S.databaseExists(name);
+  const rows = await conn.query<{ n: number }>(s.text, s.params, { signal });
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
+async function fileState(ctx: OperationContext, conn: MSSQLConnection, path: string): Promise<{ exists: boolean; folder: boolean } | undefined> {
+  const s = S.fileExists(path);
+  try {
+    const rows = await conn.query<Record<string, unknown>>(s.text, s.params, { signal: ctx.signal });
+    const r = rows[0] ?? {};
+    return { exists: r['File Exists'] === 1 || r['File Exists'] === true, folder: r['Parent Directory Exists'] === 1 || r['Parent Directory Exists'] === true };
+  } catch (error) {
+    ctx.throwIfAborted();
+    ctx.message(`could not check whether ${path} exists (${error instanceof Error ? error.message : String(error)}); backing up with NOINIT, which appends to an existing file`);
+    return undefined;
+  }
+}
+
+/**
+ * Backs `name` up to `target` (plus `files` for striping), see the module comment.
+ *
+ * ### Examples
+ * ```ts
+ * await backupDatabase(ctx, conn, 'app', '/var/opt/mssql/backup/app.bak', { checksum: true });
+ * ```
+ */
+export async function backupDatabase(ctx: OperationContext, conn: MSSQLConnection, name: string, target: string, o: MSSQLBackupOptions): Promise<OperationOutcome<BackupInfo>> {
+  if (o.append && (o.init || o.format)) {
+    throw new ValidationError('Invalid options for backup', [{ path: '/append', message: 'append adds a backup set; init and format overwrite: choose one' }], { engine: 'mssql', operation: 'backup' });
+  }
+  const paths = [target, ...(o.files ?? [])];
+  if (new Set(paths).size !== paths.length) throw new ValidationError('Invalid options for backup', [{ path: '/files', message: 'a file appears twice' }], { engine: 'mssql', operation: 'backup' });
+  if (!(await exists(conn, name, ctx.signal))) throw new DatabaseNotFoundError(`Database '${name}' does not exist on ${conn.endpoint}`, { engine: 'mssql', operation: 'backup' });
+  if (!o.init && !o.format && !o.append) {
+    for (const p of paths) {
+      const state = await fileState(ctx, conn, p);
+      if (state && !state.folder) throw new ValidationError('Invalid backup target', [{ path: '/target', message: `the folder of ${p} does not exist on the server` }], { engine: 'mssql', operation: 'backup' });
+      if (state?.exists) {
+        throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${p} exists on the server; pass init: true to overwrite it, or append: true to add a backup set` }], {
+          engine: 'mssql',
+          operation: 'backup',
+          hint: 'choose a new file name, or pass init or append',
+        });
+      }
+    }
+  }
+  const type = o.type ?? 'full';
+  const data: BackupInfo = { target, type, format: 'bak', details: { files: paths } };
+  await run(ctx, conn, S.backupDatabase(name, paths, o));
+  if (ctx.dryRun) return { message: `would back up ${name} to ${paths.join(', ')} (${type})`, data };
+  const last = await conn.query<Record<string, unknown>>(
+    'SELECT TOP (1) backup_size, compressed_backup_size, CAST(first_lsn AS nvarchar(30)) AS first_lsn, CAST(last_lsn AS nvarchar(30)) AS last_lsn, backup_finish_date FROM msdb.dbo.backupset WHERE database_name = @db ORDER BY backup_set_id DESC',
+    { db: name },
+    { signal: ctx.signal },
+  );
+  const r = last[0];
+  const sizeBytes = num(r?.compressed_backup_size) ?? num(r?.backup_size);
+  ctx.progress({ percent: 100, bytes: sizeBytes });
+  return {
+    message: `backed up ${name} to ${paths.join(', ')} (${type}${sizeBytes !== undefined ? `, ${sizeBytes} bytes` : ''})`,
+    data: { ...data, sizeBytes, details: { files: paths, backupSizeBytes: num(r?.backup_size), firstLsn: str(r?.first_lsn), lastLsn: str(r?.last_lsn), finished: date(r?.backup_finish_date) } },
+  };
+}
+
+// characters Windows refuses in file names, and control characters
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FILE_CHARS = /[\\/:*?"<>|\u0000-\u001f]/g;
+
+/**
+ * Where a relocated file goes: `<folder>/<database>_<logical><ext>`, the extension kept from
+ * the original file, characters a file name cannot hold replaced by `_`.
+ *
+ * ### Examples
+ * ```ts
+ * relocatedPath('/var/opt/mssql/data/', 'copy', 'app_log', '/old/app_log.ldf'); // '/var/opt/mssql/data/copy_app_log.ldf'
+ * ```
+ */
+export function relocatedPath(folder: string, database: string, logical: string, original: string): string {
+  const sep = folder.includes('\\') || /^[A-Za-z]:/.test(folder) ? '\\' : '/';
+  const base = folder.replace(/[\\/]+$/, '');
+  const file = original.split(/[\\/]/).pop() ?? '';
+  const dot = file.lastIndexOf('.');
+  const ext = dot > 0 ? file.slice(dot) : '';
+  return `${base}${sep}${database.replace(UNSAFE_FILE_CHARS, '_')}_${logical.replace(UNSAFE_FILE_CHARS, '_')}${ext}`;
+}
+
+async function moves(ctx: OperationContext, conn: MSSQLConnection, name: string, source: string, o: MSSQLRestoreOptions): Promise<Array<{ logical: string; physical: string }>> {
+  let dataFolder = o.relocate?.dataFolder;
+  let logFolder = o.relocate?.logFolder ?? dataFolder;
+  if (!dataFolder) {
+    const rows = await conn.query<{ data_path: string | null; log_path: string | null }>(
+      "SELECT CAST(SERVERPROPERTY('InstanceDefaultDataPath') AS nvarchar(4000)) AS data_path, CAST(SERVERPROPERTY('InstanceDefaultLogPath') AS nvarchar(4000)) AS log_path",
+      {},
+      { signal: ctx.signal },
+    );
+    dataFolder = rows[0]?.data_path ?? undefined;
+    logFolder = rows[0]?.log_path ?? dataFolder;
+    if (!dataFolder) throw new ValidationError('Invalid options for restore', [{ path: '/relocate', message: 'the server reports no default data folder: pass relocate.dataFolder' }], { engine: 'mssql', operation: 'restore' });
+  }
+  const s = S.fileListOnly(source, o.fileNumber ?? 1);
+  const files = await conn.query<{ LogicalName: string; PhysicalName: string; Type: string }>(s.text, s.params, { signal: ctx.signal });
+  return files.map((f) => ({ logical: f.LogicalName, physical: relocatedPath(f.Type === 'L' ? (logFolder ?? dataFolder) : dataFolder, name, f.LogicalName, f.PhysicalName) }));
+}
+
+/**
+ * Restores `name` from `source` (and `logs`), see the module comment.
+ *
+ * ### Examples
+ * ```ts
+ * await restoreDatabase(ctx, conn, 'app_copy', '/b/app.bak', {});
+ * ```
+ */
+export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnection, name: string, source: string, o: MSSQLRestoreOptions): Promise<OperationOutcome> {
+  if (o.force && !o.replace) throw new ValidationError('Invalid options for restore', [{ path: '/force', message: 'force ends the sessions of a database being replaced: it needs replace: true' }], { engine: 'mssql', operation: 'restore' });
+  const h = S.headerOnly(source);
+  const headers = (await conn.query<Record<string, unknown>>(h.text, h.params, { signal: ctx.signal })).map(rowToHeader);
+  const header = headers.find((x) => x.position === (o.fileNumber ?? 1));
+  if (!header) throw new ValidationError('Invalid backup source', [{ path: '/fileNumber', message: `${source} has no backup set ${o.fileNumber ?? 1} (it has ${headers.length})` }], { engine: 'mssql', operation: 'restore' });
+  const present = await exists(conn, name, ctx.signal);
+  if (present && !o.replace) {
+    throw new ValidationError(`Refusing to restore over the existing database '${name}'`, [{ path: '/replace', message: 'pass replace: true to overwrite it (WITH REPLACE)' }], { engine: 'mssql', operation: 'restore' });
+  }
+  if (present) {
+    const c = S.countSessions(name);
+    const sessions = Number((await conn.query<{ n: number }>(c.text, c.params, { signal: ctx.signal }))[0]?.n ?? 0);
+    if (sessions > 0 && !o.force) {
+      throw new DatabaseInUseError(`${sessions} other session(s) use '${name}'`, { engine: 'mssql', operation: 'restore', sessions, hint: 'close them, or pass force: true to end them' });
+    }
+    if (sessions > 0) await run(ctx, conn, S.alterSet(name, 'SINGLE_USER', 'ROLLBACK IMMEDIATE'));
+  }
+  const relocate = o.relocate !== undefined || header.databaseName !== name;
+  const moved = relocate ? await moves(ctx, conn, name, source, o) : [];
+  const logs = o.logs ?? [];
+  await run(
+    ctx,
+    conn,
+    S.restoreDatabase(name, source, {
+      kind: 'DATABASE',
+      file: o.fileNumber ?? 1,
+      moves: moved,
+      replace: present,
+      norecovery: logs.length > 0 || o.norecovery === true,
+      stopAt: logs.length === 0 ? o.stopAt : undefined,
+      checksum: o.checksum,
+      stats: o.stats,
+    }),
+    source,
+  );
+  for (const [i, log] of logs.entries()) {
+    const last = i === logs.length - 1;
+    await run(ctx, conn, S.restoreDatabase(name, log, { kind: 'LOG', norecovery: !last || o.norecovery === true, stopAt: o.stopAt, checksum: o.checksum, stats: o.stats }), log);
+  }
+  if (!ctx.dryRun) ctx.progress({ percent: 100 });
+  const where = moved.length ? `, files moved to ${[...new Set(moved.map((m) => m.physical.replace(/[\\/][^\\/]*$/, '')))].join(' and ')}` : '';
+  return {
+    message: `${ctx.dryRun ? 'would restore' : 'restored'} ${name} from ${source} (${header.backupType} backup of ${header.databaseName}${logs.length ? ` + ${logs.length} log backup(s)` : ''}${o.stopAt ? ` to ${o.stopAt}` : ''}${where})${o.norecovery ? '; left RESTORING (norecovery)' : ''}`,
+  };
+}
+
+/**
+ * `RESTORE VERIFYONLY`: resolves when the backup set is readable, rejects otherwise.
+ *
+ * ### Examples
+ * ```ts
+ * const { data } = await verifyBackup(ctx, conn, '/b/app.bak', {});
+ * ```
+ */
+export async function verifyBackup(ctx: OperationContext, conn: MSSQLConnection, source: string, o: { fileNumber?: number; checksum?: boolean }): Promise<OperationOutcome<BackupVerification>> {
+  const file = o.fileNumber ?? 1;
+  await run(ctx, conn, S.verifyOnly(source, file, o.checksum === true));
+  const data: BackupVerification = { source, valid: !ctx.dryRun, entries: 1, details: { fileNumber: file, checksum: o.checksum === true } };
+  return { message: ctx.dryRun ? `would verify backup set ${file} of ${source}` : `backup set ${file} of ${source} is valid`, data };
+}

@@ -1,0 +1,331 @@
+/**
+ * MSSQLDatabase: one database of a SQL Server.
+ *
+ * What the gds operations mean here:
+ * - offline / online: `ALTER DATABASE ... SET OFFLINE|ONLINE`.
+ * - single-user / restricted-user / multi-user: `SET SINGLE_USER|RESTRICTED_USER|MULTI_USER`.
+ * - With other sessions in the database, drop, offline, single-user and restricted-user are
+ *   refused with DatabaseInUseError; `force` ends them (`WITH ROLLBACK IMMEDIATE`; drop first
+ *   sets SINGLE_USER WITH ROLLBACK IMMEDIATE). Without `force` the ALTERs use `WITH NO_WAIT`, so
+ *   a session arriving meanwhile makes them fail at once instead of blocking.
+ * - backup / restore / verify: BACKUP and RESTORE on the server's own file system (see
+ *   mssql-backup.ts); extras: `setRecoveryModel`, `shrink` (DBCC SHRINKDATABASE),
+ *   `checkIntegrity` (DBCC CHECKDB), `readBackupHeader`, `backupHistory`.
+ * - names: exact, quoted like QUOTENAME; over 128 characters is a ValidationError.
+ *
+ * @module
+ */
+import {
+  Database,
+  DatabaseInUseError,
+  DropOptionsSchema,
+  MutationOptionsSchema,
+  ValidationError,
+  type BackupInfo,
+  type BackupVerification,
+  type DropOptions,
+  type ForceableOptions,
+  type GdsError,
+  type HighAvailabilityManager,
+  type MutationOptions,
+  type OperationContext,
+  type OperationOutcome,
+  type OperationResult,
+  type TableInfo,
+} from '@gds/database';
+import { backupDatabase, backupHistoryStatement, restoreDatabase, rowsToHistory, rowToHeader, verifyBackup, type BackupHeader, type BackupHistoryEntry } from './mssql-backup.js';
+import { MSSQL_CAPABILITIES } from './mssql-capabilities.js';
+import type { MSSQLConnection } from './mssql-connection.js';
+import { mapMssqlError } from './mssql-errors.js';
+import { MSSQLAvailabilityGroupManager } from './mssql-ha.js';
+import { filegroupsStatement, metadataStatements, rowToMetadata, type DatabaseRow, type FilegroupRow, type FileRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
+import {
+  BackupFileOptionsSchema,
+  BackupHistoryOptionsSchema,
+  CheckIntegrityOptionsSchema,
+  MSSQLBackupOptionsSchema,
+  MSSQLCreateOptionsSchema,
+  MSSQLRestoreOptionsSchema,
+  ShrinkOptionsSchema,
+  type BackupFileOptions,
+  type BackupHistoryOptions,
+  type CheckIntegrityOptions,
+  type MSSQLBackupOptions,
+  type MSSQLCreateOptions,
+  type MSSQLRestoreOptions,
+  type RecoveryModel,
+  type ShrinkOptions,
+} from './mssql-options.js';
+import { validateIdentifier } from './mssql-quote.js';
+import * as S from './mssql-statements.js';
+
+const RECOVERY_MODELS: readonly string[] = ['simple', 'full', 'bulk_logged'];
+
+/** The type parameters of {@link MSSQLDatabase}. */
+export interface MSSQLDatabaseTypes {
+  metadata: MSSQLDatabaseMetadata;
+  create: MSSQLCreateOptions;
+  drop: DropOptions;
+  backup: MSSQLBackupOptions;
+  restore: MSSQLRestoreOptions;
+}
+
+/**
+ * A SQL Server database.
+ *
+ * ### Examples
+ * ```ts
+ * import '@gds/mssql';
+ * const manager = await DatabaseManager.connect('mssql://sa:pw@db1/master?trustServerCertificate=true');
+ * const db = manager.getDatabase('app') as MSSQLDatabase;
+ * await db.create({ recoveryModel: 'full' });
+ * await db.backup('/var/opt/mssql/backup/app.bak', { checksum: true, onProgress: (p) => console.log(p.percent) });
+ * await db.checkIntegrity();
+ * ```
+ */
+export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
+  /** The engine. */
+  readonly type = 'mssql' as const;
+  protected readonly capabilities = MSSQL_CAPABILITIES;
+  protected override readonly schemas = { create: MSSQLCreateOptionsSchema, drop: DropOptionsSchema, backup: MSSQLBackupOptionsSchema, restore: MSSQLRestoreOptionsSchema };
+
+  /** The connection, typed. */
+  get mssql(): MSSQLConnection {
+    return this.connection as MSSQLConnection;
+  }
+
+  protected override validateName(name: string): void {
+    validateIdentifier(name);
+  }
+
+  protected mapError(error: unknown, operation: string): GdsError {
+    return mapMssqlError(error, operation);
+  }
+
+  private q<R extends object>(s: S.Statement, signal: AbortSignal): Promise<R[]> {
+    return this.mssql.query<R>(s.text, s.params, { signal });
+  }
+
+  protected async fetchMetadata(signal: AbortSignal): Promise<MSSQLDatabaseMetadata | undefined> {
+    const [dbs, files] = metadataStatements(this.name, true);
+    const rows = await this.q<DatabaseRow>(dbs, signal);
+    const row = rows[0];
+    if (!row) return undefined;
+    const fileRows = await this.q<FileRow>(files, signal);
+    let groups: FilegroupRow[] = [];
+    if (row.state_desc === 'ONLINE') {
+      // a database the login cannot enter still has metadata: its filegroups stay unknown
+      groups = await this.q<FilegroupRow>(filegroupsStatement(this.name), signal).catch((e: unknown) => {
+        if (signal.aborted) throw e;
+        return [];
+      });
+    }
+    return rowToMetadata(row, fileRows, groups);
+  }
+
+  protected override async fetchExists(signal: AbortSignal): Promise<boolean> {
+    const rows = await this.q<{ n: number }>(S.databaseExists(this.name), signal);
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  /** Runs a statement as a step of `ctx` (recorded; skipped in a dry run). */
+  private run(ctx: OperationContext, s: S.Statement): Promise<unknown> {
+    return ctx.step(S.describeStatement(s), () => this.mssql.query(s.text, s.params, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
+  }
+
+  private async otherSessions(signal: AbortSignal): Promise<number> {
+    const rows = await this.q<{ n: number }>(S.countSessions(this.name), signal);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private async requireExists(ctx: OperationContext): Promise<void> {
+    if (!(await this.fetchExists(ctx.signal))) throw this.notFound(ctx.operation);
+  }
+
+  private inUse(sessions: number, operation: string): DatabaseInUseError {
+    return new DatabaseInUseError(`${sessions} other session${sessions === 1 ? ' is' : 's are'} connected to '${this.name}'`, {
+      sessions,
+      engine: 'mssql',
+      operation,
+      hint: 'close them, or pass force: true to end them (WITH ROLLBACK IMMEDIATE)',
+    });
+  }
+
+  protected async performCreate(ctx: OperationContext, options: MSSQLCreateOptions): Promise<OperationOutcome> {
+    if (options.filegroups?.length && !options.dataFiles?.length) {
+      throw new ValidationError('Invalid options for create', [{ path: '/dataFiles', message: 'filegroups need dataFiles for the PRIMARY filegroup' }], { engine: 'mssql', operation: 'create' });
+    }
+    await this.run(ctx, S.createDatabase(this.name, options));
+    if (options.recoveryModel) await this.run(ctx, S.setRecoveryModel(this.name, options.recoveryModel));
+    if (options.compatibilityLevel) await this.run(ctx, S.setCompatibilityLevel(this.name, options.compatibilityLevel));
+    return { message: `created database ${this.name}` };
+  }
+
+  protected async performDrop(ctx: OperationContext, options: DropOptions): Promise<OperationOutcome> {
+    await this.requireExists(ctx);
+    const sessions = await this.otherSessions(ctx.signal);
+    if (sessions > 0 && !options.force) throw this.inUse(sessions, 'drop');
+    if (options.force) await this.run(ctx, S.alterSet(this.name, 'SINGLE_USER', 'ROLLBACK IMMEDIATE'));
+    await this.run(ctx, S.dropDatabase(this.name));
+    return { message: `dropped database ${this.name}${sessions ? ` (ended ${sessions} session(s))` : ''}` };
+  }
+
+  private async alter(ctx: OperationContext, option: 'OFFLINE' | 'SINGLE_USER' | 'RESTRICTED_USER', options: ForceableOptions, what: string): Promise<OperationOutcome> {
+    await this.requireExists(ctx);
+    const sessions = await this.otherSessions(ctx.signal);
+    if (sessions > 0 && !options.force) throw this.inUse(sessions, ctx.operation);
+    await this.run(ctx, S.alterSet(this.name, option, options.force ? 'ROLLBACK IMMEDIATE' : 'NO_WAIT'));
+    return { message: `${this.name} is ${what}${sessions ? ` (ended ${sessions} session(s))` : ''}` };
+  }
+
+  protected override performSetOffline(ctx: OperationContext, options: ForceableOptions): Promise<OperationOutcome> {
+    return this.alter(ctx, 'OFFLINE', options, 'offline');
+  }
+
+  protected override async performSetOnline(ctx: OperationContext): Promise<OperationOutcome> {
+    await this.requireExists(ctx);
+    await this.run(ctx, S.alterSet(this.name, 'ONLINE'));
+    return { message: `${this.name} is online` };
+  }
+
+  protected override performSetSingleUserMode(ctx: OperationContext, options: ForceableOptions): Promise<OperationOutcome> {
+    return this.alter(ctx, 'SINGLE_USER', options, 'in single-user mode');
+  }
+
+  protected override performSetRestrictedUserMode(ctx: OperationContext, options: ForceableOptions): Promise<OperationOutcome> {
+    return this.alter(ctx, 'RESTRICTED_USER', options, 'restricted to db_owner, dbcreator and sysadmin');
+  }
+
+  protected override async performSetMultiUserMode(ctx: OperationContext, _options: MutationOptions): Promise<OperationOutcome> {
+    await this.requireExists(ctx);
+    await this.run(ctx, S.alterSet(this.name, 'MULTI_USER'));
+    return { message: `${this.name} accepts every user` };
+  }
+
+  protected override performBackup(ctx: OperationContext, target: string, options: MSSQLBackupOptions): Promise<OperationOutcome<BackupInfo>> {
+    return backupDatabase(ctx, this.mssql, this.name, target, options);
+  }
+
+  protected override performRestore(ctx: OperationContext, source: string, options: MSSQLRestoreOptions): Promise<OperationOutcome> {
+    return restoreDatabase(ctx, this.mssql, this.name, source, options);
+  }
+
+  protected override performVerifyBackup(ctx: OperationContext, source: string): Promise<OperationOutcome<BackupVerification>> {
+    return verifyBackup(ctx, this.mssql, source, {});
+  }
+
+  /**
+   * `RESTORE VERIFYONLY` of a chosen backup set, optionally checking backup checksums.
+   *
+   * ### Examples
+   * ```ts
+   * await db.verifyBackupWith('/b/app.bak', { fileNumber: 2, checksum: true });
+   * ```
+   */
+  async verifyBackupWith(source: string, options: BackupFileOptions = {}): Promise<OperationResult<BackupVerification>> {
+    if (typeof source !== 'string' || source.length === 0) throw new ValidationError('Invalid source for verifyBackup', [{ path: '/source', message: 'must be a non-empty string' }], { engine: 'mssql' });
+    return this.change('verifyBackup', 'backup.verify', BackupFileOptionsSchema, options, (ctx) => verifyBackup(ctx, this.mssql, source, options));
+  }
+
+  /**
+   * The backup sets in a backup file (`RESTORE HEADERONLY`).
+   *
+   * ### Examples
+   * ```ts
+   * for (const h of await db.readBackupHeader('/b/app.bak')) console.log(h.position, h.backupType, h.finished);
+   * ```
+   */
+  async readBackupHeader(source: string, options?: BackupFileOptions): Promise<BackupHeader[]> {
+    if (typeof source !== 'string' || source.length === 0) throw new ValidationError('Invalid source for readBackupHeader', [{ path: '/source', message: 'must be a non-empty string' }], { engine: 'mssql' });
+    this.validateRead(BackupFileOptionsSchema, options, 'readBackupHeader');
+    return this.read('readBackupHeader', options, async (signal) => {
+      const headers = (await this.q<Record<string, unknown>>(S.headerOnly(source), signal)).map(rowToHeader);
+      return options?.fileNumber === undefined ? headers : headers.filter((h) => h.position === options.fileNumber);
+    });
+  }
+
+  /**
+   * The database's backup history from msdb, newest first.
+   *
+   * ### Examples
+   * ```ts
+   * const [last] = await db.backupHistory({ limit: 1, type: 'full' });
+   * ```
+   */
+  async backupHistory(options?: BackupHistoryOptions): Promise<BackupHistoryEntry[]> {
+    this.validateRead(BackupHistoryOptionsSchema, options, 'backupHistory');
+    return this.read('backupHistory', options, async (signal) => rowsToHistory(await this.q<Record<string, unknown>>(backupHistoryStatement(this.name, options ?? {}), signal)));
+  }
+
+  /**
+   * Sets the recovery model (SIMPLE, FULL or BULK_LOGGED).
+   *
+   * ### Examples
+   * ```ts
+   * await db.setRecoveryModel('full');
+   * ```
+   */
+  async setRecoveryModel(model: RecoveryModel, options: MutationOptions = {}): Promise<OperationResult> {
+    if (!RECOVERY_MODELS.includes(model)) {
+      throw new ValidationError('Invalid recovery model', [{ path: '', message: 'must be simple, full or bulk_logged' }], { engine: 'mssql', operation: 'setRecoveryModel' });
+    }
+    return this.change('setRecoveryModel', 'recoveryModel', MutationOptionsSchema, options, async (ctx) => {
+      await this.requireExists(ctx);
+      await this.run(ctx, S.setRecoveryModel(this.name, model));
+      return { message: `${this.name} uses the ${model.toUpperCase()} recovery model${model === 'simple' ? '' : ' (take a full backup to start the log chain)'}` };
+    });
+  }
+
+  /**
+   * Shrinks the database's files (`DBCC SHRINKDATABASE`); `data` holds the per-file sizes.
+   *
+   * ### Examples
+   * ```ts
+   * await db.shrink({ targetPercent: 10 });
+   * ```
+   */
+  async shrink(options: ShrinkOptions = {}): Promise<OperationResult<Array<Record<string, unknown>>>> {
+    return this.change('shrink', 'maintenance.shrink', ShrinkOptionsSchema, options, async (ctx) => {
+      await this.requireExists(ctx);
+      const s = S.shrinkDatabase(this.name, options);
+      const rows = (await ctx.step(S.describeStatement(s), () => this.mssql.query<Record<string, unknown>>(s.text, s.params, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }))) ?? [];
+      return { message: `${ctx.dryRun ? 'would shrink' : 'shrank'} ${this.name}${options.truncateOnly ? ' (truncate only)' : ` leaving ${options.targetPercent ?? 0}% free`}`, data: rows };
+    });
+  }
+
+  /**
+   * Runs `DBCC CHECKDB`; rejects (QueryError with the DBCC error number) when it finds corruption.
+   *
+   * ### Examples
+   * ```ts
+   * await db.checkIntegrity({ physicalOnly: true, timeoutMs: 3_600_000 });
+   * ```
+   */
+  async checkIntegrity(options: CheckIntegrityOptions = {}): Promise<OperationResult> {
+    return this.change('checkIntegrity', 'maintenance.checkIntegrity', CheckIntegrityOptionsSchema, options, async (ctx) => {
+      await this.requireExists(ctx);
+      await this.run(ctx, S.checkDb(this.name, options));
+      return { message: ctx.dryRun ? `would check ${this.name}` : `DBCC CHECKDB found no errors in ${this.name}` };
+    });
+  }
+
+  protected override async fetchSchemas(signal: AbortSignal, includeSystem: boolean): Promise<string[]> {
+    await this.ensureExists(signal);
+    return (await this.q<{ name: string }>(S.listSchemas(this.name, includeSystem), signal)).map((r) => r.name);
+  }
+
+  protected override async fetchTables(signal: AbortSignal, schema: string | undefined): Promise<TableInfo[]> {
+    await this.ensureExists(signal);
+    const rows = await this.q<{ schema: string; name: string; type: string }>(S.listTables(this.name, schema), signal);
+    return rows.map((r) => ({ schema: r.schema, name: r.name, kind: r.type.trim() === 'V' ? 'view' : 'table' }));
+  }
+
+  private async ensureExists(signal: AbortSignal): Promise<void> {
+    if (!(await this.fetchExists(signal))) throw this.notFound('listTables');
+  }
+
+  protected override createHaManager(): HighAvailabilityManager {
+    return new MSSQLAvailabilityGroupManager(this);
+  }
+}
+

@@ -1,0 +1,107 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  AuthenticationError,
+  ConnectionError,
+  DatabaseAlreadyExistsError,
+  DatabaseInUseError,
+  DatabaseNotFoundError,
+  DeadlockError,
+  GdsError,
+  OperationCancelledError,
+  OperationTimeoutError,
+  PermissionDeniedError,
+  QueryError,
+  Secret,
+  UnsupportedOperationError,
+  type ErrorKind,
+} from '@gds/database';
+import { errorCodesOf, mapMssqlError, MSSQL_DRIVER_CODES, MSSQL_ERROR_NUMBERS, mssqlErrorKind } from './mssql-errors.js';
+
+const CLASS_OF: Record<ErrorKind, { isInstance(e: unknown): boolean }> = {
+  CONNECTION: ConnectionError,
+  AUTHENTICATION: AuthenticationError,
+  PERMISSION_DENIED: PermissionDeniedError,
+  DATABASE_NOT_FOUND: DatabaseNotFoundError,
+  DATABASE_ALREADY_EXISTS: DatabaseAlreadyExistsError,
+  DATABASE_IN_USE: DatabaseInUseError,
+  UNSUPPORTED_OPERATION: UnsupportedOperationError,
+  OPERATION_TIMEOUT: OperationTimeoutError,
+  OPERATION_CANCELLED: OperationCancelledError,
+  DEADLOCK: DeadlockError,
+  QUERY: QueryError,
+};
+
+/** A tedious RequestError-like error: message, code EREQUEST and the server number. */
+const requestError = (number: number) => Object.assign(new Error(`server said ${number}`), { name: 'RequestError', code: 'EREQUEST', number });
+
+describe('MSSQL_ERROR_NUMBERS', () => {
+  it('covers the numbers of the issue', () => {
+    expect(MSSQL_ERROR_NUMBERS).toMatchObject({
+      18456: 'AUTHENTICATION', 4060: 'DATABASE_NOT_FOUND', 229: 'PERMISSION_DENIED', 262: 'PERMISSION_DENIED', 300: 'PERMISSION_DENIED',
+      3701: 'DATABASE_NOT_FOUND', 911: 'DATABASE_NOT_FOUND', 1801: 'DATABASE_ALREADY_EXISTS', 3702: 'DATABASE_IN_USE', 1205: 'DEADLOCK',
+    });
+    expect(Object.isFrozen(MSSQL_ERROR_NUMBERS)).toBe(true);
+  });
+
+  it.each(Object.entries(MSSQL_ERROR_NUMBERS))('server error %s maps to %s, cause and number kept', (number, kind) => {
+    const original = requestError(Number(number));
+    const e = mapMssqlError(original, 'drop');
+    expect(e.code).toBe(kind);
+    expect(CLASS_OF[kind].isInstance(e)).toBe(true);
+    expect(e.serverCode).toBe(number);
+    expect(e.cause).toBe(original);
+    expect(e.engine).toBe('mssql');
+    expect(e.operation).toBe('drop');
+    expect(e.hint === undefined || typeof e.hint === 'string').toBe(true);
+  });
+});
+
+describe('MSSQL_DRIVER_CODES', () => {
+  it.each(Object.entries(MSSQL_DRIVER_CODES))('driver code %s maps to %s', (code, kind) => {
+    const e = mapMssqlError(Object.assign(new Error(code), { code }), 'exists');
+    expect(e.code).toBe(kind);
+    expect(e.serverCode).toBe(code);
+  });
+
+  it('a connect ETIMEOUT (ConnectionError) is a connection failure, a request ETIMEOUT a timeout', () => {
+    expect(mssqlErrorKind({ name: 'ConnectionError', code: 'ETIMEOUT' })).toBe('CONNECTION');
+    expect(mssqlErrorKind({ name: 'RequestError', code: 'ETIMEOUT' })).toBe('OPERATION_TIMEOUT');
+  });
+
+  it('the server number wins over the driver code; a login failure carries its number', () => {
+    expect(mssqlErrorKind({ code: 'ELOGIN', number: 4060 })).toBe('DATABASE_NOT_FOUND');
+    expect(mssqlErrorKind({ code: 'ELOGIN' })).toBe('AUTHENTICATION');
+    expect(mssqlErrorKind({ code: 'EREQUEST', number: 99999 })).toBe('QUERY');
+  });
+
+  it('reads the first error of an AggregateError (tedious tries every address)', () => {
+    const agg = new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'Failed to connect');
+    expect(errorCodesOf(agg).code).toBe('ECONNREFUSED');
+    expect(mapMssqlError(agg, 'connect').code).toBe('CONNECTION');
+  });
+});
+
+describe('mapMssqlError', () => {
+  it('passes gds errors through and maps unknown values to QueryError', () => {
+    const gds = new DeadlockError('x');
+    expect(mapMssqlError(gds, 'op')).toBe(gds);
+    expect(mapMssqlError('boom', 'op')).toBeInstanceOf(QueryError);
+    expect(GdsError.isInstance(mapMssqlError(undefined, 'op'))).toBe(true);
+  });
+
+  it('redacts a live secret from the message and the cause', () => {
+    const pw = new Secret('Sup3r-Secret-pw');
+    const e = mapMssqlError(Object.assign(new Error("Login failed for 'sa' with Sup3r-Secret-pw"), { code: 'ELOGIN', number: 18456 }), 'connect');
+    expect(e.message).not.toContain('Sup3r-Secret-pw');
+    expect((e.cause as Error).message).not.toContain('Sup3r-Secret-pw');
+    expect(e.retryable).toBe(false);
+    pw.forget();
+  });
+
+  it('connection, deadlock and timeout errors are retryable', () => {
+    expect(mapMssqlError({ code: 'ESOCKET', message: 'x' }, 'op').retryable).toBe(true);
+    expect(mapMssqlError({ number: 1205, message: 'x' }, 'op').retryable).toBe(true);
+    expect(mapMssqlError({ number: 1222, message: 'x' }, 'op').retryable).toBe(true);
+    expect(mapMssqlError({ number: 3702, message: 'x' }, 'op').hint).toMatch(/force: true/);
+  });
+});

@@ -1,0 +1,377 @@
+/**
+ * MSSQLAvailabilityGroupManager: the Always On availability group a database belongs to.
+ *
+ * Corrections to the original design: every query is scoped to this database's group (the
+ * design's health and primary queries read every group of the server); lag is in seconds, the
+ * primary's last commit time minus the secondary's (the design divided a queue size in KB by
+ * 1024 and called it seconds), with the log send and redo queues reported apart, in KB; a
+ * failover runs on the target secondary (SQL Server refuses it on the primary).
+ *
+ * Seen from a secondary, SQL Server shows only the local database replica, so lag is complete
+ * only from the primary.
+ *
+ * @module
+ */
+import {
+  HAState,
+  HARole,
+  Secret,
+  HighAvailabilityManager,
+  SyncMode,
+  UnsupportedOperationError,
+  ValidationError,
+  type FailoverOptions,
+  type HAConfiguration,
+  type HANodeInfo,
+  type HANodeSpec,
+  type OperationContext,
+  type OperationOutcome,
+  type ReadOptions,
+} from '@gds/database';
+import { MSSQLConnection } from './mssql-connection.js';
+import { quoteIdentifier as q, quoteString as lit } from './mssql-quote.js';
+
+/** The replicas of the database's group, with the database's replica states. `@db` the database. */
+export const AG_SQL = `SELECT ag.name AS ag_name, ag.automated_backup_preference_desc, ag.failure_condition_level, ag.health_check_timeout,
+  ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc, ar.secondary_role_allow_connections_desc,
+  ars.role_desc, ars.connected_state_desc, ars.synchronization_health_desc, ars.operational_state_desc, ars.last_connect_error_description, ars.is_local,
+  drs.synchronization_state_desc, drs.synchronization_health_desc AS database_health_desc, drs.is_suspended, drs.suspend_reason_desc,
+  drs.log_send_queue_size, drs.log_send_rate, drs.redo_queue_size, drs.redo_rate, drs.last_commit_time, drs.last_hardened_time
+FROM sys.databases d
+JOIN sys.availability_databases_cluster adc ON adc.group_database_id = d.group_database_id
+JOIN sys.availability_groups ag ON ag.group_id = adc.group_id
+JOIN sys.availability_replicas ar ON ar.group_id = ag.group_id
+LEFT JOIN sys.dm_hadr_availability_replica_states ars ON ars.replica_id = ar.replica_id
+LEFT JOIN sys.dm_hadr_database_replica_states drs ON drs.replica_id = ar.replica_id AND drs.group_database_id = d.group_database_id
+WHERE d.name = @db
+ORDER BY ar.replica_server_name`;
+
+/** A row of {@link AG_SQL}. */
+export interface AgRow {
+  ag_name: string;
+  automated_backup_preference_desc: string | null;
+  failure_condition_level: number | null;
+  health_check_timeout: number | null;
+  replica_server_name: string;
+  endpoint_url: string | null;
+  availability_mode_desc: string;
+  failover_mode_desc: string;
+  secondary_role_allow_connections_desc: string | null;
+  role_desc: string | null;
+  connected_state_desc: string | null;
+  synchronization_health_desc: string | null;
+  operational_state_desc: string | null;
+  last_connect_error_description: string | null;
+  is_local: boolean | null;
+  synchronization_state_desc: string | null;
+  database_health_desc: string | null;
+  is_suspended: boolean | null;
+  suspend_reason_desc: string | null;
+  log_send_queue_size: string | number | null;
+  log_send_rate: string | number | null;
+  redo_queue_size: string | number | null;
+  redo_rate: string | number | null;
+  last_commit_time: Date | null;
+  last_hardened_time: Date | null;
+}
+
+const n = (v: string | number | null | undefined): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+function nodeState(r: AgRow): HAState {
+  if (r.role_desc === 'RESOLVING') return HAState.RESOLVING;
+  if (r.connected_state_desc === 'DISCONNECTED') return HAState.DISCONNECTED;
+  if (r.is_suspended) return HAState.SUSPENDED;
+  switch (r.synchronization_state_desc) {
+    case 'SYNCHRONIZED':
+      return HAState.SYNCED;
+    case 'SYNCHRONIZING':
+    case 'INITIALIZING':
+    case 'REVERTING':
+      return HAState.SYNCHRONIZING;
+    case 'NOT SYNCHRONIZING':
+      return HAState.NOT_SYNCHRONIZED;
+    default:
+      return r.synchronization_health_desc === 'HEALTHY' ? HAState.HEALTHY : HAState.UNKNOWN;
+  }
+}
+
+/**
+ * Maps the rows of {@link AG_SQL} to nodes. Lag (seconds) of a secondary is the primary's
+ * `last_commit_time` minus its own; the queues are in KB, in `metadata`.
+ *
+ * ### Examples
+ * ```ts
+ * const nodes = rowsToNodes(rows);
+ * ```
+ */
+export function rowsToNodes(rows: readonly AgRow[]): HANodeInfo[] {
+  const primary = rows.find((r) => r.role_desc === 'PRIMARY');
+  const primaryCommit = primary?.last_commit_time ?? undefined;
+  return rows.map((r) => {
+    const role = r.role_desc === 'PRIMARY' ? HARole.PRIMARY : r.role_desc === 'SECONDARY' ? HARole.SECONDARY : HARole.UNKNOWN;
+    const lagSeconds =
+      role === HARole.SECONDARY && primaryCommit && r.last_commit_time ? Math.max(0, (primaryCommit.getTime() - r.last_commit_time.getTime()) / 1000) : role === HARole.PRIMARY ? 0 : undefined;
+    return {
+      nodeName: r.replica_server_name,
+      role,
+      state: nodeState(r),
+      endpoint: r.endpoint_url ?? r.replica_server_name,
+      lagSeconds,
+      lastSyncTime: r.last_hardened_time ?? undefined,
+      isHealthy: r.synchronization_health_desc === 'HEALTHY' && r.connected_state_desc !== 'DISCONNECTED' && r.is_suspended !== true,
+      metadata: {
+        availabilityMode: r.availability_mode_desc,
+        failoverMode: r.failover_mode_desc,
+        synchronizationState: r.synchronization_state_desc ?? undefined,
+        synchronizationHealth: r.synchronization_health_desc ?? undefined,
+        connectedState: r.connected_state_desc ?? undefined,
+        logSendQueueKb: n(r.log_send_queue_size),
+        logSendRateKbPerSec: n(r.log_send_rate),
+        redoQueueKb: n(r.redo_queue_size),
+        redoRateKbPerSec: n(r.redo_rate),
+        lastCommitTime: r.last_commit_time ?? undefined,
+        isLocal: r.is_local === true,
+        suspendReason: r.suspend_reason_desc ?? undefined,
+        lastConnectError: r.last_connect_error_description ?? undefined,
+        readableSecondary: r.secondary_role_allow_connections_desc ?? undefined,
+      },
+    };
+  });
+}
+
+/**
+ * The overall state of the group for this database: the worst of its nodes.
+ *
+ * ### Examples
+ * ```ts
+ * groupState(nodes); // 'synced'
+ * ```
+ */
+export function groupState(nodes: readonly HANodeInfo[]): HAState {
+  if (nodes.length === 0) return HAState.UNKNOWN;
+  const states = nodes.map((x) => x.state);
+  for (const worst of [HAState.RESOLVING, HAState.DISCONNECTED, HAState.SUSPENDED, HAState.NOT_SYNCHRONIZED, HAState.SYNCHRONIZING, HAState.UNKNOWN]) {
+    if (states.includes(worst)) return worst === HAState.SYNCHRONIZING && nodes.every((x) => x.isHealthy) ? HAState.HEALTHY : worst;
+  }
+  return HAState.SYNCED;
+}
+
+/**
+ * The availability group of a SQL Server database. Get it from `db.ha`.
+ *
+ * ### Examples
+ * ```ts
+ * const ha = db.ha as MSSQLAvailabilityGroupManager;
+ * console.log(await ha.getStatus(), await ha.monitorLag());
+ * await ha.failover({ target: 'mssql://sa:pw@sql2:1433/master' });
+ * ```
+ */
+export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
+  private get conn(): MSSQLConnection {
+    return this.database.connection as MSSQLConnection;
+  }
+
+  private rows(signal: AbortSignal, conn: MSSQLConnection = this.conn): Promise<AgRow[]> {
+    return conn.query<AgRow>(AG_SQL, { db: this.database.name }, { signal });
+  }
+
+  private async group(signal: AbortSignal): Promise<{ name: string; rows: AgRow[] }> {
+    const rows = await this.rows(signal);
+    const name = rows[0]?.ag_name;
+    if (!name) {
+      throw new ValidationError('Not in an availability group', [{ path: '', message: `database '${this.database.name}' is in no availability group on ${this.conn.endpoint}` }], { engine: 'mssql' });
+    }
+    return { name, rows };
+  }
+
+  private requireLocalPrimary(rows: readonly AgRow[], operation: string): void {
+    const local = rows.find((r) => r.is_local);
+    if (local?.role_desc !== 'PRIMARY') {
+      throw new ValidationError(`Invalid server for ${operation}`, [{ path: '', message: `this connection is to ${local?.replica_server_name ?? 'a server'} (${local?.role_desc ?? 'unknown role'}); run ${operation} on the primary replica` }], { engine: 'mssql' });
+    }
+  }
+
+  /** The group's configuration, or `undefined` when the database is in none. */
+  async getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined> {
+    return this.read('getConfiguration', options, async (signal) => {
+      const rows = await this.rows(signal);
+      const first = rows[0];
+      if (!first) return undefined;
+      const nodes = rowsToNodes(rows);
+      const primary = rows.find((r) => r.role_desc === 'PRIMARY') ?? first;
+      const secondaries = rows.filter((r) => r !== primary);
+      const sync = secondaries.length > 0 && secondaries.every((r) => r.availability_mode_desc === 'SYNCHRONOUS_COMMIT');
+      return {
+        name: first.ag_name,
+        type: 'availability_group',
+        nodes,
+        syncMode: sync ? SyncMode.SYNCHRONOUS : SyncMode.ASYNCHRONOUS,
+        automaticFailover: rows.some((r) => r !== primary && r.failover_mode_desc === 'AUTOMATIC'),
+        metadata: {
+          automatedBackupPreference: first.automated_backup_preference_desc ?? undefined,
+          failureConditionLevel: first.failure_condition_level ?? undefined,
+          healthCheckTimeoutMs: first.health_check_timeout ?? undefined,
+          synchronousReplicas: rows.filter((r) => r.availability_mode_desc === 'SYNCHRONOUS_COMMIT').map((r) => r.replica_server_name),
+        },
+      };
+    });
+  }
+
+  /** The worst state among the database's replicas (`unknown` outside a group). */
+  async getStatus(options?: ReadOptions): Promise<HAState> {
+    return this.read('getStatus', options, async (signal) => groupState(rowsToNodes(await this.rows(signal))));
+  }
+
+  /** Every replica of the database's group. */
+  async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
+    return this.read('getAllNodes', options, async (signal) => rowsToNodes(await this.rows(signal)));
+  }
+
+  /** The primary replica of the database's group. */
+  async getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined> {
+    return this.read('getPrimaryNode', options, async (signal) => rowsToNodes(await this.rows(signal)).find((x) => x.role === HARole.PRIMARY));
+  }
+
+  /**
+   * Lag in seconds per secondary (from the last commit times); queues are in each node's metadata.
+   *
+   * ### Examples
+   * ```ts
+   * await db.ha!.monitorLag(); // { SQL2: 0.4, SQL3: 12 }
+   * ```
+   */
+  async monitorLag(options?: ReadOptions): Promise<Record<string, number>> {
+    return this.read('monitorLag', options, async (signal) => {
+      const out: Record<string, number> = {};
+      for (const x of rowsToNodes(await this.rows(signal))) if (x.role === HARole.SECONDARY && x.lagSeconds !== undefined) out[x.nodeName] = x.lagSeconds;
+      return out;
+    });
+  }
+
+  /** True when every replica of the database's group is healthy and connected. */
+  async isHealthy(options?: ReadOptions): Promise<boolean> {
+    return this.read('isHealthy', options, async (signal) => {
+      const nodes = rowsToNodes(await this.rows(signal));
+      return nodes.length > 0 && nodes.every((x) => x.isHealthy);
+    });
+  }
+
+  private targetConnection(target: string): MSSQLConnection {
+    if (/^[a-z]+:\/\//i.test(target)) {
+      const t = new MSSQLConnection(target);
+      if (t.config.password || !this.conn.config.password) return t;
+      void t.close();
+      return new MSSQLConnection({ ...configInput(t), password: copy(this.conn.config.password) });
+    }
+    const [server, instance] = target.split('\\');
+    const input = configInput(this.conn);
+    return new MSSQLConnection({ ...input, server: server ?? target, instanceName: instance, port: instance ? undefined : input.port });
+  }
+
+  protected override async performFailover(ctx: OperationContext, options: FailoverOptions): Promise<OperationOutcome> {
+    if (!options.target) {
+      throw new ValidationError('Invalid options for failover', [{ path: '/target', message: 'SQL Server fails over on the secondary that becomes primary: pass its replica name or connection URL' }], { engine: 'mssql' });
+    }
+    const { name } = await this.group(ctx.signal);
+    const target = this.targetConnection(options.target);
+    try {
+      const rows = await this.rows(ctx.signal, target);
+      const local = rows.find((r) => r.is_local);
+      if (!local || local.ag_name !== name || local.role_desc !== 'SECONDARY') {
+        throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${target.endpoint} is not a secondary replica of availability group ${name} (${local?.role_desc ?? 'no replica here'})` }], { engine: 'mssql' });
+      }
+      if (!options.force && local.synchronization_state_desc !== 'SYNCHRONIZED') {
+        throw new ValidationError('Refusing a failover that would lose data', [{ path: '/force', message: `${local.replica_server_name} is ${local.synchronization_state_desc ?? 'not synchronized'}: only a SYNCHRONIZED synchronous-commit secondary fails over without data loss; pass force: true to accept data loss (FORCE_FAILOVER_ALLOW_DATA_LOSS)` }], { engine: 'mssql' });
+      }
+      const text = `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} ${options.force ? 'FORCE_FAILOVER_ALLOW_DATA_LOSS' : 'FAILOVER'}`;
+      await ctx.step(`${text} -- on ${target.endpoint}`, () => target.query(text, {}, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
+      return { message: `${local.replica_server_name} is ${ctx.dryRun ? 'to become' : 'now'} the primary of ${name}${options.force ? ' (forced: resume data movement on the other replicas, and expect lost transactions)' : ''}` };
+    } finally {
+      await target.close();
+    }
+  }
+
+  protected override async performSetSyncMode(ctx: OperationContext, mode: SyncMode): Promise<OperationOutcome> {
+    if (mode === SyncMode.SEMI_SYNCHRONOUS) {
+      throw new UnsupportedOperationError('mssql has no semi-synchronous mode: availability replicas commit synchronously or asynchronously', { engine: 'mssql', operation: 'setSyncMode' });
+    }
+    const { name, rows } = await this.group(ctx.signal);
+    this.requireLocalPrimary(rows, 'setSyncMode');
+    const ag = q(name, 'availability group name');
+    const target = mode === SyncMode.SYNCHRONOUS ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT';
+    for (const r of rows) {
+      if (r.availability_mode_desc === target) continue;
+      // automatic failover needs synchronous commit: switch it to manual first
+      if (target === 'ASYNCHRONOUS_COMMIT' && r.failover_mode_desc === 'AUTOMATIC') {
+        const manual = `ALTER AVAILABILITY GROUP ${ag} MODIFY REPLICA ON ${lit(r.replica_server_name)} WITH (FAILOVER_MODE = MANUAL)`;
+        await ctx.step(manual, () => this.conn.query(manual, {}, { signal: ctx.signal }));
+      }
+      const text = `ALTER AVAILABILITY GROUP ${ag} MODIFY REPLICA ON ${lit(r.replica_server_name)} WITH (AVAILABILITY_MODE = ${target})`;
+      await ctx.step(text, () => this.conn.query(text, {}, { signal: ctx.signal }));
+    }
+    return { message: `every replica of ${name} ${ctx.dryRun ? 'would commit' : 'commits'} ${mode === SyncMode.SYNCHRONOUS ? 'synchronously' : 'asynchronously'}` };
+  }
+
+  protected override async performAddNode(ctx: OperationContext, node: HANodeSpec): Promise<OperationOutcome> {
+    const issues = [];
+    const endpoint = node.endpointUrl;
+    if (typeof endpoint !== 'string' || !/^TCP:\/\/[^\s']+:\d+$/i.test(endpoint)) issues.push({ path: '/endpointUrl', message: "must be the replica's mirroring endpoint, e.g. 'TCP://sql3.corp:5022'" });
+    const availability = node.availabilityMode ?? 'asynchronous';
+    if (availability !== 'synchronous' && availability !== 'asynchronous') issues.push({ path: '/availabilityMode', message: 'must be synchronous or asynchronous' });
+    const failover = node.failoverMode ?? 'manual';
+    if (failover !== 'manual' && failover !== 'automatic') issues.push({ path: '/failoverMode', message: 'must be manual or automatic' });
+    if (failover === 'automatic' && availability !== 'synchronous') issues.push({ path: '/failoverMode', message: 'automatic failover needs availabilityMode synchronous' });
+    const seeding = node.seedingMode ?? 'automatic';
+    if (seeding !== 'manual' && seeding !== 'automatic') issues.push({ path: '/seedingMode', message: 'must be manual or automatic' });
+    if (issues.length) throw new ValidationError('Invalid node for addNode', issues, { engine: 'mssql' });
+    const { name, rows } = await this.group(ctx.signal);
+    this.requireLocalPrimary(rows, 'addNode');
+    if (rows.some((r) => r.replica_server_name.toLowerCase() === node.name.toLowerCase())) {
+      throw new ValidationError('Invalid node for addNode', [{ path: '/name', message: `${node.name} is already a replica of ${name}` }], { engine: 'mssql' });
+    }
+    const text =
+      `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} ADD REPLICA ON ${lit(node.name)} WITH (ENDPOINT_URL = ${lit(String(endpoint))}, ` +
+      `AVAILABILITY_MODE = ${availability === 'synchronous' ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT'}, FAILOVER_MODE = ${String(failover).toUpperCase()}, SEEDING_MODE = ${String(seeding).toUpperCase()})`;
+    await ctx.step(text, () => this.conn.query(text, {}, { signal: ctx.signal }));
+    return { message: `added replica ${node.name} to ${name}; on ${node.name} run ALTER AVAILABILITY GROUP ${q(name)} JOIN (and GRANT CREATE ANY DATABASE for automatic seeding)` };
+  }
+
+  protected override async performRemoveNode(ctx: OperationContext, nodeName: string): Promise<OperationOutcome> {
+    const { name, rows } = await this.group(ctx.signal);
+    this.requireLocalPrimary(rows, 'removeNode');
+    const replica = rows.find((r) => r.replica_server_name.toLowerCase() === nodeName.toLowerCase());
+    if (!replica) throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is not a replica of ${name}` }], { engine: 'mssql' });
+    if (replica.role_desc === 'PRIMARY') throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is the primary of ${name}: fail over first` }], { engine: 'mssql' });
+    const text = `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} REMOVE REPLICA ON ${lit(replica.replica_server_name)}`;
+    await ctx.step(text, () => this.conn.query(text, {}, { signal: ctx.signal }));
+    return { message: `removed replica ${replica.replica_server_name} from ${name}; its databases stay on it in RESTORING state` };
+  }
+}
+
+function configInput(c: MSSQLConnection): ConstructorParameters<typeof MSSQLConnection>[0] & object {
+  const k = c.config;
+  return {
+    server: k.server,
+    port: k.port,
+    instanceName: k.instanceName,
+    user: k.user,
+    database: 'master',
+    encrypt: k.encrypt,
+    trustServerCertificate: k.trustServerCertificate,
+    connectTimeoutMs: k.connectTimeoutMs,
+    requestTimeoutMs: k.requestTimeoutMs,
+    appName: k.appName,
+    authentication: k.authentication,
+    domain: k.domain,
+    clientId: k.clientId,
+    tenantId: k.tenantId,
+    password: copy(k.password),
+    clientSecret: copy(k.clientSecret),
+    token: copy(k.token),
+  };
+}
+
+/** A Secret of its own for a second connection, so that closing it does not make redact() forget the first one's. */
+function copy(secret: Secret | undefined): Secret | undefined {
+  return secret ? new Secret(secret.reveal()) : undefined;
+}

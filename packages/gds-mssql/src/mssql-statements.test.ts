@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import * as S from './mssql-statements.js';
+
+const HOSTILE = "x]; DROP DATABASE canary; --";
+const QUOTED = '[x]]; DROP DATABASE canary; --]';
+
+describe('createDatabase', () => {
+  it('is bare without options', () => {
+    expect(S.createDatabase('app')).toEqual({ text: 'CREATE DATABASE [app]', params: {} });
+  });
+
+  it('with files, filegroups, containment and collation', () => {
+    const s = S.createDatabase('Sales DB', {
+      containment: 'partial',
+      collation: 'Latin1_General_100_CI_AS_SC_UTF8',
+      dataFiles: [{ name: 'sales', path: "D:\\data\\it's.mdf", size: '100MB', maxSize: 'UNLIMITED', growth: '64MB' }],
+      filegroups: [{ name: 'archive]', default: true, files: [{ name: 'arch1', path: 'E:\\a1.ndf' }] }, { name: 'mem', contains: 'memory_optimized_data', files: [{ name: 'mem1', path: 'E:\\mem' }] }],
+      logFiles: [{ name: 'sales_log', path: 'L:\\sales.ldf', size: '1GB', growth: '10%' }],
+    });
+    expect(s.text).toBe(
+      "CREATE DATABASE [Sales DB] CONTAINMENT = PARTIAL ON PRIMARY (NAME = [sales], FILENAME = N'D:\\data\\it''s.mdf', SIZE = 100MB, MAXSIZE = UNLIMITED, FILEGROWTH = 64MB), " +
+        "FILEGROUP [archive]]] DEFAULT (NAME = [arch1], FILENAME = N'E:\\a1.ndf'), FILEGROUP [mem] CONTAINS MEMORY_OPTIMIZED_DATA (NAME = [mem1], FILENAME = N'E:\\mem') " +
+        "LOG ON (NAME = [sales_log], FILENAME = N'L:\\sales.ldf', SIZE = 1GB, FILEGROWTH = 10%) COLLATE Latin1_General_100_CI_AS_SC_UTF8",
+    );
+  });
+
+  it('quotes hostile names', () => {
+    expect(S.createDatabase(HOSTILE).text).toBe(`CREATE DATABASE ${QUOTED}`);
+    expect(S.dropDatabase(HOSTILE).text).toBe(`DROP DATABASE ${QUOTED}`);
+  });
+});
+
+describe('ALTER DATABASE', () => {
+  it.each([
+    [S.alterSet('app', 'OFFLINE', 'ROLLBACK IMMEDIATE'), 'ALTER DATABASE [app] SET OFFLINE WITH ROLLBACK IMMEDIATE'],
+    [S.alterSet('app', 'SINGLE_USER', 'NO_WAIT'), 'ALTER DATABASE [app] SET SINGLE_USER WITH NO_WAIT'],
+    [S.alterSet('app', 'ONLINE'), 'ALTER DATABASE [app] SET ONLINE'],
+    [S.setRecoveryModel('app', 'simple'), 'ALTER DATABASE [app] SET RECOVERY SIMPLE'],
+    [S.setCompatibilityLevel('app', 160), 'ALTER DATABASE [app] SET COMPATIBILITY_LEVEL = 160'],
+  ])('%j', (s, text) => {
+    expect(s.text).toBe(text);
+    expect(s.params).toEqual({});
+  });
+});
+
+describe('BACKUP', () => {
+  it('full by default, database and paths as parameters, STATS 10, NOINIT', () => {
+    expect(S.backupDatabase(HOSTILE, ['/b/x.bak'])).toEqual({ text: 'BACKUP DATABASE @db TO DISK = @path0 WITH NOINIT, STATS = 10', params: { db: HOSTILE, path0: '/b/x.bak' } });
+  });
+
+  it('every option', () => {
+    const s = S.backupDatabase('app', ['/b/1.bak', '/b/2.bak'], { type: 'differential', copyOnly: true, compression: false, checksum: true, format: true, name: 'n', description: 'd', stats: 1 });
+    expect(s.text).toBe('BACKUP DATABASE @db TO DISK = @path0, DISK = @path1 WITH DIFFERENTIAL, COPY_ONLY, NO_COMPRESSION, CHECKSUM, FORMAT, INIT, NAME = @name, DESCRIPTION = @description, STATS = 1');
+    expect(s.params).toEqual({ db: 'app', path0: '/b/1.bak', path1: '/b/2.bak', name: 'n', description: 'd' });
+    expect(S.backupDatabase('app', ['/b/l.trn'], { type: 'transaction_log' }).text).toBe('BACKUP LOG @db TO DISK = @path0 WITH NOINIT, STATS = 10');
+  });
+});
+
+describe('RESTORE and DBCC', () => {
+  it('restore with moves, replace, norecovery, stopat', () => {
+    const s = S.restoreDatabase('copy', '/b/a.bak', { kind: 'DATABASE', file: 2, moves: [{ logical: 'a', physical: '/d/copy_a.mdf' }], replace: true, norecovery: true, stopAt: '2024-01-01T00:00:00Z', checksum: true, stats: 5 });
+    expect(s.text).toBe('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, REPLACE, CHECKSUM, NORECOVERY, STOPAT = @stopAt, STATS = 5');
+    expect(s.params).toEqual({ db: 'copy', path: '/b/a.bak', file: 2, move0: 'a', to0: '/d/copy_a.mdf', stopAt: '2024-01-01T00:00:00Z' });
+  });
+
+  it('verify, header, file list, shrink, checkdb', () => {
+    expect(S.verifyOnly('/b/a.bak').text).toBe('RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file');
+    expect(S.headerOnly('/b/a.bak').params).toEqual({ path: '/b/a.bak' });
+    expect(S.fileListOnly('/b/a.bak', 3).params).toEqual({ path: '/b/a.bak', file: 3 });
+    expect(S.shrinkDatabase('app', { truncateOnly: true })).toEqual({ text: 'DBCC SHRINKDATABASE (@db, TRUNCATEONLY) WITH NO_INFOMSGS', params: { db: 'app' } });
+    expect(S.checkDb(HOSTILE, { noIndex: true })).toEqual({ text: 'DBCC CHECKDB (@db, NOINDEX) WITH NO_INFOMSGS, ALL_ERRORMSGS', params: { db: HOSTILE } });
+  });
+
+  it('catalog reads of a database use its quoted name and parameters', () => {
+    expect(S.listSchemas(HOSTILE, false).text).toContain(`FROM ${QUOTED}.sys.schemas`);
+    expect(S.listTables('app', undefined).params).toEqual({ schema: null });
+  });
+});
+
+describe('describeStatement', () => {
+  it('shows parameters as a one-line comment, quoted as N literals', () => {
+    expect(S.describeStatement({ text: 'BACKUP DATABASE @db TO DISK = @path0', params: { db: "it's", path0: 'a\nb' } })).toBe("BACKUP DATABASE @db TO DISK = @path0 -- @db = N'it''s', @path0 = N'a\\nb'");
+    expect(S.describeStatement({ text: 'x', params: {} })).toBe('x');
+    expect(S.describeStatement({ text: 'x', params: { n: 1, b: true, z: null } })).toBe('x -- @n = 1, @b = true, @z = NULL');
+  });
+});
