@@ -27,5 +27,5 @@ export { toMetadata, SYSTEM_DATABASES, type MongoDBDatabaseMetadata } from './mo
 export * from './mongodb-options.js';
 export { validateDatabaseName, validateCollectionName, databaseNameIssues, quoteName, FORBIDDEN_DATABASE_CHARACTERS } from './mongodb-quote.js';
 export { describeCommand, DEFAULT_FIRST_COLLECTION, type Command } from './mongodb-statements.js';
-export { MANIFEST_FILE, escapeCollectionName, unescapeCollectionName, readBsonDocuments, BsonFramingError, type BackupManifest } from './mongodb-dump-layout.js';
-export { readDumpFolder, renameCollection } from './mongodb-restore.js';
+export { MANIFEST_FILE, escapeCollectionName, unescapeCollectionName, readBsonDocuments, BsonFramingError, type BackupManifest, type ManifestCollection, type DumpMetadata } from './mongodb-dump-layout.js';
+export { readDumpFolder, renameCollection, type DumpEntry, type DumpFolder } from './mongodb-restore.js';

@@ -39,7 +39,15 @@ export interface QueryOptions {
   onInfo?: (message: InfoMessage) => void;
 }
 
-type Row = Record<string, unknown>;
+/**
+ * A result row: column name to value, as tedious decoded it.
+ *
+ * ### Examples
+ * ```ts
+ * const rows: Row[] = await conn.query('SELECT 1 AS one');
+ * ```
+ */
+export type Row = Record<string, unknown>;
 
 function tediousConfig(c: MSSQLConfig): ConnectionConfiguration {
   const options: NonNullable<ConnectionConfiguration['options']> = {

@@ -17,7 +17,7 @@ registerProvider(snowflakeProvider);
 
 export { snowflakeProvider, SYSTEM_DATABASES, SERVER_SQL } from './snowflake-provider.js';
 export { SnowflakeConnection, type Bind, type QueryOptions } from './snowflake-connection.js';
-export { SnowflakeConfigSchema, parseSnowflakeUrl, resolveConfig, type SnowflakeAuthenticator, type SnowflakeConfig, type SnowflakeConfigInput } from './snowflake-config.js';
+export { SnowflakeConfigSchema, parseSnowflakeUrl, resolveConfig, type SnowflakeAuthenticator, type SnowflakeConfig, type SnowflakeConfigInput, type SecretInput } from './snowflake-config.js';
 export { SnowflakeDatabase, type SnowflakeDatabaseTypes } from './snowflake-database.js';
 export { SnowflakeReplicationManager } from './snowflake-ha.js';
 export { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';

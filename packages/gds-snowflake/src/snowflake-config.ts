@@ -51,7 +51,15 @@ export const SnowflakeConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-type SecretInput = string | Secret;
+/**
+ * A secret as the config takes it: a string (wrapped into a Secret at once) or a Secret.
+ *
+ * ### Examples
+ * ```ts
+ * const password: SecretInput = new Secret(process.env.SNOWFLAKE_PASSWORD ?? '');
+ * ```
+ */
+export type SecretInput = string | Secret;
 
 /** The config object, as given. */
 export type SnowflakeConfigInput = Omit<Static<typeof SnowflakeConfigSchema>, 'password' | 'privateKey' | 'privateKeyPass' | 'token'> & {
