@@ -6,7 +6,7 @@
  */
 import type { OperationResult } from '@gds/database';
 import type { CliContext } from '../context.js';
-import { printJson, printRecord } from '../output.js';
+import { printJson, printRecord, printTable } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import type { EngineOperation } from './engine-ops.js';
 import { parseOptionPairs } from './parse-options.js';
@@ -29,6 +29,15 @@ export async function engineOperationCommand(ctx: CliContext, op: EngineOperatio
   const extra = Array.isArray(options.opt) ? parseOptionPairs(options.opt as string[]) : {};
   const result = await op.run(db, args, { ...options, ...extra }, ctx);
   if (typeof (result as OperationResult).isSuccess === 'function') return printResult(ctx, result as OperationResult);
-  if (ctx.output.json) printJson(ctx.output, { ok: true, database: name, ...result });
-  else printRecord(ctx.output, result as Record<string, unknown>);
+  if (ctx.output.json) return printJson(ctx.output, { ok: true, database: name, ...result });
+  const values = Object.values(result);
+  const list = values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : undefined;
+  if (list && list.every((r) => r !== null && typeof r === 'object')) {
+    // a list of records (collections, backup history...): one row each
+    const rows = list as Record<string, unknown>[];
+    const head = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const cell = (v: unknown) => (v instanceof Date ? v.toISOString() : v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean | undefined));
+    return printTable(ctx.output, head, rows.map((r) => head.map((h) => cell(r[h]))));
+  }
+  printRecord(ctx.output, result as Record<string, unknown>);
 }
