@@ -18,6 +18,7 @@ export * from './operation-runner.js';
 export * from './connection.js';
 export * from './engines.js';
 export * from './provider.js';
+export * from './provider-helpers.js';
 export * from './registry.js';
 export * from './database.js';
 export * from './ha.js';

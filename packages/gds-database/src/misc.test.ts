@@ -106,3 +106,31 @@ describe('OperationResult', () => {
     expect(bad.toJSON().error).toMatchObject({ code: 'CONNECTION', message: 'down' });
   });
 });
+
+describe('provider helpers', () => {
+  class FakeConnection {
+    readonly type = 'sqlite' as const;
+    readonly endpoint = 'fake://x';
+    closed = 0;
+    async close() {
+      this.closed++;
+    }
+  }
+  it('expectConnection returns the connection of the right class and refuses another', async () => {
+    const { expectConnection } = await import('./provider-helpers.js');
+    const c = new FakeConnection();
+    expect(expectConnection(c, FakeConnection, 'Fake')).toBe(c);
+    expect(() => expectConnection({ type: 'postgresql', endpoint: 'x', close: async () => undefined }, FakeConnection, 'Fake')).toThrow(
+      'Not a Fake connection: (value): expected a FakeConnection, got a postgresql connection',
+    );
+  });
+  it('openVerified closes the connection when the check fails', async () => {
+    const { openVerified } = await import('./provider-helpers.js');
+    const ok = new FakeConnection();
+    expect(await openVerified(ok, async () => 1)).toBe(ok);
+    expect(ok.closed).toBe(0);
+    const bad = new FakeConnection();
+    await expect(openVerified(bad, async () => Promise.reject(new Error('auth')))).rejects.toThrow('auth');
+    expect(bad.closed).toBe(1);
+  });
+});

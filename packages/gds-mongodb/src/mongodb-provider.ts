@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { supportsIn, ValidationError, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type Feature, type ListDatabasesOptions, type ServerMetadata } from '@gds/database';
+import { supportsIn, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type Feature, type ListDatabasesOptions, type ServerMetadata, expectConnection, openVerified } from '@gds/database';
 import type { Document } from 'mongodb';
 import { MONGODB_CAPABILITIES } from './mongodb-capabilities.js';
 import type { MongoDBConfigInput } from './mongodb-config.js';
@@ -14,10 +14,7 @@ import { SYSTEM_DATABASES, toMetadata, type MongoDBDatabaseMetadata } from './mo
 import { listDatabases } from './mongodb-statements.js';
 
 function asMongo(connection: DatabaseConnection): MongoDBConnection {
-  if (!(connection instanceof MongoDBConnection)) {
-    throw new ValidationError('Not a MongoDB connection', [{ path: '', message: `expected a MongoDBConnection, got a ${connection.type} connection` }]);
-  }
-  return connection;
+  return expectConnection(connection, MongoDBConnection, 'MongoDB');
 }
 
 /**
@@ -36,14 +33,7 @@ export const mongodbProvider: DatabaseProvider = Object.freeze({
   capabilities: MONGODB_CAPABILITIES,
 
   async connect(target: string | ConnectionConfig): Promise<MongoDBConnection> {
-    const connection = new MongoDBConnection(typeof target === 'string' ? target : (target as MongoDBConfigInput));
-    try {
-      await connection.command('admin', { ping: 1 });
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
-    return connection;
+    return openVerified(new MongoDBConnection(typeof target === 'string' ? target : (target as MongoDBConfigInput)), (c) => c.command('admin', { ping: 1 }));
   },
 
   createDatabase(connection: DatabaseConnection, name: string, metadata?: MongoDBDatabaseMetadata): MongoDBDatabase {

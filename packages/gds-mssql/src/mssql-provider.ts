@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { supportsIn, ValidationError, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type Feature, type ListDatabasesOptions, type ServerMetadata } from '@gds/database';
+import { supportsIn, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type Feature, type ListDatabasesOptions, type ServerMetadata, expectConnection, openVerified } from '@gds/database';
 import { MSSQL_CAPABILITIES } from './mssql-capabilities.js';
 import type { MSSQLConfigInput } from './mssql-config.js';
 import { MSSQLConnection } from './mssql-connection.js';
@@ -12,10 +12,7 @@ import { mapMssqlError } from './mssql-errors.js';
 import { metadataStatements, rowToMetadata, type DatabaseRow, type FileRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
 
 function asMssql(connection: DatabaseConnection): MSSQLConnection {
-  if (!(connection instanceof MSSQLConnection)) {
-    throw new ValidationError('Not a SQL Server connection', [{ path: '', message: `expected an MSSQLConnection, got a ${connection.type} connection` }]);
-  }
-  return connection;
+  return expectConnection(connection, MSSQLConnection, 'SQL Server');
 }
 
 /**
@@ -34,14 +31,7 @@ export const mssqlProvider: DatabaseProvider = Object.freeze({
   capabilities: MSSQL_CAPABILITIES,
 
   async connect(target: string | ConnectionConfig): Promise<MSSQLConnection> {
-    const connection = new MSSQLConnection(typeof target === 'string' ? target : (target as MSSQLConfigInput));
-    try {
-      await connection.serverVersion();
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
-    return connection;
+    return openVerified(new MSSQLConnection(typeof target === 'string' ? target : (target as MSSQLConfigInput)), (c) => c.serverVersion());
   },
 
   createDatabase(connection: DatabaseConnection, name: string, metadata?: MSSQLDatabaseMetadata): MSSQLDatabase {

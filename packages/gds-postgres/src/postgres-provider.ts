@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { supportsIn, ValidationError, type Feature, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type ListDatabasesOptions, type ServerMetadata } from '@gds/database';
+import { supportsIn, type Feature, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type ListDatabasesOptions, type ServerMetadata, expectConnection, openVerified } from '@gds/database';
 import { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
 import { PostgreSQLConnection } from './postgres-connection.js';
 import { PostgreSQLDatabase } from './postgres-database.js';
@@ -12,10 +12,7 @@ import { METADATA_SQL, rowToMetadata, type MetadataRow, type PostgreSQLDatabaseM
 import type { PostgreSQLConfigInput } from './postgres-config.js';
 
 function asPostgres(connection: DatabaseConnection): PostgreSQLConnection {
-  if (!(connection instanceof PostgreSQLConnection)) {
-    throw new ValidationError('Not a PostgreSQL connection', [{ path: '', message: `expected a PostgreSQLConnection, got a ${connection.type} connection` }]);
-  }
-  return connection;
+  return expectConnection(connection, PostgreSQLConnection, 'PostgreSQL');
 }
 
 /**
@@ -34,14 +31,7 @@ export const postgresProvider: DatabaseProvider = Object.freeze({
   capabilities: POSTGRES_CAPABILITIES,
 
   async connect(target: string | ConnectionConfig): Promise<PostgreSQLConnection> {
-    const connection = new PostgreSQLConnection(typeof target === 'string' ? target : (target as PostgreSQLConfigInput));
-    try {
-      await connection.serverVersion();
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
-    return connection;
+    return openVerified(new PostgreSQLConnection(typeof target === 'string' ? target : (target as PostgreSQLConfigInput)), (c) => c.serverVersion());
   },
 
   createDatabase(connection: DatabaseConnection, name: string, metadata?: PostgreSQLDatabaseMetadata | undefined): PostgreSQLDatabase {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { supportsIn, ValidationError, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type Feature, type ListDatabasesOptions, type ServerMetadata } from '@gds/database';
+import { supportsIn, type ConnectionConfig, type DatabaseConnection, type DatabaseListing, type DatabaseProvider, type Feature, type ListDatabasesOptions, type ServerMetadata, expectConnection, openVerified } from '@gds/database';
 import { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';
 import type { SnowflakeConfigInput } from './snowflake-config.js';
 import { SnowflakeConnection } from './snowflake-connection.js';
@@ -20,10 +20,7 @@ export const SERVER_SQL =
   'SELECT CURRENT_VERSION() AS VERSION, CURRENT_ORGANIZATION_NAME() AS ORGANIZATION, CURRENT_ACCOUNT_NAME() AS ACCOUNT, CURRENT_REGION() AS REGION, CURRENT_ROLE() AS ROLE, CURRENT_WAREHOUSE() AS WAREHOUSE';
 
 function asSnowflake(connection: DatabaseConnection): SnowflakeConnection {
-  if (!(connection instanceof SnowflakeConnection)) {
-    throw new ValidationError('Not a Snowflake connection', [{ path: '', message: `expected a SnowflakeConnection, got a ${connection.type} connection` }]);
-  }
-  return connection;
+  return expectConnection(connection, SnowflakeConnection, 'Snowflake');
 }
 
 /**
@@ -42,14 +39,7 @@ export const snowflakeProvider: DatabaseProvider = Object.freeze({
   capabilities: SNOWFLAKE_CAPABILITIES,
 
   async connect(target: string | ConnectionConfig): Promise<SnowflakeConnection> {
-    const connection = new SnowflakeConnection(typeof target === 'string' ? target : (target as unknown as SnowflakeConfigInput));
-    try {
-      await connection.open();
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
-    return connection;
+    return openVerified(new SnowflakeConnection(typeof target === 'string' ? target : (target as unknown as SnowflakeConfigInput)), (c) => c.open());
   },
 
   createDatabase(connection: DatabaseConnection, name: string, metadata?: SnowflakeDatabaseMetadata): SnowflakeDatabase {
