@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 
 // Importing @gds/postgres registers the provider with @gds/database (same module instance: Node
 // resolves the workspace symlink to packages/gds-database/dist).
-import '../packages/gds-postgres/dist/index.js';
+import { METADATA_SQL } from '../packages/gds-postgres/dist/index.js';
 import { DatabaseManager } from '../packages/gds-database/dist/index.js';
 import { startPostgres } from '../packages/gds-testkit/dist/index.js';
 // The same postgres.js that @gds/postgres uses (its ESM entry, see its package.json "exports").
@@ -37,20 +37,7 @@ const DUMP_ROWS = env('BENCH_DUMP_ROWS', 300_000);
 /** The statement PostgreSQLDatabase.fetchExists sends (packages/gds-postgres/src/postgres-database.ts). */
 const EXISTS_SQL = 'select count(*) as n from pg_catalog.pg_database where datname = $1';
 
-// Copied verbatim from packages/gds-postgres/src/postgres-metadata.ts: METADATA_SQL is not exported
-// from the package index (and dist/ is one bundled file). A warning is printed when the copy no
-// longer matches the source.
-const METADATA_SQL = `select to_jsonb(d) as d,
-  pg_catalog.pg_get_userbyid(d.datdba) as owner,
-  pg_catalog.pg_encoding_to_char(d.encoding) as encoding,
-  t.spcname as tablespace,
-  case when pg_catalog.has_database_privilege(d.oid, 'CONNECT') then pg_catalog.pg_database_size(d.oid) end as size_bytes,
-  (select count(*) from pg_catalog.pg_stat_activity a where a.datid = d.oid and a.pid <> pg_catalog.pg_backend_pid()) as sessions,
-  (select s.setconfig from pg_catalog.pg_db_role_setting s where s.setdatabase = d.oid and s.setrole = 0) as settings
-from pg_catalog.pg_database d
-left join pg_catalog.pg_tablespace t on t.oid = d.dattablespace
-where ($1::text is null or d.datname = $1::text) and ($2::boolean or not d.datistemplate)
-order by d.datname`;
+// METADATA_SQL is exported by @gds/postgres: the baseline sends the very same text.
 
 /** A hand-written catalog query returning the columns listDatabases({ withMetadata: true }) reports. */
 function handWrittenListSql(serverVersionNum) {
@@ -277,10 +264,6 @@ let prep;
 let dumpSql;
 let dumpDir;
 try {
-  const source = readFileSync(new URL('../packages/gds-postgres/src/postgres-metadata.ts', import.meta.url), 'utf8');
-  if (/export const METADATA_SQL = `([^`]*)`/.exec(source)?.[1] !== METADATA_SQL) {
-    info.push('WARNING: the METADATA_SQL copied into this bench differs from packages/gds-postgres/src/postgres-metadata.ts (update the copy)');
-  }
   if (!readFileSync(new URL('../packages/gds-postgres/src/postgres-database.ts', import.meta.url), 'utf8').includes(`'${EXISTS_SQL}'`)) {
     info.push('WARNING: EXISTS_SQL is no longer what packages/gds-postgres/src/postgres-database.ts sends (update it)');
   }
