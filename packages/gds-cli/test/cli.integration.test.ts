@@ -146,6 +146,32 @@ skipLine('gds CLI subprocess tests');
     expect((await gds(['--url', url, 'ha', 'failover', '--target', url])).code).toBe(2);
   });
 
+  it('ha status, lag and failover on a primary with a streaming standby', async () => {
+    const ha = await startPostgres({ standby: true });
+    try {
+      const primary = ha.primary.url('postgres');
+      const standby = ha.standby!.url('postgres');
+      const status = json((await gds(['--url', primary, '--json', 'ha', 'status'])).stdout);
+      expect(status).toMatchObject({ ok: true, status: 'healthy', healthy: true, configuration: { type: 'streaming_replication' } });
+      expect(((status.configuration as { nodes: { role: string }[] }).nodes).map((n) => n.role).sort()).toEqual(['primary', 'standby']);
+      const lag = json((await gds(['--url', primary, '--json', 'ha', 'lag'])).stdout) as { lag: Record<string, number> };
+      expect(Object.values(lag.lag)).toHaveLength(1);
+      const refused = await gds(['--url', primary, 'ha', 'failover', '--target', standby]);
+      expect(refused.code).toBe(2);
+      const dry = json((await gds(['--url', primary, '--json', '--dry-run', 'ha', 'failover', '--target', standby])).stdout);
+      expect(dry).toMatchObject({ ok: true, result: { dryRun: true } });
+      const done = await gds(['--url', primary, '--yes', 'ha', 'failover', '--target', standby]);
+      expect(done.code).toBe(0);
+      expect(done.stdout).toMatch(/promoted postgresql:\/\/127\.0\.0\.1:\d+\/postgres/);
+      expect(json((await gds(['--url', standby, '--json', 'ls'])).stdout).ok).toBe(true);
+      const promoted = await DatabaseManager.connect(standby);
+      expect((await promoted.getServerMetadata()).isReplica).toBe(false);
+      await promoted.close();
+    } finally {
+      await ha.stop();
+    }
+  }, 120_000);
+
   it('never echoes a password: wrong password, unreachable server, unknown engine', async () => {
     await pg().query("create role cli_pw login password 'Right-Cli-1'");
     const hba = join(cluster.primary.dataDir, 'pg_hba.conf');
