@@ -289,8 +289,13 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    * if (!(await db.exists())) await db.create();
    * ```
    */
-  async exists(options?: ReadOptions): Promise<boolean> {
-    this.validateRead(ReadOptionsSchema, options, 'exists');
+  exists(options?: ReadOptions): Promise<boolean> {
+    // not async: the hottest read, kept to as few promise hops as possible
+    try {
+      this.validateRead(ReadOptionsSchema, options, 'exists');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.read('exists', options, (signal) => this.fetchExists(signal));
   }
 

@@ -253,15 +253,23 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
  * const names = await runRead({ operation: 'listSchemas', timeoutMs: 5000 }, (signal) => fetchSchemas(signal));
  * ```
  */
-export async function runRead<T>(spec: RunSpec, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function runRead<T>(spec: RunSpec, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
   if (!spec.signal && spec.timeoutMs === undefined) {
-    // the common case, kept cheap: no timer, no listener, no race
+    // the common case, kept cheap: no timer, no listener, no race, no extra async frame
+    let work: Promise<T>;
     try {
-      return await body(NEVER_ABORTED);
+      work = body(NEVER_ABORTED);
     } catch (error) {
-      throw toGdsError(error, spec, NO_ABORT);
+      return Promise.reject(toGdsError(error, spec, NO_ABORT));
     }
+    return work.catch((error: unknown) => {
+      throw toGdsError(error, spec, NO_ABORT);
+    });
   }
+  return runReadWithAbort(spec, body);
+}
+
+async function runReadWithAbort<T>(spec: RunSpec, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new Abort(spec);
   try {
     if (abort.reason) throw abort.error(spec);
@@ -273,5 +281,28 @@ export async function runRead<T>(spec: RunSpec, body: (signal: AbortSignal) => P
   }
 }
 
-const NEVER_ABORTED = new AbortController().signal;
+/**
+ * The signal a read's body gets when the caller gave no signal and no timeout: it never aborts,
+ * so a driver can skip listening to it (see {@link isNeverAborted}).
+ *
+ * ### Examples
+ * ```ts
+ * if (!isNeverAborted(signal)) signal.addEventListener('abort', cancel, { once: true });
+ * ```
+ */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+/**
+ * Whether `signal` is missing or is {@link NEVER_ABORTED}: listening to it would be wasted work.
+ *
+ * ### Examples
+ * ```ts
+ * isNeverAborted(undefined); // true
+ * isNeverAborted(AbortSignal.timeout(10)); // false
+ * ```
+ */
+export function isNeverAborted(signal: AbortSignal | undefined): boolean {
+  return signal === undefined || signal === NEVER_ABORTED;
+}
+
 const NO_ABORT = new Abort({ operation: 'none' });

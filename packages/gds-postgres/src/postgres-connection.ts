@@ -8,8 +8,11 @@
  * @module
  */
 import postgres from 'postgres';
-import { ConnectionError, type DatabaseConnection } from '@gds/database';
+import { ConnectionError, isNeverAborted, type DatabaseConnection } from '@gds/database';
 import { parsePostgresUrl, resolveConfig, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
+
+/** How long after sending a cancel a query cancelled by the server is taken for a stray cancel. */
+const STRAY_CANCEL_WINDOW_MS = 5_000;
 
 /** A postgres.js pool. */
 export type Sql = postgres.Sql;
@@ -42,6 +45,7 @@ export class PostgreSQLConnection implements DatabaseConnection {
   readonly #pools = new Map<string, Sql>();
   readonly #noticeListeners = new Set<(line: string) => void>();
   #version: Promise<{ version: string; num: number }> | undefined;
+  #lastCancelAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   /** Makes the connection object; nothing is sent until the first query. */
@@ -89,34 +93,40 @@ export class PostgreSQLConnection implements DatabaseConnection {
    * await conn.query('select datname from pg_database where datname = $1', ['app']);
    * ```
    */
-  async query<R extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<R[]> {
-    try {
-      return await this.#queryOnce<R>(text, params, options);
-    } catch (error) {
-      // PostgreSQL cancels "whatever the session runs when the request arrives": a cancel sent
-      // for an earlier, timed-out query can land on the next query of the same pooled session.
-      // A statement cancelled that way did not run (each is atomic), so it is sent once more.
+  query<R extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<R[]> {
+    const first = this.#queryOnce<R>(text, params, options);
+    if (performance.now() - this.#lastCancelAt > STRAY_CANCEL_WINDOW_MS) return first;
+    return first.catch((error: unknown) => {
+      // PostgreSQL cancels "whatever the session runs when the request arrives": a cancel this
+      // connection sent for an earlier, timed-out query can land on the next query of the same
+      // pooled session. A statement cancelled that way did not run (each is atomic), so it is sent
+      // once more; outside that window a cancel (a DBA's pg_cancel_backend) is not second-guessed.
       if ((error as { code?: string }).code === '57014' && !options.signal?.aborted) return this.#queryOnce<R>(text, params, options);
       throw error;
-    }
+    });
   }
 
-  async #queryOnce<R extends object>(text: string, params: readonly unknown[], options: QueryOptions): Promise<R[]> {
+  #queryOnce<R extends object>(text: string, params: readonly unknown[], options: QueryOptions): Promise<R[]> {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     // with parameters, a named prepared statement takes one round trip instead of two (postgres.js
     // sends Parse/Describe and waits before Bind/Execute for an unprepared one); gds's statement
     // texts are constants, so the per-session cache stays small
     const prepare = params.length > 0 && this.config.prepareStatements;
-    const pending = this.pool(options.database).unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
-    const signal = options.signal;
-    if (!signal) return (await pending) as unknown as R[];
-    if (signal.aborted) throw signal.reason;
-    const onAbort = () => pending.cancel();
-    signal.addEventListener('abort', onAbort, { once: true });
+    let pending: postgres.PendingQuery<(postgres.Row & Iterable<postgres.Row>)[]>;
     try {
-      return (await pending) as unknown as R[];
-    } finally {
-      signal.removeEventListener('abort', onAbort);
+      // postgres.js starts a query when it is awaited: start it now, as a promise would be
+      pending = this.pool(options.database).unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }).execute();
+    } catch (error) {
+      return Promise.reject(error); // a closed connection: reject, never throw synchronously
     }
+    if (isNeverAborted(signal)) return pending as unknown as Promise<R[]>;
+    const onAbort = () => {
+      this.#lastCancelAt = performance.now();
+      void pending.cancel();
+    };
+    signal!.addEventListener('abort', onAbort, { once: true });
+    return (pending as unknown as Promise<R[]>).finally(() => signal!.removeEventListener('abort', onAbort));
   }
 
   /**

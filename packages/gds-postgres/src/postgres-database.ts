@@ -103,9 +103,8 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
     return rows[0] ? rowToMetadata(rows[0]) : undefined;
   }
 
-  protected override async fetchExists(signal: AbortSignal): Promise<boolean> {
-    const rows = await this.pg.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [this.name], { signal });
-    return Number(rows[0]?.n) > 0;
+  protected override fetchExists(signal: AbortSignal): Promise<boolean> {
+    return this.pg.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [this.name], { signal }).then((rows) => Number(rows[0]?.n) > 0);
   }
 
   /** Runs a statement as a step of `ctx` (recorded; skipped in a dry run). */

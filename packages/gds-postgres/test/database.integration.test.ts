@@ -259,15 +259,24 @@ describe('errors', () => {
     expect((e as { retryable?: boolean }).retryable).toBe(true);
   });
 
-  it('sends a statement again when a cancel it did not ask for hits it (stray cancel of an earlier query)', async () => {
+  it('sends a statement again when a stray cancel hits it after a cancel of its own, but not otherwise', async () => {
     const one = new PostgreSQLConnection({ host: '127.0.0.1', port: cluster.primary.port, user: 'postgres', maxConnections: 1 });
     try {
       const [me] = await one.query<{ pid: number }>('select pg_backend_pid() as pid');
-      const running = one.query<{ x: number }>('select pg_sleep(0.3), 1 as x');
-      await new Promise((r) => setTimeout(r, 80));
-      const [cancelled] = await conn.query<{ ok: boolean }>('select pg_cancel_backend($1) as ok', [me?.pid]);
-      expect(cancelled?.ok).toBe(true);
-      expect((await running)[0]?.x).toBe(1);
+      const cancelFromOutside = async () => {
+        await new Promise((r) => setTimeout(r, 80));
+        const [cancelled] = await conn.query<{ ok: boolean }>('select pg_cancel_backend($1) as ok', [me?.pid]);
+        expect(cancelled?.ok).toBe(true);
+      };
+      // no cancel of its own: a DBA's cancel stands
+      const first = one.query('select pg_sleep(0.3)');
+      await cancelFromOutside();
+      await expect(first).rejects.toMatchObject({ code: '57014' });
+      // after one of its own cancels, a cancel landing on the next statement is taken for a stray one
+      await expect(one.query('select pg_sleep(5)', [], { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ code: '57014' });
+      const second = one.query<{ x: number }>('select pg_sleep(0.3), 1 as x');
+      await cancelFromOutside();
+      expect((await second)[0]?.x).toBe(1);
     } finally {
       await one.close();
     }
