@@ -10,10 +10,10 @@
 import type { TSchema } from 'typebox';
 import type { DatabaseConnection } from './connection.js';
 import { BackupType, DatabaseState, type DatabaseType } from './enums.js';
+import type { BackupInfo, BackupVerification, ChangeOptions, DatabaseSchemas, DatabaseTypes, TableInfo } from './database-types.js';
 import { DatabaseNotFoundError, UnsupportedOperationError, ValidationError, type GdsError } from './errors.js';
 import { supportsIn, unsupportedReason, type Capabilities, type Feature } from './features.js';
 import type { HighAvailabilityManager } from './ha.js';
-import type { DatabaseMetadata } from './metadata.js';
 import type { OperationResult } from './operation-result.js';
 import { runOperation, runRead, type OperationContext, type OperationOutcome } from './operation-runner.js';
 import {
@@ -25,120 +25,12 @@ import {
   MutationOptionsSchema,
   ReadOptionsSchema,
   RestoreOptionsSchema,
-  type BackupOptions,
-  type CreateOptions,
-  type DropOptions,
   type ForceableOptions,
   type ListSchemasOptions,
   type MutationOptions,
-  type ProgressEvent,
   type ReadOptions,
-  type RestoreOptions,
 } from './options.js';
 import { validateDatabaseName, validateOptions } from './validation.js';
-
-/**
- * The kinds of table-like objects `listTables()` reports.
- *
- * ### Examples
- * ```ts
- * const views = (await db.listTables()).filter((t) => t.kind === 'view');
- * ```
- */
-export type TableKind = 'table' | 'partitioned_table' | 'view' | 'materialized_view' | 'foreign_table' | 'collection' | 'timeseries' | 'external_table' | 'other';
-
-/**
- * A table (or collection) in a database.
- *
- * ### Examples
- * ```ts
- * for (const t of await db.listTables('public')) console.log(`${t.schema}.${t.name} (${t.kind})`);
- * ```
- */
-export interface TableInfo {
-  /** The schema it is in; `undefined` for engines without schemas (MongoDB). */
-  schema?: string;
-  /** Its name. */
-  name: string;
-  /** What it is. */
-  kind: TableKind;
-}
-
-/**
- * What a successful `backup()` reports in `result.data`.
- *
- * ### Examples
- * ```ts
- * const { data } = await db.backup('/b/app.dump');
- * console.log(data?.sizeBytes);
- * ```
- */
-export interface BackupInfo {
-  /** Where the backup is: a path, or for Snowflake the clone's name. */
-  target: string;
-  /** The kind of backup. */
-  type: BackupType;
-  /** Its size in bytes, when it is a file or folder gds can measure. */
-  sizeBytes?: number;
-  /** The engine's format name (`custom`, `bak`, `bson`...). */
-  format?: string;
-  /** Engine facts (LSNs, snapshot time...). */
-  details?: Record<string, unknown>;
-}
-
-/**
- * What `verifyBackup()` reports in `result.data`.
- *
- * ### Examples
- * ```ts
- * const { data } = await db.verifyBackup('/b/app.dump');
- * console.log(data?.entries);
- * ```
- */
-export interface BackupVerification {
-  /** The backup checked. */
-  source: string;
-  /** Whether it is readable and complete. */
-  valid: boolean;
-  /** How many entries (objects, files, documents) it holds, where the engine counts them. */
-  entries?: number;
-  /** Engine facts. */
-  details?: Record<string, unknown>;
-}
-
-/**
- * The type parameters of a Database: its metadata and its option types. Engines narrow them.
- *
- * ### Examples
- * ```ts
- * class PostgreSQLDatabase extends Database<{ metadata: PostgreSQLDatabaseMetadata; create: PostgreSQLCreateOptions;
- *   drop: DropOptions; backup: PostgreSQLBackupOptions; restore: PostgreSQLRestoreOptions }> {}
- * ```
- */
-export interface DatabaseTypes {
-  /** The metadata type. */
-  metadata: DatabaseMetadata;
-  /** The options of `create()`. */
-  create: CreateOptions;
-  /** The options of `drop()`. */
-  drop: DropOptions;
-  /** The options of `backup()`. */
-  backup: BackupOptions;
-  /** The options of `restore()`. */
-  restore: RestoreOptions;
-}
-
-/** The schemas an engine validates its options with; defaults to the core's. */
-export interface DatabaseSchemas {
-  /** Options of `create()`. */
-  create: TSchema;
-  /** Options of `drop()`. */
-  drop: TSchema;
-  /** Options of `backup()`. */
-  backup: TSchema;
-  /** Options of `restore()`. */
-  restore: TSchema;
-}
 
 const BACKUP_FEATURE: Record<BackupType, Feature> = {
   full: 'backup.full',
@@ -147,16 +39,7 @@ const BACKUP_FEATURE: Record<BackupType, Feature> = {
   transaction_log: 'backup.log',
 };
 
-/**
- * The options every change accepts in the template (`Database.change`): the mutation options
- * plus a progress callback.
- *
- * ### Examples
- * ```ts
- * const options: ChangeOptions = { dryRun: true, onProgress: (e) => console.log(e.percent) };
- * ```
- */
-export type ChangeOptions = MutationOptions & { onProgress?: (e: ProgressEvent) => void };
+
 
 /**
  * A database on a server. Get one from `DatabaseManager.getDatabase(name)`; creating the object

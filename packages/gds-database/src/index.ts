@@ -20,6 +20,7 @@ export * from './engines.js';
 export * from './provider.js';
 export * from './provider-helpers.js';
 export * from './registry.js';
+export * from './database-types.js';
 export * from './database.js';
 export * from './ha.js';
 export * from './manager.js';
