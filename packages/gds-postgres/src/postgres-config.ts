@@ -31,7 +31,7 @@ export const PostgreSQLConfigSchema = Type.Object(
     connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Give up connecting after this many milliseconds. Defaults to 10000.' })),
     applicationName: Type.Optional(Type.String({ description: "application_name shown in pg_stat_activity. Defaults to 'gds'." })),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1, description: 'Pool size per database. Defaults to 4.' })),
-    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Close idle pooled connections after this many milliseconds. Defaults to 10000.' })),
+    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Close idle connections to databases other than the maintenance one after this many milliseconds (the maintenance pool stays open until close()). Defaults to 10000.' })),
     binDir: Type.Optional(Type.String({ minLength: 1, description: 'Folder of pg_dump, pg_restore and psql. Defaults to the server version\'s folder or PATH.' })),
     prepareStatements: Type.Optional(
       Type.Boolean({ description: 'Send parameterized statements as named prepared statements (one round trip). Set false behind PgBouncer < 1.21 in transaction mode. Defaults to true.' }),

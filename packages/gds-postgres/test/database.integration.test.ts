@@ -282,6 +282,28 @@ describe('errors', () => {
     }
   });
 
+  it('keeps the maintenance session open and closes idle sessions in other databases', async () => {
+    await db('idle target').create();
+    const c = new PostgreSQLConnection({ host: '127.0.0.1', port: cluster.primary.port, user: 'postgres', idleTimeoutMs: 300, applicationName: 'gds-idle-test' });
+    try {
+      await c.query('select 1');
+      await c.query('select 1', [], { database: 'idle target' });
+      const sessions = () =>
+        conn.query<{ datname: string }>("select datname from pg_stat_activity where application_name = 'gds-idle-test' order by datname");
+      expect((await sessions()).map((r) => r.datname)).toEqual(['idle target', 'postgres']);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await sessions()).map((r) => r.datname)).toEqual(['postgres']);
+    } finally {
+      await c.close();
+    }
+    let left = 1;
+    for (let i = 0; i < 40 && left > 0; i++) {
+      left = (await conn.query("select 1 from pg_stat_activity where application_name = 'gds-idle-test'")).length;
+      if (left > 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(left).toBe(0);
+  });
+
   it('cancels a running statement on the server when the signal aborts', async () => {
     const started = Date.now();
     const ac = new AbortController();
