@@ -394,7 +394,15 @@ export class ExternalToolError extends GdsError {
  */
 export type ErrorKind = Exclude<ErrorCode, 'GDS_ERROR' | 'VALIDATION' | 'PROVIDER_NOT_REGISTERED' | 'EXTERNAL_TOOL'>;
 
-const CLASSES: Record<ErrorKind, new (message: string, options?: GdsErrorOptions) => GdsError> = {
+/**
+ * The class each error kind makes, for engines' error tables and their table tests.
+ *
+ * ### Examples
+ * ```ts
+ * expect(ERROR_CLASSES[POSTGRES_ERROR_TABLE['3D000']].isInstance(mapPostgresError(e, 'drop'))).toBe(true);
+ * ```
+ */
+export const ERROR_CLASSES: Readonly<Record<ErrorKind, (new (message: string, options?: GdsErrorOptions) => GdsError) & { isInstance(e: unknown): boolean }>> = Object.freeze({
   CONNECTION: ConnectionError,
   AUTHENTICATION: AuthenticationError,
   PERMISSION_DENIED: PermissionDeniedError,
@@ -406,7 +414,7 @@ const CLASSES: Record<ErrorKind, new (message: string, options?: GdsErrorOptions
   OPERATION_CANCELLED: OperationCancelledError,
   DEADLOCK: DeadlockError,
   QUERY: QueryError,
-};
+});
 
 /**
  * Makes the error of the class named by `kind`. Engines call it from their one error table.
@@ -417,6 +425,6 @@ const CLASSES: Record<ErrorKind, new (message: string, options?: GdsErrorOptions
  * ```
  */
 export function createError(kind: ErrorKind, message: string, options: GdsErrorOptions = {}): GdsError {
-  const Class = CLASSES[kind];
+  const Class = ERROR_CLASSES[kind];
   return new Class(message, options);
 }

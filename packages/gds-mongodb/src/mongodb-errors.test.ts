@@ -1,36 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  AuthenticationError,
   ConnectionError,
-  DatabaseAlreadyExistsError,
-  DatabaseInUseError,
-  DatabaseNotFoundError,
-  DeadlockError,
+  ERROR_CLASSES,
   GdsError,
-  OperationCancelledError,
-  OperationTimeoutError,
-  PermissionDeniedError,
   QueryError,
-  UnsupportedOperationError,
   ValidationError,
-  type ErrorKind,
 } from '@gds/database';
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { MONGODB_ERROR_TABLE, mapMongoError, mongoErrorKind } from './mongodb-errors.js';
-
-const CLASS_OF: Record<ErrorKind, { isInstance(e: unknown): boolean }> = {
-  CONNECTION: ConnectionError,
-  AUTHENTICATION: AuthenticationError,
-  PERMISSION_DENIED: PermissionDeniedError,
-  DATABASE_NOT_FOUND: DatabaseNotFoundError,
-  DATABASE_ALREADY_EXISTS: DatabaseAlreadyExistsError,
-  DATABASE_IN_USE: DatabaseInUseError,
-  UNSUPPORTED_OPERATION: UnsupportedOperationError,
-  OPERATION_TIMEOUT: OperationTimeoutError,
-  OPERATION_CANCELLED: OperationCancelledError,
-  DEADLOCK: DeadlockError,
-  QUERY: QueryError,
-};
 
 describe('MONGODB_ERROR_TABLE', () => {
   const numeric = Object.entries(MONGODB_ERROR_TABLE).filter(([k]) => /^\d+$/.test(k));
@@ -46,7 +23,7 @@ describe('MONGODB_ERROR_TABLE', () => {
     const original = new MongoServerError({ ok: 0, code: Number(code), codeName: 'X', errmsg: `server said ${code}` });
     const e = mapMongoError(original, 'drop');
     expect(e.code).toBe(kind);
-    expect(CLASS_OF[kind].isInstance(e)).toBe(true);
+    expect(ERROR_CLASSES[kind].isInstance(e)).toBe(true);
     expect(e.serverCode).toBe(code);
     expect(e.engine).toBe('mongodb');
     expect(e.cause).toBe(original);

@@ -1,35 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  AuthenticationError,
-  ConnectionError,
-  DatabaseAlreadyExistsError,
-  DatabaseInUseError,
-  DatabaseNotFoundError,
   DeadlockError,
+  ERROR_CLASSES,
   GdsError,
-  OperationCancelledError,
-  OperationTimeoutError,
-  PermissionDeniedError,
   QueryError,
   Secret,
-  UnsupportedOperationError,
-  type ErrorKind,
 } from '@gds/database';
 import { errorCodesOf, mapMssqlError, MSSQL_DRIVER_CODES, MSSQL_ERROR_NUMBERS, mssqlErrorKind } from './mssql-errors.js';
-
-const CLASS_OF: Record<ErrorKind, { isInstance(e: unknown): boolean }> = {
-  CONNECTION: ConnectionError,
-  AUTHENTICATION: AuthenticationError,
-  PERMISSION_DENIED: PermissionDeniedError,
-  DATABASE_NOT_FOUND: DatabaseNotFoundError,
-  DATABASE_ALREADY_EXISTS: DatabaseAlreadyExistsError,
-  DATABASE_IN_USE: DatabaseInUseError,
-  UNSUPPORTED_OPERATION: UnsupportedOperationError,
-  OPERATION_TIMEOUT: OperationTimeoutError,
-  OPERATION_CANCELLED: OperationCancelledError,
-  DEADLOCK: DeadlockError,
-  QUERY: QueryError,
-};
 
 /** A tedious RequestError-like error: message, code EREQUEST and the server number. */
 const requestError = (number: number) => Object.assign(new Error(`server said ${number}`), { name: 'RequestError', code: 'EREQUEST', number });
@@ -47,7 +24,7 @@ describe('MSSQL_ERROR_NUMBERS', () => {
     const original = requestError(Number(number));
     const e = mapMssqlError(original, 'drop');
     expect(e.code).toBe(kind);
-    expect(CLASS_OF[kind].isInstance(e)).toBe(true);
+    expect(ERROR_CLASSES[kind].isInstance(e)).toBe(true);
     expect(e.serverCode).toBe(number);
     expect(e.cause).toBe(original);
     expect(e.engine).toBe('mssql');

@@ -2,36 +2,16 @@ import { describe, it, expect } from '@jest/globals';
 import {
   AuthenticationError,
   ConnectionError,
-  DatabaseAlreadyExistsError,
-  DatabaseInUseError,
   DatabaseNotFoundError,
   DeadlockError,
+  ERROR_CLASSES,
   ExternalToolError,
   GdsError,
-  OperationCancelledError,
-  OperationTimeoutError,
-  PermissionDeniedError,
   QueryError,
   Secret,
-  UnsupportedOperationError,
   ValidationError,
-  type ErrorKind,
 } from '@gds/database';
 import { POSTGRES_ERROR_TABLE, errorCodeOf, mapPostgresError, postgresErrorKind } from './postgres-errors.js';
-
-const CLASS_OF: Record<ErrorKind, { isInstance(e: unknown): boolean; readonly code: string }> = {
-  CONNECTION: ConnectionError,
-  AUTHENTICATION: AuthenticationError,
-  PERMISSION_DENIED: PermissionDeniedError,
-  DATABASE_NOT_FOUND: DatabaseNotFoundError,
-  DATABASE_ALREADY_EXISTS: DatabaseAlreadyExistsError,
-  DATABASE_IN_USE: DatabaseInUseError,
-  UNSUPPORTED_OPERATION: UnsupportedOperationError,
-  OPERATION_TIMEOUT: OperationTimeoutError,
-  OPERATION_CANCELLED: OperationCancelledError,
-  DEADLOCK: DeadlockError,
-  QUERY: QueryError,
-};
 
 /** A driver-like error: an Error with a string `code`, as postgres.js and sockets throw. */
 const driverError = (code: string | undefined, message: string): Error => Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -52,7 +32,7 @@ describe('POSTGRES_ERROR_TABLE', () => {
     const original = { code, message: `server said ${code}` };
     const e = mapPostgresError(original, 'exists');
     expect(e.code).toBe(kind);
-    expect(CLASS_OF[kind].isInstance(e)).toBe(true);
+    expect(ERROR_CLASSES[kind].isInstance(e)).toBe(true);
     expect(GdsError.isInstance(e)).toBe(true);
     expect(e.serverCode).toBe(code);
     expect(e.engine).toBe('postgresql');
@@ -64,7 +44,7 @@ describe('POSTGRES_ERROR_TABLE', () => {
     const original = driverError(code, `server said ${code}`);
     const e = mapPostgresError(original, 'drop');
     expect(e.code).toBe(kind);
-    expect(CLASS_OF[kind].isInstance(e)).toBe(true);
+    expect(ERROR_CLASSES[kind].isInstance(e)).toBe(true);
     expect(e).toBeInstanceOf(Error);
     expect(e.message).toBe(`drop: server said ${code}`);
     expect(e.cause).toBe(original);
@@ -72,7 +52,7 @@ describe('POSTGRES_ERROR_TABLE', () => {
   });
 
   it('every kind in the table is one a mapped error can have', () => {
-    for (const kind of new Set(Object.values(POSTGRES_ERROR_TABLE))) expect(CLASS_OF[kind]).toBeDefined();
+    for (const kind of new Set(Object.values(POSTGRES_ERROR_TABLE))) expect(ERROR_CLASSES[kind]).toBeDefined();
   });
 });
 
