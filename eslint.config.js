@@ -7,7 +7,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '.tools/**', '.turbo/**'] },
+  { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '.tools/**', '.turbo/**', 'docs/api/**', '**/.bundle-tmp/**', '.jest-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
