@@ -45,6 +45,8 @@ const trace = (args, env) => {
   const names = ['postgres', 'tedious', 'mongodb', 'snowflake-sdk', 'cli-table3', 'cli-progress', 'commander', 'typebox', '@gds/database', '@gds/postgres'];
   const seen = new Set();
   for (const u of urls) {
+    // the core's TypeBox (inlined in its bundle, loaded only for an invalid value or an unusual schema)
+    if (u.endsWith('/gds-database/dist/typebox.js')) seen.add('typebox (the core\'s lazy entry)');
     for (const n of names) {
       const dir = n.startsWith('@gds/') ? `/packages/gds-${n.slice(5).replace('postgres', 'postgres')}/` : `/node_modules/${n}/`;
       if (u.includes(dir)) seen.add(n);

@@ -29,6 +29,22 @@ collect(pkg.exports);
 collect(pkg.bin);
 if (entries.size === 0) process.exit(0);
 
+// commander loads node:child_process when imported, for executable sub-commands (`git-foo`
+// style), which gds does not use; loading it costs ~1.5 ms of every `gds` start. In the inlined
+// copy that require returns the module on first use instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => process.getBuiltinModule('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 const dist = join(cwd, 'dist');
 const out = join(cwd, '.bundle-tmp');
 rmSync(out, { recursive: true, force: true });
@@ -45,6 +61,7 @@ await build({
   external,
   logLevel: 'warning',
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [lazyChildProcess],
   // inlined CommonJS dependencies (commander) call require() for Node built-ins
   banner: inline.size ? { js: "import { createRequire as __gdsCreateRequire } from 'node:module'; const require = __gdsCreateRequire(import.meta.url);" } : undefined,
 });

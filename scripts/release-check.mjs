@@ -78,16 +78,18 @@ try {
     writeFileSync(
       join(app, 'main.mjs'),
       `import '@gds/postgres';
-import { DatabaseManager } from '@gds/database';
+import { DatabaseManager, ValidationError } from '@gds/database';
 import { join } from 'node:path';
 const manager = await DatabaseManager.connect(process.env.GDS_URL);
 try {
+  // an invalid option loads the core's TypeBox entry (@gds/database/typebox) on demand
+  const invalid = await manager.listDatabases({ withMetadta: true }).then(() => 'accepted', (e) => (ValidationError.isInstance(e) ? e.message : String(e)));
   const db = manager.getDatabase('release check');
   await db.create();
   const backup = await db.backup(join(process.cwd(), 'release.dump'));
   const names = (await manager.listDatabases({ withMetadata: true })).map((d) => d.name);
   await db.drop();
-  console.log(JSON.stringify({ names, bytes: backup.data.sizeBytes, exists: await db.exists() }));
+  console.log(JSON.stringify({ names, bytes: backup.data.sizeBytes, exists: await db.exists(), invalid }));
 } finally {
   await manager.close();
 }
@@ -105,7 +107,8 @@ try {
     if (server.status !== 0) throw Object.assign(new Error(`the script failed (exit ${server.status})`), { stderr: server.stderr });
     const result = JSON.parse(server.stdout.trim().split('\n').pop());
     if (!result.names.includes('release check') || result.exists !== false || !(result.bytes > 0)) throw new Error(`unexpected result ${server.stdout}`);
-    return `${installed.length} packages installed (no other engine, no other driver); created, backed up (${result.bytes} bytes), listed and dropped a database`;
+    if (result.invalid !== 'Invalid options for listDatabases: /withMetadta: is not a known option') throw new Error(`an invalid option was not refused as expected: ${result.invalid}`);
+    return `${installed.length} packages installed (no other engine, no other driver); created, backed up (${result.bytes} bytes), listed and dropped a database; a misspelt option refused by name`;
   });
 
   check('changeset version (dry run in a throwaway clone)', () => {

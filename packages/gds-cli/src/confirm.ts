@@ -24,7 +24,10 @@ export interface ConfirmIO {
  */
 export function terminalIO(): ConfirmIO {
   return {
-    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    // a getter: touching process.stdin sets up its stream (~1.4 ms), which only a question needs
+    get interactive() {
+      return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    },
     async ask(question) {
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });

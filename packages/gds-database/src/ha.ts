@@ -23,7 +23,7 @@ import {
   type ReadOptions,
 } from './options.js';
 import { ValidationError } from './errors.js';
-import { Check } from 'typebox/value';
+import { checkValue } from './lazy-typebox.js';
 import type { TSchema } from 'typebox';
 
 /**
@@ -196,7 +196,7 @@ export abstract class HighAvailabilityManager {
    * ```
    */
   async setSyncMode(mode: SyncMode, options: MutationOptions = {}): Promise<OperationResult> {
-    if (!Check(SyncModeSchema, mode)) {
+    if (!checkValue(SyncModeSchema, mode)) {
       throw new ValidationError('Invalid sync mode', [{ path: '', message: 'must be synchronous, asynchronous or semi_synchronous' }], {
         operation: 'setSyncMode',
       });

@@ -4,7 +4,7 @@
  * @module
  */
 import type { TSchema, Static } from 'typebox';
-import { Check, Errors } from 'typebox/value';
+import { checkValue, typeBox } from './lazy-typebox.js';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { RUNTIME_OPTION_KEYS } from './options.js';
 
@@ -35,8 +35,8 @@ export function validateOptions<S extends TSchema>(schema: S, value: unknown, op
     for (const [k, v] of Object.entries(rest)) if (v === undefined) delete rest[k];
     data = rest;
   }
-  if (issues.length === 0 && Check(schema, data)) return input as Static<S>;
-  for (const e of Errors(schema, data)) {
+  if (issues.length === 0 && checkValue(schema, data)) return input as Static<S>;
+  for (const e of typeBox().Errors(schema, data)) {
     if (e.keyword === 'boolean' && e.message === 'schema is false') {
       issues.push({ path: e.instancePath, message: 'is not a known option' });
       continue;

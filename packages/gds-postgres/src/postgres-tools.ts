@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { spawn, execFile } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ExternalToolError, redact } from '@gds/database';
@@ -92,9 +92,15 @@ export function toolVersion(path: string): Promise<{ version: string; major: num
   return cached;
 }
 
+/**
+ * node:child_process, loaded on first use: it costs ~1.5 ms to load and only backups, restores
+ * and tool checks need it (not `gds ls`).
+ */
+const childProcess = (): typeof ChildProcess => process.getBuiltinModule('node:child_process');
+
 function readToolVersion(path: string): Promise<{ version: string; major: number }> {
   return new Promise((resolve, reject) => {
-    execFile(path, ['--version'], { timeout: 10_000 }, (error, stdout) => {
+    childProcess().execFile(path, ['--version'], { timeout: 10_000 }, (error, stdout) => {
       if (error) return reject(error);
       const m = /(\d+)(?:\.(\d+))?/.exec(stdout.replace(/^[^)]*\)/, ''));
       if (!m?.[1]) return reject(new Error(`cannot read the version of ${path}: ${stdout.trim()}`));
@@ -207,7 +213,7 @@ export interface RunToolOptions {
 export function runTool(tool: PgTool, args: readonly string[], options: RunToolOptions): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
-    const child = spawn(tool.path, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(tool.path, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderrTail = '';
     let partial = '';

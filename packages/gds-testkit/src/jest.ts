@@ -6,3 +6,4 @@
  */
 export * from './conformance/describe-with-server.js';
 export * from './conformance/run-conformance-suite.js';
+export * from './conformance/describe-option-schemas.js';

@@ -1,0 +1,168 @@
+/**
+ * Holds a package's schemas to TypeBox. The core builds schemas and accepts valid options
+ * without loading TypeBox's type engine or validator (for start-up time), so for every `*Schema`
+ * a package exports this checks that
+ * - the schema is exactly what TypeBox's own builders make from the same arguments (rebuilt
+ *   node by node and compared with hidden markers, enumerability and key order), and
+ * - `validateOptions` accepts exactly the values TypeBox's `Check` accepts, over a few hundred
+ *   generated values per object schema (valid ones, and ones with wrong types, bounds, unknown
+ *   keys and holes).
+ *
+ * @module
+ */
+import { describe, expect, it } from '@jest/globals';
+import { ValidationError, validateOptions } from '@gds/database';
+import Type from 'typebox';
+import { Check } from 'typebox/value';
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A small deterministic generator (mulberry32), so a failure is reproducible. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WILD: readonly unknown[] = [undefined, null, 0, -1, 1.5, Number.NaN, '', 'x', true, false, [], {}, 2 ** 31, 'a'.repeat(300), '\u{1F600}'];
+
+function sample(schema: unknown, rnd: () => number, depth: number): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  if (!isRecord(schema) || rnd() < 0.15) return pick(WILD);
+  if (Array.isArray(schema.enum)) return pick(schema.enum);
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.anyOf)) return sample(pick(schema.anyOf), rnd, depth);
+  const num = (k: string) => (typeof schema[k] === 'number' ? (schema[k] as number) : undefined);
+  switch (schema.type) {
+    case 'boolean':
+      return rnd() < 0.5;
+    case 'integer':
+    case 'number': {
+      const lo = num('minimum') ?? num('exclusiveMinimum') ?? 0;
+      const hi = num('maximum') ?? num('exclusiveMaximum') ?? lo + 1000;
+      return pick([lo, hi, lo - 1, hi + 1, Math.floor((lo + hi) / 2), lo + 0.5]);
+    }
+    case 'string': {
+      const min = num('minLength') ?? 0;
+      const max = num('maxLength') ?? min + 20;
+      return pick(['', 'a'.repeat(min), 'b'.repeat(max), 'c'.repeat(max + 1), 'db_1', 'Robert"); DROP TABLE x;--', 'ünï', '2026-11-27T05:00:00Z', 'db1.example.com:27017']);
+    }
+    case 'array': {
+      if (depth > 3) return [];
+      return Array.from({ length: Math.floor(rnd() * 4) }, () => sample(schema.items, rnd, depth + 1));
+    }
+    case 'object': {
+      if (depth > 3) return {};
+      const out: Json = {};
+      const properties = isRecord(schema.properties) ? schema.properties : {};
+      const required = Array.isArray(schema.required) ? schema.required : [];
+      for (const [key, prop] of Object.entries(properties)) if (rnd() < (required.includes(key) ? 0.95 : 0.6)) out[key] = sample(prop, rnd, depth + 1);
+      if (rnd() < 0.1) out.notAnOption = 1;
+      return out;
+    }
+    default:
+      return pick(WILD);
+  }
+}
+
+/** Every own property (hidden ones too) with its enumerability, in order, recursively. */
+function shape(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(shape);
+  return Object.getOwnPropertyNames(v).map((k) => [k, Object.getOwnPropertyDescriptor(v, k)?.enumerable, shape((v as Json)[k])]);
+}
+
+const omit = (node: Json, keys: readonly string[]): Json => Object.fromEntries(Object.entries(node).filter(([k]) => !keys.includes(k)));
+
+/** The schema TypeBox's builders make from the arguments `node` was evidently made from. */
+function rebuild(node: unknown): unknown {
+  if (!isRecord(node)) return node;
+  const kind = node['~kind'];
+  const built = ((): unknown => {
+    switch (kind) {
+      case 'Object':
+        return Type.Object(Object.fromEntries(Object.entries(node.properties as Json).map(([k, v]) => [k, rebuild(v)])) as never, omit(node, ['type', 'required', 'properties']));
+      case 'Array':
+        return Type.Array(rebuild(node.items) as never, omit(node, ['type', 'items']));
+      case 'Union':
+        return Type.Union((node.anyOf as unknown[]).map(rebuild) as never, omit(node, ['anyOf']));
+      case 'Record': {
+        const [pattern, value] = Object.entries(node.patternProperties as Json)[0] as [string, unknown];
+        if (pattern !== '^.*$') throw new Error(`no rebuild for a record keyed by ${pattern}`);
+        return Type.Record(Type.String(), rebuild(value) as never, omit(node, ['type', 'patternProperties']));
+      }
+      case 'Literal':
+        return Type.Literal(node.const as never, omit(node, ['type', 'const']));
+      case 'Enum':
+        return Type.Enum(node.enum as never, omit(node, ['enum']));
+      case 'String':
+      case 'Integer':
+      case 'Number':
+      case 'Boolean':
+        return Type[kind](omit(node, ['type']));
+      case 'Unknown':
+        return Type.Unknown(node);
+      default:
+        throw new Error(`no rebuild for a schema of kind ${String(kind)}: extend rebuild() in describe-option-schemas.ts`);
+    }
+  })();
+  return '~optional' in node ? Type.Optional(built as never) : built;
+}
+
+/** Whether `validateOptions` accepts `value` for `schema`. */
+function accepts(schema: Parameters<typeof validateOptions>[0], value: Json): boolean {
+  try {
+    validateOptions(schema, value, 'check');
+    return true;
+  } catch (error) {
+    if (ValidationError.isInstance(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Declares, for each schema `module` exports (as `...Schema`), a test comparing it with what
+ * TypeBox builds, and for each object schema one comparing `validateOptions` with TypeBox's
+ * `Check` on generated values.
+ *
+ * ### Examples
+ * ```ts
+ * import * as postgres from '../src/index.js';
+ * describeOptionSchemas('@gds/postgres', postgres);
+ * ```
+ */
+export function describeOptionSchemas(name: string, module: Record<string, unknown>, samplesPerSchema = 300): void {
+  const schemas = Object.entries(module).filter(([key, value]) => key.endsWith('Schema') && isRecord(value) && '~kind' in value);
+  const objects = schemas.filter(([, value]) => (value as Json).type === 'object');
+  describe(`${name}: schemas agree with TypeBox`, () => {
+    it('exports option schemas', () => {
+      expect(objects.length).toBeGreaterThan(0);
+    });
+    it.each(schemas)('%s is what TypeBox builds', (_key, schema) => {
+      expect(shape(schema)).toEqual(shape(rebuild(schema)));
+    });
+    it.each(objects)('%s: validateOptions accepts what TypeBox accepts', (_key, schema) => {
+      const rnd = random(0x9d5);
+      const disagreements: unknown[] = [];
+      let accepted = 0;
+      for (let i = 0; i < samplesPerSchema; i++) {
+        const value = sample(schema, rnd, 0);
+        if (!isRecord(value)) continue;
+        // validateOptions treats a key set to undefined as absent (as TypeScript callers mean it)
+        const defined = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+        const typebox = Check(schema as Parameters<typeof Check>[0], defined);
+        const ours = accepts(schema as Parameters<typeof validateOptions>[0], value);
+        if (ours) accepted++;
+        if (typebox !== ours) disagreements.push({ value, typebox, ours });
+      }
+      expect(disagreements).toEqual([]);
+      expect(accepted).toBeGreaterThan(0); // the generator reaches valid values too
+    });
+  });
+}
