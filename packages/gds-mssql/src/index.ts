@@ -16,7 +16,7 @@ import { mssqlProvider } from './mssql-provider.js';
 registerProvider(mssqlProvider);
 
 export { mssqlProvider } from './mssql-provider.js';
-export { MSSQLConnection, type InfoMessage, type QueryOptions, type Row, type SqlValue } from './mssql-connection.js';
+export { MSSQLConnection, MSSQL_CLOSE_GRACE_MS, type InfoMessage, type QueryOptions, type Row, type SqlValue } from './mssql-connection.js';
 export { MSSQLConfigSchema, parseMssqlUrl, resolveConfig, type MSSQLConfig, type MSSQLConfigInput, type MSSQLSecrets } from './mssql-config.js';
 export { MSSQLDatabase, type MSSQLDatabaseTypes } from './mssql-database.js';
 export { AG_SQL, MSSQLAvailabilityGroupManager, groupState, rowsToNodes, type AgRow } from './mssql-ha.js';

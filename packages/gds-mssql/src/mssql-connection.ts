@@ -99,6 +99,16 @@ function addParameter(request: Request, name: string, value: SqlValue): void {
 }
 
 /**
+ * How long `close()` waits for queued and running requests before closing the socket anyway.
+ *
+ * ### Examples
+ * ```ts
+ * await conn.close(MSSQL_CLOSE_GRACE_MS * 2); // wait up to 10 s
+ * ```
+ */
+export const MSSQL_CLOSE_GRACE_MS = 5000;
+
+/**
  * A connection to a SQL Server, from a URL or a config object.
  *
  * ### Examples
@@ -119,6 +129,8 @@ export class MSSQLConnection implements DatabaseConnection {
   #tail: Promise<unknown> = Promise.resolve();
   #info: ((m: InfoMessage) => void) | undefined;
   #closed = false;
+  /** Set when close() stopped waiting: nothing may connect again. */
+  #forced = false;
   #version: Promise<{ version: string; major: number; edition: string }> | undefined;
 
   /** Makes the connection object; nothing is sent until the first query. */
@@ -131,6 +143,7 @@ export class MSSQLConnection implements DatabaseConnection {
 
   #open(): Promise<Connection> {
     if (this.#tedious) return this.#tedious;
+    if (this.#forced) return Promise.reject(new ConnectionError(`The connection to ${this.endpoint} is closed`, { engine: 'mssql', retryable: false }));
     const pending = new Promise<Connection>((resolve, reject) => {
       const conn = new Connection(tediousConfig(this.config));
       let loginNumber: number | undefined;
@@ -241,17 +254,25 @@ export class MSSQLConnection implements DatabaseConnection {
   }
 
   /**
-   * Closes the connection after the queued requests settle. Safe to call twice.
+   * Closes the connection once the queued requests settle, waiting at most `graceMs` (like
+   * PostgreSQL's close, 5 s by default); then it closes the socket anyway: the running request
+   * fails, the queued ones are refused, and nothing reconnects. Safe to call twice.
    *
    * ### Examples
    * ```ts
    * await conn.close();
    * ```
    */
-  async close(): Promise<void> {
+  async close(graceMs: number = MSSQL_CLOSE_GRACE_MS): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#tail;
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      this.#tail.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!settled) this.#forced = true;
     const pending = this.#tedious;
     this.#tedious = undefined;
     const conn = await pending?.catch(() => undefined);

@@ -228,4 +228,27 @@ describe('closing (simulator)', () => {
     expect(countOpenHandles()).toBeLessThanOrEqual(before);
     await expect(manager.getDatabase('app').exists()).rejects.toThrow(ConnectionError);
   });
+
+  it('close() waits for queued work, but not for ever: after the grace it closes anyway and refuses the queue', async () => {
+    const conn = new MSSQLConnection(sim.url('sa', PASSWORD));
+    sim.on('select @n', (r) => ({ delayMs: 30, columns: [{ name: 'n', type: 'int' }], rows: [[Number(r.params.n)]] }));
+    const queued = conn.query<{ n: number }>('select @n as n', { n: 7 });
+    await conn.close(2000);
+    expect((await queued)[0]?.n).toBe(7); // a request made before close() still runs
+    await waitFor(() => sim.openConnections === 0, 2000);
+
+    const stuck = new MSSQLConnection(sim.url('sa', PASSWORD));
+    sim.on('WAITFOR', { hang: true });
+    const running = stuck.query("WAITFOR DELAY '01:00:00'").catch((e: unknown) => e);
+    const behind = stuck.query<{ n: number }>('select @n as n', { n: 8 }).catch((e: unknown) => e);
+    await waitFor(() => sim.queries().some((q) => q.sql.startsWith('WAITFOR')), 2000);
+    const started = Date.now();
+    await stuck.close(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await running).toBeInstanceOf(Error);
+    expect(ConnectionError.isInstance(await behind)).toBe(true);
+    expect(sim.queries().some((q) => q.params.n === 8)).toBe(false); // never sent
+    await waitFor(() => sim.openConnections === 0, 2000);
+    expect(sim.openConnections).toBe(0);
+  });
 });
