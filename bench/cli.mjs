@@ -86,9 +86,12 @@ try {
     const target = r.name === 'gds ls --json' ? 1.3 : undefined;
     console.log(r.name.padEnd(16), r.baseName.padEnd(28), r.base.toFixed(1).padStart(7), r.gds.toFixed(1).padStart(8), ratio.toFixed(2).padStart(6), target ? `${target.toFixed(1)}x ${ratio <= target ? 'met' : 'NOT met'}` : '   -');
   }
-  for (const r of rows) console.log(`modules loaded by ${r.name}: ${r.loaded.join(', ') || '(none of the tracked ones)'}`);
-  const noDriver = rows[0].loaded.filter((m) => ['postgres', 'tedious', 'mongodb', 'snowflake-sdk'].includes(m));
-  console.log(`gds --version loaded ${noDriver.length ? `drivers: ${noDriver.join(', ')}` : 'no driver'}`);
+  const traced = [...rows.map((r) => [r.name, r.loaded]), ['gds --help', trace([gds, '--help'], env)]];
+  for (const [name, loaded] of traced) console.log(`modules loaded by ${name}: ${loaded.join(', ') || '(none of the tracked ones)'}`);
+  for (const [name, loaded] of traced.filter(([n]) => n !== 'gds ls --json')) {
+    const drivers = loaded.filter((m) => ['postgres', 'tedious', 'mongodb', 'snowflake-sdk'].includes(m));
+    console.log(`${name} loaded ${drivers.length ? `drivers: ${drivers.join(', ')}` : 'no driver'}`);
+  }
 } finally {
   await cluster.stop();
   rmSync(tmp, { recursive: true, force: true });
