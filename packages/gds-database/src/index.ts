@@ -19,6 +19,7 @@ export * from './connection.js';
 export * from './engines.js';
 export * from './provider.js';
 export * from './provider-helpers.js';
+export * from './backup-files.js';
 export * from './registry.js';
 export * from './database-types.js';
 export * from './database.js';

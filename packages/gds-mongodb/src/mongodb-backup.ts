@@ -20,13 +20,12 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { DatabaseNotFoundError, ValidationError, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
+import { DatabaseNotFoundError, ValidationError, partialPath, sizeOnDisk, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
 import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb';
 import type { MongoDBConnection } from './mongodb-connection.js';
 import { MANIFEST_FILE, fileStem, metadataJson, type BackupManifest, type ManifestCollection } from './mongodb-dump-layout.js';
@@ -83,15 +82,6 @@ function selectCollections(all: CollectionInfo[], options: MongoDBBackupOptions)
   return all.filter((c) => (wanted ? wanted.has(c.name) : !isSkippedSystemCollection(c.name)) && !excluded.has(c.name));
 }
 
-async function sizeOf(path: string): Promise<number> {
-  const stat = await fs.stat(path).catch(() => undefined);
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.size;
-  let total = 0;
-  for (const entry of await fs.readdir(path)) total += await sizeOf(join(path, entry));
-  return total;
-}
-
 /**
  * Backs `database` up into the folder `targetPath` (see the module comment).
  *
@@ -129,7 +119,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
   const data: BackupInfo = { target, type: 'full', format: options.gzip ? 'mongodump-directory-gzip' : 'mongodump-directory', details: { collections: collections.length, pointInTime: snapshot ? 'snapshot' : 'none' } };
   if (ctx.dryRun) return { message: `would dump ${collections.length} collection(s) of ${database} to ${target}`, data };
 
-  const temp = join(dirname(target), `.${basename(target)}.gds-partial-${randomBytes(4).toString('hex')}`);
+  const temp = partialPath(target);
   const dbDir = join(temp, database);
   const session = snapshot ? conn.client.startSession({ snapshot: true }) : undefined;
   const startedAt = new Date();
@@ -160,7 +150,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
     } else {
       await fs.rename(temp, target);
     }
-    const sizeBytes = await sizeOf(target);
+    const sizeBytes = await sizeOnDisk(target);
     const documents = written.reduce((s, c) => s + c.documents, 0);
     ctx.progress({ percent: 100, bytes: sizeBytes });
     const when = pointInTime ? `at cluster time ${pointInTime.t}.${pointInTime.i} (${pointInTime.date})` : deployment.kind === 'standalone' ? 'without a point in time (a standalone has no snapshot reads)' : 'without a point in time (pointInTime: none)';

@@ -13,10 +13,9 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { DatabaseNotFoundError, ValidationError, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
+import { dirname, join, resolve } from 'node:path';
+import { DatabaseNotFoundError, ValidationError, partialPath, sizeOnDisk, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
 import type { PostgreSQLConnection } from './postgres-connection.js';
 import type { PostgreSQLBackupOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
 import { commandLine, conninfo, findTool, runTool, toolEnv, type PgTool } from './postgres-tools.js';
@@ -58,18 +57,9 @@ export async function detectDumpFormat(path: string): Promise<DumpFormat> {
   }
 }
 
-async function sizeOf(path: string): Promise<number> {
-  const stat = await fs.stat(path).catch(() => undefined);
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.size;
-  let total = 0;
-  for (const entry of await fs.readdir(path)) total += await sizeOf(join(path, entry));
-  return total;
-}
-
 function sampleBytes(path: string, ctx: OperationContext, progress: () => number | undefined): () => void {
   const timer = setInterval(() => {
-    void sizeOf(path).then((bytes) => ctx.progress({ bytes, percent: progress() }));
+    void sizeOnDisk(path).then((bytes) => ctx.progress({ bytes, percent: progress() }));
   }, 500);
   timer.unref();
   return () => clearInterval(timer);
@@ -127,7 +117,7 @@ export async function backupDatabase(
   const exists = await conn.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [database], { signal: ctx.signal });
   if (Number(exists[0]?.n) === 0) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'postgresql' });
 
-  const temp = join(dirname(target), `.${basename(target)}.gds-partial-${randomBytes(4).toString('hex')}`);
+  const temp = partialPath(target);
   const args = [...pgDumpArgs(options, format), `--file=${temp}`, `--dbname=${conninfo(conn.config, database)}`];
   ctx.record(commandLine(pgDump.path, args));
   const data: BackupInfo = { target, type: 'full', format, details: { pgDump: pgDump.version, server: num } };
@@ -156,7 +146,7 @@ export async function backupDatabase(
     await fs.rm(temp, { recursive: true, force: true });
     throw error;
   }
-  const sizeBytes = await sizeOf(target);
+  const sizeBytes = await sizeOnDisk(target);
   ctx.progress({ percent: 100, bytes: sizeBytes });
   return { message: `backed up ${database} to ${target} (${format}, ${sizeBytes} bytes, ${tables} tables)`, data: { ...data, sizeBytes, details: { ...data.details, tables } } };
 }
