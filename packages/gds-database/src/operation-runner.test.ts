@@ -179,6 +179,81 @@ describe('runOperation', () => {
   });
 });
 
+describe('user callbacks (issue 12 item 7)', () => {
+  it('a throwing onProgress or onMessage breaks nothing: every step runs, the result succeeds, the throw is noted once', async () => {
+    const ran: number[] = [];
+    let calls = 0;
+    const boom = () => {
+      calls++;
+      throw new Error('callback boom');
+    };
+    const result = await runOperation({ operation: 'backup', onProgress: boom, onMessage: boom }, async (ctx) => {
+      for (const i of [1, 2, 3]) {
+        ctx.progress({ percent: i * 33 });
+        ctx.message(`step ${i}`);
+        await ctx.step(`STEP ${i}`, async () => void ran.push(i));
+      }
+      return { message: 'done' };
+    });
+    expect(result.isSuccess()).toBe(true);
+    expect(ran).toEqual([1, 2, 3]);
+    expect(calls).toBe(6);
+    expect(result.messages.filter((m) => m.includes('callback failed (ignored): callback boom'))).toHaveLength(2);
+  });
+
+  it('a callback whose promise rejects (an async callback) leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const result = await runOperation({ operation: 'restore', onProgress: async () => Promise.reject(new Error('async boom')) }, async (ctx) => {
+        ctx.progress({ bytes: 1 });
+        return { message: 'ok' };
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(result.isSuccess()).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a callback throw from an event-emitter callback (a child\'s stdout) does not escape as an uncaught exception', async () => {
+    const { EventEmitter } = await import('node:events');
+    const stdout = new EventEmitter();
+    const result = await runOperation({ operation: 'backup', onProgress: () => { throw new Error('from a data event'); } }, async (ctx) => {
+      stdout.on('data', (chunk: Buffer) => ctx.progress({ bytes: chunk.length }));
+      stdout.emit('data', Buffer.from('abc')); // would throw out of emit() if the callback were not guarded
+      return { message: 'ok' };
+    });
+    expect(result.isSuccess()).toBe(true);
+  });
+});
+
+describe('timer limits (issue 12 item 10)', () => {
+  it('refuses a timeoutMs above 2^31-1 instead of letting Node turn it into 1 ms', async () => {
+    let ran = false;
+    const work = async () => {
+      await wait(30);
+      ran = true;
+      return { message: 'ok' };
+    };
+    await expect(runOperation({ operation: 'backup', timeoutMs: 2 ** 31 }, work)).rejects.toThrow(/timeoutMs/);
+    expect(ran).toBe(false);
+    await expect(runRead({ operation: 'exists', timeoutMs: 2 ** 31 + 5 }, async () => true)).rejects.toThrow(/2147483647/);
+    await expect(runOperation({ operation: 'backup', timeoutMs: 1.5 }, work)).rejects.toThrow(/timeoutMs/);
+    await expect(runOperation({ operation: 'backup', cancelGraceMs: 2 ** 40 }, work)).rejects.toThrow(/cancelGraceMs/);
+  });
+
+  it('accepts the largest timer value and does not time out early', async () => {
+    const result = await runOperation({ operation: 'backup', timeoutMs: 2 ** 31 - 1 }, async () => {
+      await wait(30);
+      return { message: 'ok' };
+    });
+    expect(result.isSuccess()).toBe(true);
+  });
+});
+
 describe('runRead', () => {
   it('returns the value and maps errors', async () => {
     expect(await runRead({ operation: 'exists' }, async () => true)).toBe(true);

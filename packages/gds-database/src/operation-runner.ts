@@ -12,9 +12,9 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { GdsError, OperationCancelledError, OperationTimeoutError } from './errors.js';
+import { GdsError, OperationCancelledError, OperationTimeoutError, ValidationError } from './errors.js';
 import { OperationResult } from './operation-result.js';
-import type { ProgressEvent } from './options.js';
+import { MAX_TIMER_MS, type ProgressEvent } from './options.js';
 import { redact } from './secret.js';
 
 /**
@@ -70,14 +70,34 @@ export interface RunSpec {
   timeoutMs?: number;
   /** The caller's cancellation signal. */
   signal?: AbortSignal;
-  /** The caller's progress callback. */
+  /** The caller's progress callback; a throw (or a rejected promise) from it is noted in the messages and ignored. */
   onProgress?: (event: ProgressEvent) => void;
-  /** The caller's message callback. */
+  /** The caller's message callback; a throw (or a rejected promise) from it is noted in the messages and ignored. */
   onMessage?: (line: string) => void;
   /** Maps any non-gds error into the hierarchy (the engine's error table). */
   mapError?: (error: unknown, operation: string) => GdsError;
   /** How long a cancelled body may take to stop before the caller is released. Defaults to {@link CANCEL_GRACE_MS}. */
   cancelGraceMs?: number;
+}
+
+/**
+ * Refuses a time limit a timer cannot honour (not an integer, below 1, or above
+ * {@link MAX_TIMER_MS}, which Node would silently turn into 1 ms), for callers that bypass the
+ * option schemas.
+ */
+function checkTimer(spec: RunSpec): void {
+  for (const [key, value] of [
+    ['timeoutMs', spec.timeoutMs],
+    ['cancelGraceMs', spec.cancelGraceMs],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < (key === 'timeoutMs' ? 1 : 0) || value > MAX_TIMER_MS) {
+      throw new ValidationError(`Invalid ${key} for ${spec.operation}`, [{ path: `/${key}`, message: `must be an integer from ${key === 'timeoutMs' ? 1 : 0} to ${MAX_TIMER_MS} (a Node timer's limit)` }], {
+        operation: spec.operation,
+        engine: spec.engine,
+      });
+    }
+  }
 }
 
 class Abort {
@@ -170,6 +190,27 @@ async function race<T>(work: Promise<T>, abort: Abort, graceMs: number = CANCEL_
 }
 
 /**
+ * Calls a user's callback so that nothing it does can break the operation: a throw (or the
+ * rejection of a promise it returns) is caught and noted once in the result's messages, and the
+ * operation goes on.
+ */
+function callSafely<A>(name: string, callback: (arg: A) => unknown, arg: A, failed: Set<string>, messages: string[]): void {
+  const note = (error: unknown) => {
+    if (failed.has(name)) return;
+    failed.add(name);
+    messages.push(redact(`${name} callback failed (ignored): ${error instanceof Error ? error.message : String(error)}`));
+  };
+  try {
+    const returned = callback(arg);
+    if (returned && typeof (returned as PromiseLike<unknown>).then === 'function') {
+      Promise.resolve(returned).catch(note);
+    }
+  } catch (error) {
+    note(error);
+  }
+}
+
+/**
  * Runs a change: times it, honours `dryRun`, `signal` and `timeoutMs`, records statements and
  * messages, and returns a successful {@link OperationResult} or rejects with a {@link GdsError}
  * whose `result` is the failed one.
@@ -184,11 +225,13 @@ async function race<T>(work: Promise<T>, abort: Abort, graceMs: number = CANCEL_
  * ```
  */
 export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContext) => Promise<OperationOutcome<T>>): Promise<OperationResult<T>> {
+  checkTimer(spec);
   const started = performance.now();
   const statements: string[] = [];
   const messages: string[] = [];
   const dryRun = spec.dryRun ?? false;
   const abort = new Abort(spec);
+  const failedCallbacks = new Set<string>();
   const ctx: OperationContext = {
     operation: spec.operation,
     dryRun,
@@ -205,10 +248,10 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
     message(line: string) {
       const clean = redact(line);
       messages.push(clean);
-      spec.onMessage?.(clean);
+      if (spec.onMessage) callSafely('onMessage', spec.onMessage, clean, failedCallbacks, messages);
     },
     progress(event) {
-      spec.onProgress?.({ ...event, elapsedMs: performance.now() - started });
+      if (spec.onProgress) callSafely('onProgress', spec.onProgress, { ...event, elapsedMs: performance.now() - started }, failedCallbacks, messages);
     },
     throwIfAborted() {
       if (abort.reason) throw abort.error(spec);
@@ -270,6 +313,7 @@ export function runRead<T>(spec: RunSpec, body: (signal: AbortSignal) => Promise
 }
 
 async function runReadWithAbort<T>(spec: RunSpec, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  checkTimer(spec);
   const abort = new Abort(spec);
   try {
     if (abort.reason) throw abort.error(spec);

@@ -11,6 +11,27 @@ import { BackupType, SyncMode } from './enums.js';
 
 const literalUnion = <T extends string>(values: readonly T[]) => Type.Enum([...values]);
 
+/**
+ * The longest delay a Node timer takes: 2^31-1 ms (about 24.8 days). A larger `setTimeout` delay
+ * is not honoured but silently becomes 1 ms (Node prints a TimeoutOverflowWarning), so every
+ * option that reaches a timer is refused above it instead.
+ *
+ * ### Examples
+ * ```ts
+ * Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS }); // an engine's own millisecond option
+ * ```
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+const timeoutMs = () =>
+  Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_TIMER_MS,
+      description: 'Fail with OperationTimeoutError after this many milliseconds (at most 2147483647, a Node timer\'s limit).',
+    }),
+  );
+
 /** Keys of an options object that are not data and are not validated against a schema. */
 export const RUNTIME_OPTION_KEYS = Object.freeze(['signal', 'onProgress', 'onMessage'] as const);
 
@@ -58,7 +79,7 @@ export interface RuntimeOptions {
  */
 export const ReadOptionsSchema = Type.Object(
   {
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Fail with OperationTimeoutError after this many milliseconds.' })),
+    timeoutMs: timeoutMs(),
   },
   { additionalProperties: false },
 );
@@ -76,7 +97,7 @@ export type ReadOptions = Static<typeof ReadOptionsSchema> & RuntimeOptions;
 export const MutationOptionsSchema = Type.Object(
   {
     dryRun: Type.Optional(Type.Boolean({ description: 'Build and return the statements without running them. Defaults to false.' })),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Fail with OperationTimeoutError after this many milliseconds.' })),
+    timeoutMs: timeoutMs(),
   },
   { additionalProperties: false },
 );
@@ -163,6 +184,9 @@ export type BackupOptions = Static<typeof BackupOptionsSchema> & RuntimeOptions 
 export const RestoreOptionsSchema = extendOptions(MutationOptionsSchema, {
   replace: Type.Optional(
     Type.Boolean({ description: 'Replace an existing database that has data (dropping it first). Defaults to false: such a restore is refused.' }),
+  ),
+  force: Type.Optional(
+    Type.Boolean({ description: 'With replace: end the other sessions of the database instead of refusing with DatabaseInUseError. Defaults to false.' }),
   ),
 });
 /** Options of `restore()` common to every engine. */

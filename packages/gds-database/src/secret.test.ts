@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { Secret, redact, redactUrlPasswords } from './secret.js';
+import type * as SecretModule from './secret.js';
 
 describe('Secret', () => {
   it('never prints its value', () => {
@@ -37,15 +38,88 @@ describe('Secret', () => {
     expect(new Secret('').isEmpty).toBe(true);
   });
 
-  it('from() wraps strings and passes secrets and undefined through', () => {
+  it('from() wraps strings, gives a Secret a holder of its own, and passes undefined through', () => {
     const s = new Secret('xyz-123');
-    expect(Secret.from(s)).toBe(s);
+    const mine = Secret.from(s)!;
+    expect(mine).not.toBe(s);
+    expect(mine.reveal()).toBe('xyz-123');
+    mine.forget();
+    expect(redact('xyz-123')).toBe('***');
     expect(Secret.from(undefined)).toBeUndefined();
     expect(Secret.from(null)).toBeUndefined();
     const t = Secret.from('abc-456');
     expect(t?.reveal()).toBe('abc-456');
     s.forget();
     t?.forget();
+  });
+});
+
+describe('Secret lifetime (issue 12 item 17)', () => {
+  it('stays redacted while any holder from the same config is open: closing one connection forgets only its own copy', () => {
+    const config = { password: new Secret('shared-config-pw-1') };
+    const first = Secret.from(config.password)!; // what a connection does with its config
+    const second = Secret.from(config.password)!;
+    const failoverTarget = second.copy();
+    first.forget();
+    first.forget(); // close() twice
+    expect(redact('error: shared-config-pw-1')).toBe('error: ***');
+    second.forget();
+    config.password.forget();
+    expect(redact('error: shared-config-pw-1')).toBe('error: ***'); // the failover target still holds it
+    failoverTarget.forget();
+    expect(redact('error: shared-config-pw-1')).toBe('error: shared-config-pw-1');
+  });
+
+  it('keeps no plain value where other code can enumerate it (globalThis and everything reachable from it)', () => {
+    const value = 'enumerable-pw-9913';
+    const s = new Secret(value);
+    const seen = new Set<unknown>();
+    const found: string[] = [];
+    const visit = (v: unknown, path: string, depth: number): void => {
+      if (typeof v === 'string') {
+        if (v.includes(value)) found.push(path);
+        return;
+      }
+      if ((typeof v !== 'object' && typeof v !== 'function') || v === null || seen.has(v) || depth > 4) return;
+      seen.add(v);
+      if (v instanceof Map) {
+        for (const [k, x] of v) {
+          visit(k, `${path}<key>`, depth + 1);
+          visit(x, `${path}<value>`, depth + 1);
+        }
+      }
+      if (v instanceof Set) for (const x of v) visit(x, `${path}<item>`, depth + 1);
+      for (const key of Reflect.ownKeys(v)) {
+        const descriptor = Object.getOwnPropertyDescriptor(v, key); // data properties only: no getters run
+        if (descriptor && 'value' in descriptor) visit(descriptor.value, `${path}.${String(key)}`, depth + 1);
+      }
+    };
+    visit(globalThis, 'globalThis', 0);
+    const registry = (globalThis as Record<symbol, { redactors(): Iterable<unknown> } | undefined>)[Symbol.for('@gds/database/secret-redactors')];
+    expect(registry).toBeDefined();
+    for (const r of registry!.redactors()) visit(r, 'redactor', 0);
+    expect(found).toEqual([]);
+    expect(Object.getOwnPropertySymbols(globalThis).filter((k) => Object.getOwnPropertyDescriptor(globalThis, k)?.enumerable)).not.toContain(
+      Symbol.for('@gds/database/secret-redactors'),
+    );
+    expect(Object.getOwnPropertySymbols(globalThis)).not.toContain(Symbol.for('@gds/database/known-secrets'));
+    expect(redact(value)).toBe('***');
+    s.forget();
+  });
+
+  it('redacts across two copies of the module in one process', () => {
+    let other: typeof SecretModule | undefined;
+    jest.isolateModules(() => {
+      other = jest.requireActual<typeof SecretModule>('./secret.js');
+    });
+    expect(other!.Secret).not.toBe(Secret);
+    const theirs = new other!.Secret('cross-copy-pw-42');
+    const mine = new Secret('this-copy-pw-43');
+    expect(redact('a cross-copy-pw-42 b')).toBe('a *** b');
+    expect(other!.redact('a this-copy-pw-43 b')).toBe('a *** b');
+    theirs.forget();
+    mine.forget();
+    expect(redact('a cross-copy-pw-42 this-copy-pw-43')).toBe('a cross-copy-pw-42 this-copy-pw-43');
   });
 });
 

@@ -3,28 +3,83 @@
  * `String(secret)`, `JSON.stringify(secret)` and `util.inspect(secret)` all give `'***'`.
  * While a secret is alive its value is also known to {@link redact}, which every error message,
  * operation result and statement list of gds passes through, so that a driver message quoting
- * a password cannot leak it either. Call {@link Secret.forget} when the secret is no longer needed
- * (connections do this on `close()`).
+ * a password cannot leak it either.
+ *
+ * Lifetime: every `Secret` object is one holder of its value, and the value is redacted for as
+ * long as any holder has not called {@link Secret.forget} (or been garbage-collected).
+ * {@link Secret.from} gives each caller its own holder, so a connection that forgets its copy on
+ * `close()` never un-redacts the value for another connection, a failover target or the caller.
+ *
+ * The store of live values is private to this module (a map from a hash of the value to its
+ * holder count). Another copy of `@gds/database` loaded in the same process (two versions, or a
+ * bundle) shares redaction through one hidden, non-enumerable registry of redacting functions on
+ * `globalThis`: it holds functions that redact a text, never the values.
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 
 const REDACTED = '***';
-const KNOWN_KEY = Symbol.for('@gds/database/known-secrets');
+const REGISTRY_KEY = Symbol.for('@gds/database/secret-redactors');
 /** Secrets shorter than this are not searched for in text: they would redact ordinary words. */
 const MIN_REDACTABLE_LENGTH = 4;
 
-type KnownSecrets = Map<string, number>;
-
-function knownSecrets(): KnownSecrets {
-  const holder = globalThis as unknown as Record<symbol, KnownSecrets | undefined>;
-  let known = holder[KNOWN_KEY];
-  if (!known) {
-    known = new Map();
-    holder[KNOWN_KEY] = known;
-  }
-  return known;
+interface LiveValue {
+  value: string;
+  holders: number;
 }
+
+/** The live values of this copy of the module, by hash; never exported, never on globalThis. */
+const live = new Map<string, LiveValue>();
+
+const hashOf = (value: string): string => createHash('sha256').update(value).digest('base64');
+
+function hold(value: string): string {
+  const key = hashOf(value);
+  const entry = live.get(key);
+  if (entry) entry.holders++;
+  else live.set(key, { value, holders: 1 });
+  return key;
+}
+
+function release(key: string): void {
+  const entry = live.get(key);
+  if (!entry) return;
+  if (--entry.holders <= 0) live.delete(key);
+}
+
+/** Releases the hold of a Secret that was garbage-collected without `forget()`. */
+const finalizer = new FinalizationRegistry<string>(release);
+
+function redactOwn(text: string): string {
+  let out = text;
+  for (const { value } of live.values()) {
+    if (out.includes(value)) out = out.split(value).join(REDACTED);
+  }
+  return out;
+}
+
+/** The process-wide registry the copies of this module share: functions only, no values. */
+interface RedactorRegistry {
+  register(redactor: (text: string) => string): void;
+  redactors(): Iterable<(text: string) => string>;
+}
+
+function sharedRegistry(): RedactorRegistry {
+  const holder = globalThis as unknown as Record<symbol, RedactorRegistry | undefined>;
+  const existing = holder[REGISTRY_KEY];
+  if (existing) return existing;
+  const redactors = new Set<(text: string) => string>();
+  const registry: RedactorRegistry = Object.freeze({
+    register: (redactor: (text: string) => string) => void redactors.add(redactor),
+    redactors: () => [...redactors],
+  });
+  Object.defineProperty(globalThis, REGISTRY_KEY, { value: registry, enumerable: false, writable: false, configurable: false });
+  return registry;
+}
+
+const registry = sharedRegistry();
+registry.register(redactOwn);
 
 /**
  * A secret value that redacts itself everywhere it could be printed.
@@ -38,21 +93,47 @@ function knownSecrets(): KnownSecrets {
  */
 export class Secret {
   readonly #value: string;
-  #forgotten = false;
+  /** The hash this holder holds in the live store, until forgotten; `undefined` for short values. */
+  #held: string | undefined;
 
-  /** Wraps `value`; an empty value is allowed and redacts nothing. */
+  /** Wraps `value` (one holder of it); an empty value is allowed and redacts nothing. */
   constructor(value: string) {
     this.#value = value;
     if (value.length >= MIN_REDACTABLE_LENGTH) {
-      const known = knownSecrets();
-      known.set(value, (known.get(value) ?? 0) + 1);
+      this.#held = hold(value);
+      finalizer.register(this, this.#held, this);
     }
   }
 
-  /** Wraps a string, or returns an existing Secret as it is; `undefined` stays `undefined`. */
+  /**
+   * Wraps a string, or gives an existing Secret's value a new holder of its own (see {@link copy}),
+   * so that whoever calls `from()` may `forget()` its result without affecting anyone else;
+   * `undefined` stays `undefined`.
+   *
+   * ### Examples
+   * ```ts
+   * const shared = new Secret('pw-1234');
+   * const mine = Secret.from(shared)!;
+   * mine.forget();
+   * redact('pw-1234'); // '***': `shared` still holds it
+   * ```
+   */
   static from(value: string | Secret | undefined | null): Secret | undefined {
     if (value === undefined || value === null) return undefined;
-    return value instanceof Secret ? value : new Secret(value);
+    return value instanceof Secret ? value.copy() : new Secret(value);
+  }
+
+  /**
+   * A new holder of the same value: forgetting either one keeps the value redacted while the
+   * other is held.
+   *
+   * ### Examples
+   * ```ts
+   * const forFailover = config.password?.copy();
+   * ```
+   */
+  copy(): Secret {
+    return new Secret(this.#value);
   }
 
   /** The real value. Call it only where the value must go (a driver option, a child's environment). */
@@ -65,14 +146,15 @@ export class Secret {
     return this.#value.length === 0;
   }
 
-  /** Stops {@link redact} from searching for this value (another live Secret with it keeps it known). */
+  /**
+   * Ends this holder's hold: {@link redact} stops searching for the value once no holder is left
+   * (another live Secret with the same value keeps it redacted). Calling it twice is harmless.
+   */
   forget(): void {
-    if (this.#forgotten || this.#value.length < MIN_REDACTABLE_LENGTH) return;
-    this.#forgotten = true;
-    const known = knownSecrets();
-    const count = (known.get(this.#value) ?? 1) - 1;
-    if (count <= 0) known.delete(this.#value);
-    else known.set(this.#value, count);
+    if (this.#held === undefined) return;
+    finalizer.unregister(this);
+    release(this.#held);
+    this.#held = undefined;
   }
 
   /** Always `'***'`. */
@@ -102,10 +184,8 @@ export class Secret {
  * ```
  */
 export function redact(text: string): string {
-  let out = redactUrlPasswords(text);
-  for (const value of knownSecrets().keys()) {
-    if (out.includes(value)) out = out.split(value).join(REDACTED);
-  }
+  let out = redactOwn(redactUrlPasswords(text));
+  for (const redactor of registry.redactors()) if (redactor !== redactOwn) out = redactor(out);
   return out;
 }
 

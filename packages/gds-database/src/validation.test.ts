@@ -35,6 +35,13 @@ describe('validateOptions', () => {
     expect(issues).toHaveLength(3);
   });
 
+  it('refuses a timeoutMs a Node timer cannot honour (above 2^31-1 it would become 1 ms), for every option schema', () => {
+    for (const schema of [DropOptionsSchema, BackupOptionsSchema, MutationOptionsSchema]) {
+      expect(issuesOf(() => validateOptions(schema, { timeoutMs: 2 ** 31 }, 'x'))).toEqual([{ path: '/timeoutMs', message: 'must be <= 2147483647' }]);
+      expect(validateOptions(schema, { timeoutMs: 2 ** 31 - 1 }, 'x')).toEqual({ timeoutMs: 2 ** 31 - 1 });
+    }
+  });
+
   it('checks run-time option types', () => {
     const issues = issuesOf(() => validateOptions(BackupOptionsSchema, { signal: 'x', onProgress: 5 }, 'backup'));
     expect(issues).toEqual([

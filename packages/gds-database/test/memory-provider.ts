@@ -42,6 +42,7 @@ import {
   DatabaseInUseError,
   DatabaseAlreadyExistsError,
   DatabaseNotFoundError,
+  Secret,
 } from '../src/index.js';
 
 export interface MemoryDb {
@@ -90,14 +91,19 @@ export class MemoryConnection implements DatabaseConnection {
   readonly type = 'sqlite' as const;
   readonly endpoint: string;
   closed = 0;
+  /** The password of a config connection, held (and forgotten on close) as the real engines do. */
+  readonly password: Secret | undefined;
   constructor(
     readonly server: MemoryServer,
     endpoint = 'memory://local',
+    password?: string | Secret,
   ) {
     this.endpoint = endpoint;
+    this.password = Secret.from(password);
   }
   async close(): Promise<void> {
     this.closed++;
+    this.password?.forget();
   }
   exec(statement: string): void {
     if (this.server.failNext) {
@@ -285,6 +291,9 @@ export class MemoryDatabase extends Database {
     if (hasData && !options.replace) {
       throw new ValidationError(`refusing to restore over ${this.name}, which has data`, [{ path: '/replace', message: 'set replace: true to drop and recreate it' }]);
     }
+    if (existing && existing.sessions > 0 && !options.force) {
+      throw new DatabaseInUseError(`database ${this.name} has ${existing.sessions} other sessions`, { sessions: existing.sessions, engine: 'sqlite', hint: 'use force' });
+    }
     if (existing) await ctx.step(`DROP DATABASE ${quote(this.name)}`, async () => void this.server.databases.delete(this.name));
     await ctx.step(`RESTORE ${quote(this.name)} FROM '${source}'`, async () => {
       this.server.databases.set(this.name, { state: 'online', accessMode: 'multi_user', sessions: 0, tables: content.tables, rows: content.rows, created: new Date() });
@@ -346,7 +355,8 @@ export function memoryProvider(servers: Map<string, MemoryServer> = new Map(), p
     async connect(target: string | ConnectionConfig) {
       const key = typeof target === 'string' ? target.replace(/\/\/[^@]*@/, '//') : String(target.host ?? 'local');
       if (typeof target === 'string' && target.includes('wrong-password')) throw Object.assign(new Error(`auth failed for ${target}`), { code: 'AUTH' });
-      return new MemoryConnection(serverFor(key), key);
+      const password = typeof target === 'string' ? undefined : (target.password as string | Secret | undefined);
+      return new MemoryConnection(serverFor(key), key, password);
     },
     createDatabase(connection: DatabaseConnection, name: string, metadata?: DatabaseMetadata) {
       return new MemoryDatabase(name, connection, metadata);

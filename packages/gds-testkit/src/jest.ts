@@ -6,4 +6,5 @@
  */
 export * from './conformance/describe-with-server.js';
 export * from './conformance/run-conformance-suite.js';
+export * from './conformance/safety-cases.js';
 export * from './conformance/describe-option-schemas.js';

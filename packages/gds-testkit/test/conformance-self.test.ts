@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from '@jest/globals';
-import { DatabaseManager, registerProvider, unregisterProvider, type Database } from '@gds/database';
+import { DatabaseManager, Secret, registerProvider, unregisterProvider, type Database } from '@gds/database';
 import { memoryProvider, type MemoryConnection } from '../../gds-database/test/memory-provider.js';
 import { runConformanceSuite } from '../src/jest.js';
 
@@ -16,6 +16,7 @@ afterAll(() => {
 });
 
 const serverOf = (db: Database) => (db.connection as MemoryConnection).server;
+const sharedConfig = { type: 'sqlite' as const, host: 'conformance/main', password: new Secret('conformance-pw-7731') };
 
 runConformanceSuite({
   name: 'in-memory test engine',
@@ -30,4 +31,11 @@ runConformanceSuite({
     return { tables: entry.tables, rows: entry.rows };
   },
   backupTarget: (label) => join(tmp, `${label}.json`),
+  // one config object, one Secret, shared by the two managers of the secret case
+  connectionConfig: () => sharedConfig,
+  openSession: async (db) => {
+    const entry = serverOf(db).databases.get(db.name)!;
+    entry.sessions++;
+    return async () => void entry.sessions--;
+  },
 });

@@ -3,7 +3,9 @@
  * no real server can run). It asserts what users rely on whatever the engine: lifecycle, state
  * and access mode where supported, backup/restore round trip with the data compared, dry runs
  * changing nothing, hostile names handled exactly, typed errors, unsupported operations
- * rejecting with UnsupportedOperationError, and no connections left open after `close()`.
+ * rejecting with UnsupportedOperationError, no connections left open after `close()`, and the
+ * safety cases of `safety-cases.ts` (refused and failed restores keep or leave nothing, throwing
+ * callbacks, cancelled backups, secret lifetime, sessions without `force`).
  * It reads `db.supports()` to choose what applies.
  *
  * @module
@@ -19,6 +21,7 @@ import {
   type Feature,
 } from '@gds/database';
 import { countOpenHandles, waitFor } from './open-handles.js';
+import { declareSafetyCases, type SafetyTarget } from './safety-cases.js';
 
 /**
  * How the suite reaches an engine and its data.
@@ -34,7 +37,7 @@ import { countOpenHandles, waitFor } from './open-handles.js';
  * });
  * ```
  */
-export interface ConformanceTarget {
+export interface ConformanceTarget extends SafetyTarget {
   /** Shown in the describe title. */
   name: string;
   /** Opens a manager on the server; the suite closes it. */
@@ -257,5 +260,17 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       await waitFor(() => countOpenHandles() <= before, 2_000);
       expect(countOpenHandles()).toBeLessThanOrEqual(before);
     }, 60_000);
+
+    declareSafetyCases({
+      name: target.name,
+      target,
+      manager: () => manager,
+      fresh: async (label) => {
+        const db = await fresh(label);
+        created.add(db.name);
+        return db;
+      },
+      create,
+    });
   });
 }
