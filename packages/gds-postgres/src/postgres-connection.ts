@@ -22,6 +22,7 @@
 import postgres from 'postgres';
 import { ConnectionError, isNeverAborted, type DatabaseConnection } from '@gds/database';
 import { parsePostgresUrl, resolveConfig, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
+import { validateIdentifierLength } from './postgres-quote.js';
 
 /** How long a session a cancel was sent on may take to finish its statement before it is destroyed. */
 const CANCELLED_SESSION_GRACE_S = 5;
@@ -79,6 +80,9 @@ export class PostgreSQLConnection implements DatabaseConnection {
   /** Makes the connection object; nothing is sent until the first query. */
   constructor(target: string | PostgreSQLConfigInput) {
     this.config = resolveConfig(typeof target === 'string' ? parsePostgresUrl(target) : target);
+    // the server truncates both in the startup packet: a session would land in another database
+    validateIdentifierLength(this.config.database);
+    validateIdentifierLength(this.config.user, 'user name');
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
     this.endpoint = `postgresql://${host}:${this.config.port}/${this.config.database}`;
   }
@@ -102,6 +106,7 @@ export class PostgreSQLConnection implements DatabaseConnection {
   }
 
   #open(database: string, max: number, idleTimeoutSeconds: number): Sql {
+    validateIdentifierLength(database);
     const c = this.config;
     const password = c.password;
     return postgres({

@@ -249,6 +249,7 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
   }
 
   protected override async fetchTables(signal: AbortSignal, schema: string | undefined): Promise<TableInfo[]> {
+    if (schema !== undefined) validateIdentifierLength(schema, 'schema name');
     await this.ensureExists(signal);
     const rows = await this.pg.query<{ schema: string; name: string; kind: string }>(S.LIST_TABLES_SQL, [schema ?? null], { database: this.name, signal });
     return rows.map((r) => ({ schema: r.schema, name: r.name, kind: r.kind === 'p' ? 'partitioned_table' : 'table' }));

@@ -305,7 +305,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     const rows = await this.pg.query<{ slot_name: string; active_pid: number | null }>(
       `select s.slot_name, s.active_pid from pg_catalog.pg_replication_slots s
        left join pg_catalog.pg_stat_replication r on r.pid = s.active_pid
-       where s.slot_name = $1 or r.application_name = $1`,
+       where s.slot_name = $1::text or r.application_name = $1::text`,
       [nodeName],
       { signal: ctx.signal },
     );

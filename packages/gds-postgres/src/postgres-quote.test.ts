@@ -52,6 +52,18 @@ describe('quoteIdentifier', () => {
   });
 });
 
+describe('quoteIdentifier refuses names PostgreSQL would truncate', () => {
+  it('accepts 63 bytes and refuses 64, in bytes not characters, naming what it is', () => {
+    expect(quoteIdentifier('t'.repeat(63))).toBe(`"${'t'.repeat(63)}"`);
+    expect(quoteIdentifier('é'.repeat(31) + 'x')).toBe(`"${'é'.repeat(31)}x"`);
+    for (const name of ['t'.repeat(64), 'é'.repeat(32), EMOJI.repeat(16)]) {
+      const e = thrown(() => quoteIdentifier(name, 'owner'));
+      expect(ValidationError.isInstance(e)).toBe(true);
+      expect((e as GdsError).message).toMatch(/^Invalid owner: .*is 64 bytes long/);
+    }
+  });
+});
+
 describe('quoteLiteral', () => {
   it.each([
     ['UTF8', "'UTF8'"],

@@ -13,15 +13,19 @@ export const MAX_IDENTIFIER_BYTES = 63;
 
 /**
  * Quotes an identifier: wraps it in double quotes and doubles any double quote inside, so any
- * name PostgreSQL accepts (quotes, semicolons, spaces, non-ASCII) is passed exactly.
+ * name PostgreSQL accepts (quotes, semicolons, spaces, non-ASCII) is passed exactly. A name
+ * over 63 bytes is refused (ValidationError), since PostgreSQL would silently truncate it to the
+ * name of another object; `what` names it in the error.
  *
  * ### Examples
  * ```ts
  * quoteIdentifier('my "odd"; name'); // '"my ""odd""; name"'
+ * quoteIdentifier('x'.repeat(64), 'owner'); // throws ValidationError
  * ```
  */
-export function quoteIdentifier(name: string): string {
+export function quoteIdentifier(name: string, what = 'identifier'): string {
   if (name.includes('\u0000')) throw new ValidationError('Invalid identifier', [{ path: '', message: 'must not contain a NUL character' }]);
+  validateIdentifierLength(name, what);
   return `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -54,8 +58,9 @@ export function conninfoValue(value: string): string {
 }
 
 /**
- * Refuses a name PostgreSQL would silently truncate (over 63 bytes), so that gds never creates
- * or drops a database other than the one named.
+ * Refuses a name PostgreSQL would silently truncate (over 63 bytes), so that gds never acts on
+ * an object other than the one named: for names that go as parameters (compared as `text`) or
+ * in a connection's startup packet (which the server also truncates), where no quoting happens.
  *
  * ### Examples
  * ```ts

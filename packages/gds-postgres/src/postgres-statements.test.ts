@@ -84,6 +84,21 @@ describe('createDatabase', () => {
   });
 });
 
+describe('every identifier is exact or refused', () => {
+  const long = 'é'.repeat(32); // 64 bytes, 32 characters
+  it.each([
+    ['owner', () => createDatabase('app', { owner: long })],
+    ['template', () => createDatabase('app', { template: long })],
+    ['tablespace', () => createDatabase('app', { tablespace: long })],
+    ['database name', () => createDatabase(long)],
+    ['table name', () => vacuum({ tables: [long] })],
+    ['table name', () => vacuum({ tables: [{ schema: 'public', name: long }] })],
+    ['schema name', () => vacuum({ tables: [{ schema: long, name: 't' }] })],
+  ])('refuses a 64-byte %s', (what, build) => {
+    expect(build).toThrow(new RegExp(`^Invalid ${what}: .*64 bytes`));
+  });
+});
+
 describe('dropDatabase', () => {
   it('without force', () => {
     expect(dropDatabase('app')).toEqual({ text: 'DROP DATABASE "app"', params: [] });

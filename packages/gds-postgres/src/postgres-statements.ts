@@ -45,8 +45,8 @@ const stmt = (text: string, params: unknown[] = []): Statement => ({ text, param
  */
 export function createDatabase(name: string, o: PostgreSQLCreateOptions = {}): Statement {
   const parts: string[] = [];
-  if (o.owner !== undefined) parts.push(`OWNER = ${q(o.owner)}`);
-  if (o.template !== undefined) parts.push(`TEMPLATE = ${q(o.template)}`);
+  if (o.owner !== undefined) parts.push(`OWNER = ${q(o.owner, 'owner')}`);
+  if (o.template !== undefined) parts.push(`TEMPLATE = ${q(o.template, 'template')}`);
   if (o.encoding !== undefined) parts.push(`ENCODING = ${lit(o.encoding)}`);
   if (o.strategy !== undefined) parts.push(`STRATEGY = ${o.strategy.toUpperCase()}`);
   if (o.locale !== undefined) parts.push(`LOCALE = ${lit(o.locale)}`);
@@ -54,11 +54,11 @@ export function createDatabase(name: string, o: PostgreSQLCreateOptions = {}): S
   if (o.lcCtype !== undefined) parts.push(`LC_CTYPE = ${lit(o.lcCtype)}`);
   if (o.localeProvider !== undefined) parts.push(`LOCALE_PROVIDER = ${o.localeProvider}`);
   if (o.icuLocale !== undefined) parts.push(`ICU_LOCALE = ${lit(o.icuLocale)}`);
-  if (o.tablespace !== undefined) parts.push(`TABLESPACE = ${q(o.tablespace)}`);
+  if (o.tablespace !== undefined) parts.push(`TABLESPACE = ${q(o.tablespace, 'tablespace')}`);
   if (o.allowConnections !== undefined) parts.push(`ALLOW_CONNECTIONS = ${o.allowConnections}`);
   if (o.connectionLimit !== undefined) parts.push(`CONNECTION LIMIT = ${o.connectionLimit}`);
   if (o.isTemplate !== undefined) parts.push(`IS_TEMPLATE = ${o.isTemplate}`);
-  return stmt(`CREATE DATABASE ${q(name)}${parts.length ? ` WITH ${parts.join(' ')}` : ''}`);
+  return stmt(`CREATE DATABASE ${q(name, 'database name')}${parts.length ? ` WITH ${parts.join(' ')}` : ''}`);
 }
 
 /**
@@ -159,7 +159,7 @@ export function vacuum(o: VacuumOptions = {}): Statement {
   const flags = [`FULL ${o.full ?? false}`, `ANALYZE ${o.analyze ?? true}`];
   if (o.freeze) flags.push('FREEZE true');
   if (o.verbose) flags.push('VERBOSE true');
-  const tables = (o.tables ?? []).map((t) => (typeof t === 'string' ? q(t) : `${q(t.schema)}.${q(t.name)}`));
+  const tables = (o.tables ?? []).map((t) => (typeof t === 'string' ? q(t, 'table name') : `${q(t.schema, 'schema name')}.${q(t.name, 'table name')}`));
   return stmt(`VACUUM (${flags.join(', ')})${tables.length ? ` ${tables.join(', ')}` : ''}`);
 }
 
