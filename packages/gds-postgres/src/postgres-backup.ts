@@ -13,13 +13,33 @@
  *
  * @module
  */
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DatabaseNotFoundError, ValidationError, partialPath, sizeOnDisk, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
+import {
+  DatabaseInUseError,
+  DatabaseNotFoundError,
+  ExternalToolError,
+  ValidationError,
+  inspectOverwrite,
+  moveIntoPlace,
+  partialPath,
+  removeStalePartials,
+  sizeOnDisk,
+  type BackupInfo,
+  type BackupVerification,
+  type OperationContext,
+  type OperationOutcome,
+} from '@gds/database';
 import type { PostgreSQLConnection } from './postgres-connection.js';
 import type { PostgreSQLBackupOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
-import { commandLine, conninfo, findTool, runTool, toolEnv, type PgTool } from './postgres-tools.js';
-import { createDatabase, describeStatement, dropDatabase, HAS_USER_OBJECTS_SQL, terminateSessions } from './postgres-statements.js';
+import { PlainDumpRefusal, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
+import { quoteIdentifier } from './postgres-quote.js';
+import { commandLine, conninfo, findTool, psqlHasRestrict, runTool, toolEnv, type PgTool } from './postgres-tools.js';
+import { countSessions, createDatabase, describeStatement, dropDatabase, HAS_USER_OBJECTS_SQL, terminateSessions, type Statement } from './postgres-statements.js';
+
+/** `ALTER DATABASE ... RENAME TO ...` (the swap at the end of a restore). */
+const renameDatabase = (from: string, to: string): Statement => ({ text: `ALTER DATABASE ${quoteIdentifier(from)} RENAME TO ${quoteIdentifier(to)}`, params: [] });
 
 /** The formats pg_dump writes. */
 export type DumpFormat = 'custom' | 'directory' | 'tar' | 'plain';
@@ -52,6 +72,32 @@ export async function detectDumpFormat(path: string): Promise<DumpFormat> {
     if (bytesRead >= 5 && head.subarray(0, 5).toString('latin1') === 'PGDMP') return 'custom';
     if (bytesRead >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
     return 'plain';
+  } finally {
+    await handle.close();
+  }
+}
+
+const DIRECTORY_DUMP_FILE = /^(toc\.dat|\d+\.dat(\.gz|\.lz4|\.zst)?|blobs(_\d+)?\.toc|blob_\d+\.dat(\.gz|\.lz4|\.zst)?)$/;
+
+/**
+ * Whether `path` is a folder pg_dump wrote with `--format=directory`: a `toc.dat` starting with
+ * `PGDMP`, and nothing but pg_dump's own files (`<id>.dat[.gz|.lz4|.zst]`, `blobs*.toc`,
+ * `blob_<oid>.dat`): only such a folder may be replaced by `overwrite`.
+ *
+ * ### Examples
+ * ```ts
+ * await isDirectoryDump('/backups/app.dir'); // true
+ * ```
+ */
+export async function isDirectoryDump(path: string): Promise<boolean> {
+  const entries = await fs.readdir(path, { withFileTypes: true }).catch(() => undefined);
+  if (!entries?.some((e) => e.name === 'toc.dat')) return false;
+  if (!entries.every((e) => e.isFile() && DIRECTORY_DUMP_FILE.test(e.name))) return false;
+  const handle = await fs.open(join(path, 'toc.dat'), 'r');
+  try {
+    const head = Buffer.alloc(5);
+    await handle.read(head, 0, 5, 0);
+    return head.toString('latin1') === 'PGDMP';
   } finally {
     await handle.close();
   }
@@ -107,10 +153,7 @@ export async function backupDatabase(
   const target = resolve(targetPath);
   const parent = await fs.stat(dirname(target)).catch(() => undefined);
   if (!parent?.isDirectory()) throw new ValidationError('Invalid backup target', [{ path: '/target', message: `folder ${dirname(target)} does not exist` }], { engine: 'postgresql' });
-  const existing = await fs.stat(target).catch(() => undefined);
-  if (existing && !options.overwrite) {
-    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} exists; pass overwrite: true to replace it` }], { engine: 'postgresql', hint: 'choose a new file name, or pass overwrite: true' });
-  }
+  const plan = await inspectOverwrite(target, { overwrite: options.overwrite, isBackupFolder: isDirectoryDump, engine: 'postgresql', folderKind: 'pg_dump directory-format backup' });
   const { num } = await conn.serverVersion(ctx.signal);
   const serverMajor = Math.floor(num / 10000);
   const pgDump = await findTool('pg_dump', { binDir: options.binDir ?? conn.config.binDir, serverMajor, minMajor: serverMajor });
@@ -120,8 +163,13 @@ export async function backupDatabase(
   const temp = partialPath(target);
   const args = [...pgDumpArgs(options, format), `--file=${temp}`, `--dbname=${conninfo(conn.config, database)}`];
   ctx.record(commandLine(pgDump.path, args));
-  const data: BackupInfo = { target, type: 'full', format, details: { pgDump: pgDump.version, server: num } };
-  if (ctx.dryRun) return { message: `would back up ${database} to ${target} with pg_dump ${pgDump.version}`, data };
+  const data: BackupInfo = { target, type: 'full', format, details: { pgDump: pgDump.version, server: num, ...(plan.kind === 'none' ? {} : { replaces: { kind: plan.kind, path: target, sizeBytes: plan.sizeBytes } }) } };
+  const stale = await removeStalePartials(dirname(target), { dryRun: ctx.dryRun });
+  for (const line of stale.messages) ctx.message(line);
+  if (ctx.dryRun) {
+    if (plan.kind !== 'none') ctx.message(`would remove ${target}: the backup ${plan.description} once pg_dump succeeds`);
+    return { message: `would back up ${database} to ${target} with pg_dump ${pgDump.version}${plan.kind === 'none' ? '' : `; ${plan.description}`}`, data };
+  }
 
   const tables = Number((await conn.query<{ n: string }>(COUNT_TABLES_SQL, [], { database, signal: ctx.signal }))[0]?.n ?? 0);
   let done = 0;
@@ -139,13 +187,17 @@ export async function backupDatabase(
       },
     });
     stopSampling();
-    if (existing) await fs.rm(target, { recursive: true, force: true });
-    await fs.rename(temp, target);
   } catch (error) {
     stopSampling();
     await fs.rm(temp, { recursive: true, force: true });
     throw error;
   }
+  await moveIntoPlace(temp, plan).catch(async (error: unknown) => {
+    // a changed target keeps the new backup at its partial path (the error names it)
+    if (!ValidationError.isInstance(error)) await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  });
+  if (plan.kind !== 'none') ctx.message(`replaced ${plan.kind === 'file' ? 'the file' : 'the directory-format backup'} ${target} (${plan.sizeBytes} bytes before)`);
   const sizeBytes = await sizeOnDisk(target);
   ctx.progress({ percent: 100, bytes: sizeBytes });
   return { message: `backed up ${database} to ${target} (${format}, ${sizeBytes} bytes, ${tables} tables)`, data: { ...data, sizeBytes, details: { ...data.details, tables } } };
@@ -157,9 +209,106 @@ async function hasUserObjects(conn: PostgreSQLConnection, database: string, sign
   return rows[0]?.has_objects === true;
 }
 
+async function otherSessions(conn: PostgreSQLConnection, database: string, signal?: AbortSignal): Promise<number> {
+  await conn.release(database);
+  const s = countSessions(database);
+  const rows = await conn.query<{ n: string }>(s.text, s.params, { signal });
+  return Number(rows[0]?.n ?? 0);
+}
+
+function inUse(database: string, sessions: number): DatabaseInUseError {
+  return new DatabaseInUseError(`${sessions} other session${sessions === 1 ? ' is' : 's are'} connected to '${database}'; restore with replace would end them`, {
+    sessions,
+    engine: 'postgresql',
+    operation: 'restore',
+    hint: 'close them, or pass force: true to end them',
+  });
+}
+
+/** A fresh name for the side database a restore writes into (63 bytes at most). */
+const sideName = (kind: 'restore' | 'replaced'): string => `gds_${kind}_${randomBytes(6).toString('hex')}`;
+
 /**
- * Restores `database` from `source` with pg_restore (or psql for a plain dump), creating the
- * database when missing and refusing to write over one with objects unless `replace` or `clean`.
+ * Reads the whole dump before anything changes: a plain dump is scanned (no psql meta-commands,
+ * pg_dump's header and completion line); any other format is read by `pg_restore --list` and
+ * `pg_restore --file=/dev/null` (every data block, so a truncated or corrupted file fails here).
+ */
+async function readWholeDump(ctx: OperationContext, conn: PostgreSQLConnection, path: string, format: DumpFormat, tool: PgTool): Promise<{ entries: number; tables: number; scan?: PlainDumpScan }> {
+  if (format === 'plain') {
+    const scan = await checkPlainDump(path, ctx.operation);
+    return { entries: scan.entries, tables: scan.copyBlocks, scan };
+  }
+  ctx.record(commandLine(tool.path, ['--list', path]));
+  ctx.record(commandLine(tool.path, ['--file=/dev/null', path]));
+  const entries = await listEntries(tool, path, conn, ctx.signal).catch((error: unknown) => {
+    throw unreadable(path, error, ctx.operation);
+  });
+  await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal }).catch((error: unknown) => {
+    throw unreadable(path, error, ctx.operation);
+  });
+  return { entries: entries.length, tables: entries.filter((l) => / TABLE DATA /.test(l)).length };
+}
+
+function unreadable(path: string, error: unknown, operation: string): unknown {
+  if (!ExternalToolError.isInstance(error)) return error;
+  return new ExternalToolError(`${path} is not a readable pg_dump backup: ${error.message}`, { tool: error.tool, engine: 'postgresql', operation, exitCode: error.exitCode, stderr: error.stderr, cause: error });
+}
+
+/** Scans a plain dump (see postgres-plain-dump.ts) and checks pg_dump's completion line. */
+async function checkPlainDump(path: string, operation: string): Promise<PlainDumpScan> {
+  const invalid = (message: string) => new ValidationError('Invalid backup source', [{ path: '/source', message }], { engine: 'postgresql', operation });
+  let scan: PlainDumpScan;
+  try {
+    scan = await scanPlainDump(path);
+  } catch (error) {
+    if (error instanceof PlainDumpRefusal) throw invalid(error.message);
+    throw error;
+  }
+  const handle = await fs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const tail = Buffer.alloc(Math.min(size, 1_024));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    // the completion comment is followed by '--' and, since the 2025 security releases, by \unrestrict
+    if (!tail.toString('utf8').includes('-- PostgreSQL database dump complete')) throw invalid(`${path} is a plain SQL dump without pg_dump's completion line: it is incomplete`);
+  } finally {
+    await handle.close();
+  }
+  return scan;
+}
+
+/** The plain dump for psql's standard input: gds's own `\restrict` first, pg_dump's restrict lines left out. */
+async function* plainFeed(path: string, scan: PlainDumpScan, key: string | undefined, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  if (key) yield Buffer.from(`\\restrict ${key}\n`);
+  let offset = 0;
+  const skip = [...scan.restrictLines];
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const start = offset;
+    offset += chunk.length;
+    let from = 0;
+    while (skip.length && skip[0]![0] < offset) {
+      const [a, b] = skip[0]!;
+      if (a - start > from) yield chunk.subarray(from, a - start);
+      if (b > offset) {
+        skip[0] = [offset, b];
+        from = chunk.length;
+        break;
+      }
+      from = Math.max(from, b - start);
+      skip.shift();
+    }
+    if (from < chunk.length) yield chunk.subarray(from);
+    onBytes(offset);
+  }
+}
+
+/**
+ * Restores `database` from `source` with pg_restore (or psql for a plain dump). Nothing changes
+ * until the whole source was read and accepted (see {@link readWholeDump}). A new database, or one
+ * being replaced, is restored into a side database (`gds_restore_<hex>`) and renamed into place
+ * only when the restore succeeded; the database it replaces is renamed aside and dropped last. A
+ * failed or cancelled restore drops the side database (or names it, if that fails). `replace` with
+ * other sessions connected is refused unless `force`, which ends them just before the swap.
  *
  * ### Examples
  * ```ts
@@ -184,30 +333,42 @@ export async function restoreDatabase(
   const { num } = await conn.serverVersion(ctx.signal);
   const serverMajor = Math.floor(num / 10000);
   const tool = await findTool(format === 'plain' ? 'psql' : 'pg_restore', { binDir: options.binDir ?? conn.config.binDir, serverMajor });
+  const reader = format === 'plain' ? tool : await findTool('pg_restore', { binDir: options.binDir ?? conn.config.binDir, serverMajor });
   const existsRows = await conn.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [database], { signal: ctx.signal });
   const exists = Number(existsRows[0]?.n) > 0;
 
   if (exists && !options.replace && !options.clean && (await hasUserObjects(conn, database, ctx.signal))) {
     throw new ValidationError(`Refusing to restore into '${database}', which already holds objects`, [
-      { path: '/replace', message: 'pass replace: true to drop and recreate the database, or clean: true to drop each restored object first' },
+      { path: '/replace', message: 'pass replace: true to replace the database (restored aside, then swapped), or clean: true to drop each restored object first' },
     ], { engine: 'postgresql', operation: 'restore' });
   }
   if (!exists && options.create === false) {
     throw new DatabaseNotFoundError(`Database '${database}' does not exist and create is false`, { engine: 'postgresql', operation: 'restore' });
   }
-  const serverSupportsForce = num >= 130000;
-  const run = async (s: { text: string; params: unknown[] }) => ctx.step(describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal }));
-  if (exists && options.replace) {
-    await conn.release(database);
-    if (!serverSupportsForce) await run(terminateSessions(database));
-    await run(dropDatabase(database, serverSupportsForce));
+  const replacing = exists && options.replace === true;
+  if (replacing) {
+    const sessions = await otherSessions(conn, database, ctx.signal);
+    if (sessions > 0 && !options.force) throw inUse(database, sessions);
   }
-  if (!exists || options.replace) await run(createDatabase(database, { template: 'template0' }));
 
-  const target = `--dbname=${conninfo(conn.config, database)}`;
+  // 1. read the whole source: a bad file is refused before anything changes
+  const read = ctx.dryRun && format !== 'plain' ? undefined : await readWholeDump(ctx, conn, path, format, reader);
+  if (ctx.dryRun && format !== 'plain') {
+    ctx.record(commandLine(reader.path, ['--list', path]));
+    ctx.record(commandLine(reader.path, ['--file=/dev/null', path]));
+  }
+  ctx.throwIfAborted();
+
+  // 2. restore into the side database (or in place into an existing empty one, or with clean)
+  const inPlace = exists && !replacing;
+  const into = inPlace ? database : sideName('restore');
+  const run = async (s: Statement) => ctx.step(describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal }));
+  if (!inPlace) await run(createDatabase(into, { template: 'template0' }));
+  const restrictKey = format === 'plain' && psqlHasRestrict(tool.version) ? randomBytes(24).toString('hex') : undefined;
+  const target = `--dbname=${conninfo(conn.config, into)}`;
   const args =
     format === 'plain'
-      ? ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...(options.singleTransaction ? ['--single-transaction'] : []), '-f', path, target]
+      ? ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...(options.singleTransaction ? ['--single-transaction'] : []), '-f', '-', target]
       : [
           target,
           '--exit-on-error',
@@ -218,25 +379,132 @@ export async function restoreDatabase(
           ...(options.clean ? ['--clean', '--if-exists'] : []),
           path,
         ];
-  ctx.record(commandLine(tool.path, args));
-  if (ctx.dryRun) return { message: `would restore ${database} from ${path} (${format}) with ${tool.name} ${tool.version}` };
+  ctx.record(format === 'plain' ? `${commandLine(tool.path, args)} < ${commandLine(path, [])}` : commandLine(tool.path, args));
+  if (format === 'plain' && !restrictKey) ctx.message(`psql ${tool.version} has no \\restrict: only gds's scan of the file keeps meta-commands out (psql 13.22/14.19/15.14/16.10/17.6 or newer adds the second guard)`);
 
-  const total = format === 'plain' ? 0 : await countDataEntries(tool, path, conn);
-  let done = 0;
-  await runTool(tool, args, {
-    env: toolEnv(conn.config),
-    signal: ctx.signal,
-    onStderrLine: (line) => {
-      if (/processing data for table/.test(line)) {
-        done++;
-        ctx.progress({ percent: total ? Math.min(99, Math.round((done / total) * 100)) : undefined, message: line });
-      } else if (!/^pg_restore: (creating|processing|connecting|executing|launching|finished)/.test(line)) {
-        ctx.message(line);
-      }
-    },
-  });
+  const dropSide = async (): Promise<string | undefined> => {
+    if (inPlace || ctx.dryRun) return undefined;
+    const s = dropDatabase(into, num >= 130000);
+    ctx.record(describeStatement(s));
+    try {
+      await conn.release(into);
+      await conn.query(s.text, s.params); // no signal: the cleanup must run after a cancel too
+      return undefined;
+    } catch (error) {
+      return `the partial restore remains as database '${into}' (dropping it failed: ${(error as Error).message}); drop it by hand`;
+    }
+  };
+  const failWith = async (error: unknown): Promise<never> => {
+    const left = await dropSide();
+    const note = left ?? (inPlace ? inPlaceNote(database, options) : undefined);
+    if (note) {
+      ctx.message(note);
+      if (error instanceof Error) error.message = `${error.message}; ${note}`;
+    }
+    throw error;
+  };
+
+  if (ctx.dryRun) {
+    await swap(ctx, conn, database, into, replacing, options, num, true);
+    return { message: `would restore ${database} from ${path} (${format}) with ${tool.name} ${tool.version}${inPlace ? '' : ` into ${into}, then rename it to ${database}`}` };
+  }
+  try {
+    const total = read?.tables ?? 0;
+    let done = 0;
+    const size = format === 'plain' ? (await fs.stat(path)).size : 0;
+    await runTool(tool, args, {
+      env: toolEnv(conn.config),
+      signal: ctx.signal,
+      stdin: read?.scan ? plainFeed(path, read.scan, restrictKey, (n) => ctx.progress({ percent: size ? Math.min(99, Math.round((n / size) * 100)) : undefined, bytes: n })) : undefined,
+      onStderrLine: (line) => {
+        if (/processing data for table/.test(line)) {
+          done++;
+          ctx.progress({ percent: total ? Math.min(99, Math.round((done / total) * 100)) : undefined, message: line });
+        } else if (!/^pg_restore: (creating|processing|connecting|executing|launching|finished)/.test(line)) {
+          ctx.message(line);
+        }
+      },
+    });
+    ctx.throwIfAborted();
+  } catch (error) {
+    return failWith(error);
+  }
+
+  // 3. swap names (not cancellable half-way)
+  let swapped: { ended: number; note?: string };
+  try {
+    swapped = await swap(ctx, conn, database, into, replacing, options, num, false);
+  } catch (error) {
+    return failWith(error);
+  }
   ctx.progress({ percent: 100 });
-  return { message: `restored ${database} from ${path} (${format})` };
+  const extra = [swapped.ended ? `ended ${swapped.ended} other session${swapped.ended === 1 ? '' : 's'}` : '', swapped.note ?? ''].filter(Boolean);
+  return { message: `restored ${database} from ${path} (${format})${replacing ? ', replacing the previous database' : ''}${extra.length ? `; ${extra.join('; ')}` : ''}` };
+}
+
+function inPlaceNote(database: string, options: PostgreSQLRestoreOptions): string | undefined {
+  if (options.singleTransaction) return undefined;
+  return options.clean
+    ? `'${database}' was restored in place with clean: objects dropped and recreated before the failure stay so (replace restores aside and swaps)`
+    : `'${database}' was empty: objects restored before the failure remain in it (singleTransaction makes it all or nothing)`;
+}
+
+/**
+ * Puts the side database `into` in place of `database`: renames the old one aside, the new one
+ * in, drops the old one; with `force`, ends the other sessions right before. Runs without the
+ * cancellation signal once started, and undoes the first rename if the second fails.
+ */
+async function swap(
+  ctx: OperationContext,
+  conn: PostgreSQLConnection,
+  database: string,
+  into: string,
+  replacing: boolean,
+  options: PostgreSQLRestoreOptions,
+  num: number,
+  dryRun: boolean,
+): Promise<{ ended: number; note?: string }> {
+  if (into === database) return { ended: 0 };
+  const exec = async (s: Statement): Promise<void> => {
+    ctx.record(describeStatement(s));
+    if (!dryRun) await conn.query(s.text, s.params);
+  };
+  await conn.release(into);
+  if (!replacing) {
+    await exec(renameDatabase(into, database));
+    return { ended: 0 };
+  }
+  const aside = sideName('replaced');
+  let ended = 0;
+  for (let attempt = 0; ; attempt++) {
+    const sessions = dryRun ? 0 : await otherSessions(conn, database);
+    if (sessions > 0 && !options.force) throw inUse(database, sessions);
+    if (sessions > 0 || (dryRun && options.force)) {
+      await exec(terminateSessions(database));
+      ended += sessions;
+    }
+    try {
+      await exec(renameDatabase(database, aside));
+      break;
+    } catch (error) {
+      // a session connected between the count and the rename (55006): count again
+      if ((error as { code?: string }).code !== '55006' || attempt >= 4) throw error;
+    }
+  }
+  try {
+    await exec(renameDatabase(into, database));
+  } catch (error) {
+    await conn.query(renameDatabase(aside, database).text).catch(() => undefined);
+    throw error;
+  }
+  try {
+    await exec(dropDatabase(aside, num >= 130000));
+    return { ended };
+  } catch (error) {
+    const note = `the previous database is kept as '${aside}' (dropping it failed: ${(error as Error).message}); drop it when no longer needed`;
+    ctx.message(note);
+    return { ended, note };
+  }
 }
 
 async function listEntries(tool: PgTool, path: string, conn: PostgreSQLConnection, signal?: AbortSignal): Promise<string[]> {
@@ -244,16 +512,13 @@ async function listEntries(tool: PgTool, path: string, conn: PostgreSQLConnectio
   return stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';'));
 }
 
-async function countDataEntries(tool: PgTool, path: string, conn: PostgreSQLConnection): Promise<number> {
-  return (await listEntries(tool, path, conn)).filter((l) => / TABLE DATA /.test(l)).length;
-}
 
 /**
  * Checks a dump without restoring it, and rejects when it is bad (so that a forgotten check of
  * `valid` cannot hide a broken backup): for custom, directory and tar dumps `pg_restore --list`
  * reads the table of contents and `pg_restore --file=/dev/null` reads every data block (a
- * truncated file fails there, though its table of contents is intact); a plain SQL dump must end
- * with pg_dump's completion line.
+ * truncated file fails there, though its table of contents is intact); a plain SQL dump must start
+ * with pg_dump's header, end with its completion line and hold no psql meta-command.
  *
  * ### Examples
  * ```ts
@@ -265,13 +530,8 @@ export async function verifyDump(ctx: OperationContext, conn: PostgreSQLConnecti
   const path = resolve(source);
   const format = await detectDumpFormat(path);
   if (format === 'plain') {
-    const content = await fs.readFile(path, 'utf8');
-    const entries = (content.match(/^-- Name: /gm) ?? []).length;
-    // the completion comment is followed by '--' and, since the 2025 security releases, by \unrestrict
-    if (!content.slice(-1_024).includes('-- PostgreSQL database dump complete')) {
-      throw new ValidationError('Invalid backup', [{ path: '/source', message: `${path} is a plain SQL dump without pg_dump's completion line: it is incomplete` }], { engine: 'postgresql', operation: 'verifyBackup' });
-    }
-    return { message: `${path}: complete plain SQL dump, ${entries} entries`, data: { source: path, valid: true, entries, details: { format } } };
+    const scan = await checkPlainDump(path, 'verifyBackup');
+    return { message: `${path}: complete plain SQL dump, ${scan.entries} entries, no psql meta-commands`, data: { source: path, valid: true, entries: scan.entries, details: { format, copyBlocks: scan.copyBlocks } } };
   }
   const tool = await findTool('pg_restore', { binDir: options.binDir ?? conn.config.binDir });
   ctx.record(commandLine(tool.path, ['--list', path]));

@@ -87,6 +87,7 @@ export const PostgreSQLRestoreOptionsSchema = extendOptions(RestoreOptionsSchema
   jobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Parallel jobs (custom and directory formats). Defaults to 1.' })),
   noOwner: Type.Optional(Type.Boolean({ description: 'Do not restore object owners (--no-owner). Defaults to false.' })),
   singleTransaction: Type.Optional(Type.Boolean({ description: 'All or nothing (--single-transaction); not with jobs. Defaults to false.' })),
+  force: Type.Optional(Type.Boolean({ description: 'With replace: end the other sessions of the database being replaced, right before the swap. Defaults to false: such a restore is refused (DatabaseInUseError).' })),
   ...toolOptions,
 });
 /** Options of `restore()`. */

@@ -14,6 +14,7 @@
 import type * as ChildProcess from 'node:child_process';
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { ExternalToolError, redact } from '@gds/database';
 import type { PostgreSQLConfig } from './postgres-config.js';
 import { conninfoValue } from './postgres-quote.js';
@@ -199,6 +200,36 @@ export interface RunToolOptions {
   signal?: AbortSignal;
   /** Each line the tool writes to stderr (its --verbose progress), redacted. */
   onStderrLine?: (line: string) => void;
+  /** What to write to the tool's standard input (closed at the end); none by default. */
+  stdin?: AsyncIterable<Buffer | string>;
+}
+
+/**
+ * Whether this psql knows `\restrict` (the 2025 security releases: 13.22, 14.19, 15.14, 16.10,
+ * 17.6, and 18): in restricted mode it refuses every meta-command but `\unrestrict KEY`.
+ *
+ * ### Examples
+ * ```ts
+ * psqlHasRestrict('15.18'); // true
+ * ```
+ */
+export function psqlHasRestrict(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const first: Record<number, number> = { 13: 22, 14: 19, 15: 14, 16: 10, 17: 6 };
+  if (major >= 18) return true;
+  const min = first[major];
+  return min !== undefined && minor >= min;
+}
+
+async function feed(stdin: Writable, source: AsyncIterable<Buffer | string>): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      if (stdin.destroyed) break;
+      if (!stdin.write(chunk)) await new Promise<void>((resolve) => stdin.once('drain', resolve).once('close', resolve));
+    }
+  } finally {
+    stdin.end();
+  }
 }
 
 /**
@@ -213,7 +244,12 @@ export interface RunToolOptions {
 export function runTool(tool: PgTool, args: readonly string[], options: RunToolOptions): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
-    const child = childProcess().spawn(tool.path, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(tool.path, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => undefined); // EPIPE when the tool stops early: its exit code says why
+    if (!options.stdin) child.stdin.end();
+    else {
+      feed(child.stdin, options.stdin).catch(() => child.kill('SIGTERM'));
+    }
     const stdout: Buffer[] = [];
     let stderrTail = '';
     let partial = '';

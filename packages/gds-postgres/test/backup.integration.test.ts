@@ -73,7 +73,9 @@ describe('backup and restore round trips', () => {
 
     const copy = db(`copy_${format}`);
     const restored = await copy.restore(target);
-    expect(restored.statements[0]).toBe(`CREATE DATABASE "copy_${format}" WITH TEMPLATE = "template0"`);
+    const side = /^CREATE DATABASE "(gds_restore_[0-9a-f]{12})" WITH TEMPLATE = "template0"$/.exec(restored.statements.find((st) => st.startsWith('CREATE DATABASE')) ?? '')?.[1];
+    expect(side).toBeDefined();
+    expect(restored.statements.at(-1)).toBe(`ALTER DATABASE "${side}" RENAME TO "copy_${format}"`);
     expect(await fingerprint(copy)).toEqual(expected);
   }, 60_000);
 
@@ -103,7 +105,7 @@ describe('backup safety', () => {
     const target = join(dir, 'dry.dump');
     const r = await db('src').backup(target, { dryRun: true, schemas: ['public'], compress: 3, noOwner: true });
     expect(r.dryRun).toBe(true);
-    expect(r.statements[0]).toMatch(/pg_dump --format=custom --verbose --compress=3 --schema=public --no-owner --file=\S+\.gds-partial-\w+ '--dbname=host=/);
+    expect(r.statements[0]).toMatch(/pg_dump --format=custom --verbose --compress=3 --schema=public --no-owner --file=\S+\.gds-partial-\d+-[0-9a-f]{8}-[0-9a-f]{8} '--dbname=host=/);
     expect(r.statements[0]).toContain("dbname='\\''src'\\''");
     expect(existsSync(target)).toBe(false);
   });
@@ -186,13 +188,21 @@ describe('backup safety', () => {
 });
 
 describe('restore safety and verification', () => {
-  it('refuses to restore over a database with objects; replace drops and recreates it (shown in dry run)', async () => {
+  it('refuses to restore over a database with objects; replace restores aside and swaps (shown in dry run)', async () => {
     const target = join(dir, 'src.custom');
     const copy = db('copy_custom');
     await expect(copy.restore(target)).rejects.toThrow(/already holds objects/);
     const plan = await copy.restore(target, { replace: true, dryRun: true });
-    expect(plan.statements.slice(0, 2)).toEqual(['DROP DATABASE "copy_custom" WITH (FORCE)', 'CREATE DATABASE "copy_custom" WITH TEMPLATE = "template0"']);
-    expect(plan.statements[2]).toMatch(/pg_restore '--dbname=.*' --exit-on-error --verbose/);
+    expect(plan.statements[0]).toMatch(/pg_restore --list /);
+    expect(plan.statements[1]).toMatch(/pg_restore --file=\/dev\/null /);
+    expect(plan.statements[2]).toMatch(/^CREATE DATABASE "gds_restore_[0-9a-f]{12}" WITH TEMPLATE = "template0"$/);
+    expect(plan.statements[3]).toMatch(/pg_restore '--dbname=.*gds_restore_.*' --exit-on-error --verbose/);
+    expect(plan.statements.slice(4).map((st) => st.replace(/gds_(restore|replaced)_[0-9a-f]{12}/g, 'gds_$1_X'))).toEqual([
+      'ALTER DATABASE "copy_custom" RENAME TO "gds_replaced_X"',
+      'ALTER DATABASE "gds_restore_X" RENAME TO "copy_custom"',
+      'DROP DATABASE "gds_replaced_X" WITH (FORCE)',
+    ]);
+    expect(await db('copy_custom').exists()).toBe(true);
     await pg().query('insert into public.orders values (999999, $1, 1)', ['extra'], { database: 'copy_custom' });
     await pg().release('copy_custom');
     await copy.restore(target, { replace: true, jobs: 2 });
