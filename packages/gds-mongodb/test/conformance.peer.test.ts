@@ -1,0 +1,39 @@
+// The shared conformance suite with the real `mongodb` driver against FerretDB 1.24 (a
+// MongoDB-compatible server over SQLite), NOT MongoDB: a peer written by others, next to the
+// simulator run (conformance.sim.test.ts). Skips with one printed line where FerretDB is not
+// installed (bash scripts/install-peers.sh).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe } from '@jest/globals';
+import { DatabaseManager } from '@gds/database';
+import { runConformanceSuite } from '@gds/testkit/jest';
+import { peerSkipReason, startFerretDb, type FerretDbPeer } from '@gds/testkit/peers';
+import '../src/index.js';
+import { FERRETDB_HOSTILE_NAMES, KNOWN_DEFECTS, fingerprint, knownDefect, printGap, seedWithoutIndex } from './peer-helpers.js';
+
+const skip = peerSkipReason('ferretdb');
+(skip ? describe.skip : describe)('FerretDB 1.24 (a MongoDB-compatible server), not MongoDB', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'gds-mongo-conf-ferret-'));
+  let fdb: FerretDbPeer;
+  beforeAll(async () => {
+    fdb = await startFerretDb();
+    printGap('createIndexes rejects the index option "v" that dumps carry (code 2): the conformance round trips seed no secondary index here (ferretdb.peer.test.ts covers indexes)');
+    printGap('database names are limited to ^[a-zA-Z0-9_-]{1,63}$: the hostile names with quotes, semicolons, brackets or non-ASCII run on the simulator only');
+  }, 90_000);
+  afterAll(async () => {
+    await fdb?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }, 30_000);
+
+  runConformanceSuite({
+    name: 'mongodb on FerretDB 1.24 (peer, not MongoDB)',
+    connect: () => DatabaseManager.connect(fdb.url),
+    seed: (db) => seedWithoutIndex(db),
+    snapshot: (db) => fingerprint(db),
+    backupTarget: (label) => join(tmp, label),
+    hostileNames: FERRETDB_HOSTILE_NAMES,
+    // F1: the truncated dump is cut on a document boundary here, and restore() does not check the manifest counts
+    ...(knownDefect('F1') ? { skipSafety: { 'truncated-backup': `known defect F1: ${KNOWN_DEFECTS.F1}, see peer-findings` } } : {}),
+  });
+});
