@@ -15,9 +15,11 @@
  *
  * @module
  */
-import { DatabaseInUseError, DatabaseNotFoundError, ValidationError, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
-import type { InfoMessage, MSSQLConnection } from './mssql-connection.js';
+import { createError, DatabaseInUseError, DatabaseNotFoundError, ValidationError, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
+import { VarChar, type InfoMessage, type MSSQLConnection } from './mssql-connection.js';
+import { fromServerTime, msdbOffset, toServerTime } from './mssql-metadata.js';
 import type { MSSQLBackupOptions, MSSQLRestoreOptions } from './mssql-options.js';
+import { quoteIdentifier } from './mssql-quote.js';
 import * as S from './mssql-statements.js';
 
 /** What HEADERONLY says about one backup set. */
@@ -99,7 +101,7 @@ const date = (v: unknown): Date | undefined => (v instanceof Date ? v : undefine
  * rowToHeader({ Position: 1, DatabaseName: 'app', BackupType: 1 }).backupType; // 'full'
  * ```
  */
-export function rowToHeader(r: Record<string, unknown>): BackupHeader {
+export function rowToHeader(r: Record<string, unknown>, offsetMinutes = 0): BackupHeader {
   return {
     position: Number(r.Position ?? 1),
     databaseName: String(r.DatabaseName ?? ''),
@@ -107,8 +109,9 @@ export function rowToHeader(r: Record<string, unknown>): BackupHeader {
     serverName: str(r.ServerName),
     name: str(r.BackupName),
     description: str(r.BackupDescription),
-    started: date(r.BackupStartDate),
-    finished: date(r.BackupFinishDate),
+    // local time of the server that took it; HEADERONLY carries no zone: the reading server's offset is assumed
+    started: fromServerTime(date(r.BackupStartDate), offsetMinutes),
+    finished: fromServerTime(date(r.BackupFinishDate), offsetMinutes),
     sizeBytes: num(r.BackupSize),
     compressedSizeBytes: num(r.CompressedBackupSize),
     firstLsn: str(r.FirstLSN),
@@ -125,10 +128,14 @@ export function rowToHeader(r: Record<string, unknown>): BackupHeader {
   };
 }
 
-/** The msdb history query; `@limit` most recent sets of `@db`, `@type` and `@since` optional. */
+/**
+ * The msdb history query; `@limit` most recent sets of `@db`, `@type` and `@since` optional.
+ * msdb's dates are the server's local time: `@since` is sent as the server's local wall clock,
+ * and each row's `time_zone` (15-minute units) turns its dates back into instants.
+ */
 export const BACKUP_HISTORY_SQL = `SELECT bs.backup_set_id, bs.type, bs.backup_start_date, bs.backup_finish_date, bs.backup_size, bs.compressed_backup_size,
   bs.is_copy_only, bs.position, CAST(bs.first_lsn AS nvarchar(30)) AS first_lsn, CAST(bs.last_lsn AS nvarchar(30)) AS last_lsn, bs.name, bs.description, bs.user_name, bs.server_name, bs.recovery_model,
-  bs.has_backup_checksums, bmf.physical_device_name
+  bs.has_backup_checksums, bs.time_zone, bmf.physical_device_name
 FROM msdb.dbo.backupset bs
 LEFT JOIN msdb.dbo.backupmediafamily bmf ON bmf.media_set_id = bs.media_set_id
 WHERE bs.backup_set_id IN (
@@ -145,8 +152,9 @@ ORDER BY bs.backup_finish_date DESC, bs.backup_set_id DESC, bmf.family_sequence_
  * backupHistoryStatement('app', { limit: 5 }).params; // { db: 'app', limit: 5, type: null, since: null }
  * ```
  */
-export function backupHistoryStatement(name: string, o: { limit?: number; type?: string; since?: string } = {}): S.Statement {
-  return { text: BACKUP_HISTORY_SQL, params: { db: name, limit: o.limit ?? 50, type: o.type ? (HISTORY_CODES[o.type] ?? null) : null, since: o.since ?? null } };
+export function backupHistoryStatement(name: string, o: { limit?: number; type?: string; since?: string } = {}, offsetMinutes = 0): S.Statement {
+  const since = o.since !== undefined ? new VarChar(toServerTime(o.since, offsetMinutes)) : null;
+  return { text: BACKUP_HISTORY_SQL, params: { db: name, limit: o.limit ?? 50, type: o.type ? (HISTORY_CODES[o.type] ?? null) : null, since } };
 }
 
 /**
@@ -157,17 +165,18 @@ export function backupHistoryStatement(name: string, o: { limit?: number; type?:
  * rowsToHistory(rows)[0].devices; // ['/b/app_1.bak', '/b/app_2.bak']
  * ```
  */
-export function rowsToHistory(rows: ReadonlyArray<Record<string, unknown>>): BackupHistoryEntry[] {
+export function rowsToHistory(rows: ReadonlyArray<Record<string, unknown>>, offsetMinutes = 0): BackupHistoryEntry[] {
   const byId = new Map<number, BackupHistoryEntry>();
   for (const r of rows) {
     const id = Number(r.backup_set_id);
     let entry = byId.get(id);
     if (!entry) {
+      const zone = msdbOffset(typeof r.time_zone === 'number' ? r.time_zone : null, offsetMinutes);
       entry = {
         id,
         type: HISTORY_TYPES[String(r.type)] ?? String(r.type),
-        started: date(r.backup_start_date),
-        finished: date(r.backup_finish_date),
+        started: fromServerTime(date(r.backup_start_date), zone),
+        finished: fromServerTime(date(r.backup_finish_date), zone),
         sizeBytes: num(r.backup_size),
         compressedSizeBytes: num(r.compressed_backup_size),
         isCopyOnly: r.is_copy_only === true,
@@ -261,7 +270,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MSSQLConnectio
   await run(ctx, conn, S.backupDatabase(name, paths, o));
   if (ctx.dryRun) return { message: `would back up ${name} to ${paths.join(', ')} (${type})`, data };
   const last = await conn.query<Record<string, unknown>>(
-    'SELECT TOP (1) backup_size, compressed_backup_size, CAST(first_lsn AS nvarchar(30)) AS first_lsn, CAST(last_lsn AS nvarchar(30)) AS last_lsn, backup_finish_date FROM msdb.dbo.backupset WHERE database_name = @db ORDER BY backup_set_id DESC',
+    'SELECT TOP (1) backup_size, compressed_backup_size, CAST(first_lsn AS nvarchar(30)) AS first_lsn, CAST(last_lsn AS nvarchar(30)) AS last_lsn, backup_finish_date, time_zone, DATEPART(TZOFFSET, SYSDATETIMEOFFSET()) AS utc_offset FROM msdb.dbo.backupset WHERE database_name = @db ORDER BY backup_set_id DESC',
     { db: name },
     { signal: ctx.signal },
   );
@@ -270,7 +279,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MSSQLConnectio
   ctx.progress({ percent: 100, bytes: sizeBytes });
   return {
     message: `backed up ${name} to ${paths.join(', ')} (${type}${sizeBytes !== undefined ? `, ${sizeBytes} bytes` : ''})`,
-    data: { ...data, sizeBytes, details: { files: paths, backupSizeBytes: num(r?.backup_size), firstLsn: str(r?.first_lsn), lastLsn: str(r?.last_lsn), finished: date(r?.backup_finish_date) } },
+    data: { ...data, sizeBytes, details: { files: paths, backupSizeBytes: num(r?.backup_size), firstLsn: str(r?.first_lsn), lastLsn: str(r?.last_lsn), finished: fromServerTime(date(r?.backup_finish_date), msdbOffset(typeof r?.time_zone === 'number' ? r.time_zone : null, Number(r?.utc_offset ?? 0))) } },
   };
 }
 
@@ -314,6 +323,20 @@ async function moves(ctx: OperationContext, conn: MSSQLConnection, name: string,
   return files.map((f) => ({ logical: f.LogicalName, physical: relocatedPath(f.Type === 'L' ? (logFolder ?? dataFolder) : dataFolder, name, f.LogicalName, f.PhysicalName) }));
 }
 
+async function headersOf(conn: MSSQLConnection, path: string, offsetMinutes: number, signal: AbortSignal): Promise<BackupHeader[]> {
+  const h = S.headerOnly(path);
+  return (await conn.query<Record<string, unknown>>(h.text, h.params, { signal })).map((r) => rowToHeader(r, offsetMinutes));
+}
+
+async function stateOf(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<string | undefined> {
+  const s = S.databaseState(name);
+  return (await conn.query<{ state_desc: string }>(s.text, s.params, { signal }))[0]?.state_desc;
+}
+
+function invalid(path: string, message: string, title = 'Invalid options for restore'): ValidationError {
+  return new ValidationError(title, [{ path, message }], { engine: 'mssql', operation: 'restore' });
+}
+
 /**
  * Restores `name` from `source` (and `logs`), see the module comment.
  *
@@ -323,49 +346,107 @@ async function moves(ctx: OperationContext, conn: MSSQLConnection, name: string,
  * ```
  */
 export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnection, name: string, source: string, o: MSSQLRestoreOptions): Promise<OperationOutcome> {
-  if (o.force && !o.replace) throw new ValidationError('Invalid options for restore', [{ path: '/force', message: 'force ends the sessions of a database being replaced: it needs replace: true' }], { engine: 'mssql', operation: 'restore' });
-  const h = S.headerOnly(source);
-  const headers = (await conn.query<Record<string, unknown>>(h.text, h.params, { signal: ctx.signal })).map(rowToHeader);
-  const header = headers.find((x) => x.position === (o.fileNumber ?? 1));
-  if (!header) throw new ValidationError('Invalid backup source', [{ path: '/fileNumber', message: `${source} has no backup set ${o.fileNumber ?? 1} (it has ${headers.length})` }], { engine: 'mssql', operation: 'restore' });
+  if (o.force && !o.replace) throw invalid('/force', 'force ends the sessions of a database being replaced: it needs replace: true');
+  const offset = await conn.utcOffsetMinutes(ctx.signal);
+  const file = o.fileNumber ?? 1;
+  const headers = await headersOf(conn, source, offset, ctx.signal);
+  const header = headers.find((x) => x.position === file);
+  if (!header) throw invalid('/fileNumber', `${source} has no backup set ${file} (it has ${headers.length})`, 'Invalid backup source');
+  // RESTORE DATABASE takes full and differential sets; a log set needs RESTORE LOG (else 3135)
+  const kind = header.backupType === 'transaction_log' ? 'LOG' : header.backupType === 'full' || header.backupType === 'differential' ? 'DATABASE' : undefined;
+  if (!kind) throw invalid('/source', `backup set ${file} of ${source} is a ${header.backupType} backup: gds restores full, differential and log backups`, 'Invalid backup source');
+  const logs = o.logs ?? [];
+  if (o.stopAt !== undefined && kind === 'DATABASE' && logs.length === 0) {
+    throw invalid('/stopAt', "stopAt needs the log backups that reach it (logs): STOPAT on a full or differential restore does not stop at that time, it only checks that the backup is not newer");
+  }
+  for (const log of logs) {
+    const set = (await headersOf(conn, log, offset, ctx.signal))[0];
+    if (set?.backupType !== 'transaction_log') throw invalid('/logs', `${log} holds a ${set?.backupType ?? 'no'} backup, not a transaction log backup`, 'Invalid backup source');
+  }
   const present = await exists(conn, name, ctx.signal);
-  if (present && !o.replace) {
+  const before = present ? await stateOf(conn, name, ctx.signal) : undefined;
+  if (kind === 'LOG' && before !== 'RESTORING') {
+    throw invalid('/source', `${source} is a log backup: it applies only to a database left RESTORING (restore its full backup with norecovery first)${present ? `; ${name} is ${before ?? 'in an unknown state'}` : `; ${name} does not exist`}`, 'Invalid backup source');
+  }
+  if (present && kind === 'DATABASE' && !o.replace) {
     throw new ValidationError(`Refusing to restore over the existing database '${name}'`, [{ path: '/replace', message: 'pass replace: true to overwrite it (WITH REPLACE)' }], { engine: 'mssql', operation: 'restore' });
   }
-  if (present) {
+  let sessions: number | undefined = 0;
+  if (present && before === 'ONLINE') {
     const c = S.countSessions(name);
-    const sessions = Number((await conn.query<{ n: number }>(c.text, c.params, { signal: ctx.signal }))[0]?.n ?? 0);
-    if (sessions > 0 && !o.force) {
+    const r = (await conn.query<{ n: number; sees: number | null }>(c.text, c.params, { signal: ctx.signal }))[0];
+    sessions = r?.sees === 0 ? undefined : Number(r?.n ?? 0);
+    if (sessions !== undefined && sessions > 0 && !o.force) {
       throw new DatabaseInUseError(`${sessions} other session(s) use '${name}'`, { engine: 'mssql', operation: 'restore', sessions, hint: 'close them, or pass force: true to end them' });
     }
-    if (sessions > 0) await run(ctx, conn, S.alterSet(name, 'SINGLE_USER', 'ROLLBACK IMMEDIATE'));
   }
-  const relocate = o.relocate !== undefined || header.databaseName !== name;
+  if (conn.currentDatabase?.toLowerCase() === name.toLowerCase()) await run(ctx, conn, S.useMaster());
+  const replacing = present && kind === 'DATABASE';
+  // SQL Server cannot restore aside and swap names: RESTORE ... WITH REPLACE overwrites in place.
+  // So every backup set is read in full first (VERIFYONLY, and FILELISTONLY below), and nothing
+  // of the existing database is touched until they all pass.
+  if (replacing) {
+    await run(ctx, conn, S.verifyOnly(source, file, o.checksum === true));
+    for (const log of logs) await run(ctx, conn, S.verifyOnly(log, 1, o.checksum === true));
+  }
+  const relocate = kind === 'DATABASE' && (o.relocate !== undefined || header.databaseName !== name);
   const moved = relocate ? await moves(ctx, conn, name, source, o) : [];
-  const logs = o.logs ?? [];
-  await run(
-    ctx,
-    conn,
-    S.restoreDatabase(name, source, {
-      kind: 'DATABASE',
-      file: o.fileNumber ?? 1,
-      moves: moved,
-      replace: present,
-      norecovery: logs.length > 0 || o.norecovery === true,
-      stopAt: logs.length === 0 ? o.stopAt : undefined,
-      checksum: o.checksum,
-      stats: o.stats,
-    }),
-    source,
-  );
-  for (const [i, log] of logs.entries()) {
-    const last = i === logs.length - 1;
-    await run(ctx, conn, S.restoreDatabase(name, log, { kind: 'LOG', norecovery: !last || o.norecovery === true, stopAt: o.stopAt, checksum: o.checksum, stats: o.stats }), log);
+  if (replacing && !relocate) {
+    const f = S.fileListOnly(source, file);
+    await conn.query(f.text, f.params, { signal: ctx.signal });
   }
-  if (!ctx.dryRun) ctx.progress({ percent: 100 });
+  // force: OFFLINE WITH ROLLBACK IMMEDIATE ends the sessions and lets no one in before the
+  // RESTORE (a SINGLE_USER slot could be taken by another client in between)
+  const takenOffline = replacing && o.force === true && before === 'ONLINE' && sessions !== 0;
+  if (takenOffline) await run(ctx, conn, S.alterSet(name, 'OFFLINE', 'ROLLBACK IMMEDIATE'));
+  const stopAt = o.stopAt !== undefined ? new VarChar(toServerTime(o.stopAt, offset)) : undefined;
+  const steps: Array<[string, S.Statement]> = [
+    [
+      source,
+      S.restoreDatabase(name, source, {
+        kind,
+        file,
+        moves: moved,
+        replace: replacing,
+        norecovery: logs.length > 0 || o.norecovery === true,
+        stopAt: logs.length === 0 ? stopAt : undefined,
+        checksum: o.checksum,
+        stats: o.stats,
+      }),
+    ],
+    ...logs.map((log, i): [string, S.Statement] => [log, S.restoreDatabase(name, log, { kind: 'LOG', norecovery: i < logs.length - 1 || o.norecovery === true, stopAt, checksum: o.checksum, stats: o.stats })]),
+  ];
+  try {
+    for (const [label, statement] of steps) await run(ctx, conn, statement, label);
+  } catch (error) {
+    if (!ctx.dryRun && !ctx.signal.aborted) {
+      const after = await stateOf(conn, name, new AbortController().signal).catch(() => undefined);
+      if (!present && after !== undefined) {
+        // it did not exist before: a half-restored database is removed
+        await run(ctx, conn, S.dropDatabase(name)).catch(() => undefined);
+      } else if (takenOffline && after === 'OFFLINE') {
+        // the RESTORE failed before touching it: bring it back as it was
+        await run(ctx, conn, S.alterSet(name, 'ONLINE')).catch(() => undefined);
+      }
+    }
+    throw error;
+  }
+  const expected = o.norecovery === true ? 'RESTORING' : 'ONLINE';
+  if (!ctx.dryRun) {
+    const after = await stateOf(conn, name, ctx.signal);
+    if (after !== expected) {
+      throw createError('QUERY', `restore: ${name} is ${after ?? 'missing'} after the restore, not ${expected}${o.stopAt ? `: stopAt (${o.stopAt}) may lie after the last log backup` : ''}`, {
+        engine: 'mssql',
+        operation: 'restore',
+        hint: after === 'RESTORING' ? `apply the next log backup (restore(log) without replace), or recover it as it is: RESTORE DATABASE ${quoteIdentifier(name)} WITH RECOVERY` : undefined,
+      });
+    }
+    ctx.progress({ percent: 100 });
+  }
   const where = moved.length ? `, files moved to ${[...new Set(moved.map((m) => m.physical.replace(/[\\/][^\\/]*$/, '')))].join(' and ')}` : '';
+  const verified = replacing ? `; every backup set was verified (RESTORE VERIFYONLY) before ${name} was overwritten in place (SQL Server restores WITH REPLACE, it cannot restore aside and swap)` : '';
   return {
-    message: `${ctx.dryRun ? 'would restore' : 'restored'} ${name} from ${source} (${header.backupType} backup of ${header.databaseName}${logs.length ? ` + ${logs.length} log backup(s)` : ''}${o.stopAt ? ` to ${o.stopAt}` : ''}${where})${o.norecovery ? '; left RESTORING (norecovery)' : ''}`,
+    message: `${ctx.dryRun ? 'would restore' : 'restored'} ${name} from ${source} (${header.backupType} backup of ${header.databaseName}${logs.length ? ` + ${logs.length} log backup(s)` : ''}${o.stopAt ? ` stopped at ${o.stopAt}` : ''}${where})${o.norecovery ? '; left RESTORING (norecovery)' : ''}${verified}`,
   };
 }
 

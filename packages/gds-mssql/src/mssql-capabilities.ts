@@ -1,5 +1,12 @@
 /**
- * What gds can do with SQL Server, and why not where it cannot.
+ * What gds can do with SQL Server, and why not where it cannot; and the version and edition
+ * rules the provider follows (data, from Microsoft's documentation: test/evidence/docs.json).
+ *
+ * Azure SQL Managed Instance (`SERVERPROPERTY('EngineEdition') = 8`) is not a box server: per
+ * the "T-SQL differences between SQL Server and Azure SQL Managed Instance" page it refuses
+ * files/filegroups/containment in CREATE DATABASE, SET OFFLINE / SINGLE_USER, BACKUP other than
+ * `TO URL ... WITH COPY_ONLY`, RESTORE other than `FROM URL`, ALTER AVAILABILITY GROUP and
+ * `xp_fileexist`: its capabilities say so, with the reason.
  *
  * @module
  */
@@ -44,3 +51,97 @@ export const MSSQL_CAPABILITIES: Capabilities = Object.freeze({
   'ha.removeNode': true,
   'ha.syncMode': true,
 });
+
+/** A SQL Server release gds knows: its major version and what it accepts. */
+export interface MssqlVersionRule {
+  /** Product name. */
+  name: string;
+  /** `SERVERPROPERTY('ProductVersion')` major number. */
+  major: number;
+  /** Highest database compatibility level (ALTER DATABASE ... SET COMPATIBILITY_LEVEL). */
+  maxCompatibilityLevel: number;
+  /** Lowest compatibility level it accepts. */
+  minCompatibilityLevel: number;
+  /** sys.dm_hadr_database_replica_states has `secondary_lag_seconds`. */
+  hasSecondaryLagSeconds: boolean;
+}
+
+/**
+ * The releases gds supports (2016 to 2025) and Managed Instance, from the compatibility-level
+ * table of `docs/t-sql/statements/alter-database-transact-sql-compatibility-level.md`.
+ *
+ * ### Examples
+ * ```ts
+ * MSSQL_VERSION_RULES.find((r) => r.major === 15)?.maxCompatibilityLevel; // 150
+ * ```
+ */
+export const MSSQL_VERSION_RULES: readonly MssqlVersionRule[] = Object.freeze([
+  { name: 'SQL Server 2016', major: 13, minCompatibilityLevel: 100, maxCompatibilityLevel: 130, hasSecondaryLagSeconds: true },
+  { name: 'SQL Server 2017', major: 14, minCompatibilityLevel: 100, maxCompatibilityLevel: 140, hasSecondaryLagSeconds: true },
+  { name: 'SQL Server 2019', major: 15, minCompatibilityLevel: 100, maxCompatibilityLevel: 150, hasSecondaryLagSeconds: true },
+  { name: 'SQL Server 2022', major: 16, minCompatibilityLevel: 100, maxCompatibilityLevel: 160, hasSecondaryLagSeconds: true },
+  { name: 'SQL Server 2025', major: 17, minCompatibilityLevel: 100, maxCompatibilityLevel: 170, hasSecondaryLagSeconds: true },
+].map((r) => Object.freeze(r)));
+
+/** `SERVERPROPERTY('EngineEdition')` of Azure SQL Managed Instance. */
+export const ENGINE_EDITION_MANAGED_INSTANCE = 8;
+
+/** Managed Instance runs the newest engine: it accepts levels 100 to 170 (compatibility-level page). */
+export const MANAGED_INSTANCE_RULE: MssqlVersionRule = Object.freeze({ name: 'Azure SQL Managed Instance', major: 0, minCompatibilityLevel: 100, maxCompatibilityLevel: 170, hasSecondaryLagSeconds: true });
+
+/**
+ * The rule for a server: Managed Instance by its engine edition, else by major version (a
+ * newer major than gds knows gets the newest rule).
+ *
+ * ### Examples
+ * ```ts
+ * versionRule(15, 3).maxCompatibilityLevel; // 150
+ * ```
+ */
+export function versionRule(major: number, engineEdition: number): MssqlVersionRule {
+  if (engineEdition === ENGINE_EDITION_MANAGED_INSTANCE) return MANAGED_INSTANCE_RULE;
+  const known = MSSQL_VERSION_RULES.find((r) => r.major === major);
+  if (known) return known;
+  const newest = MSSQL_VERSION_RULES[MSSQL_VERSION_RULES.length - 1] as MssqlVersionRule;
+  const oldest = MSSQL_VERSION_RULES[0] as MssqlVersionRule;
+  return major > newest.major ? newest : oldest;
+}
+
+const MI = 'Azure SQL Managed Instance';
+
+/**
+ * What Managed Instance refuses (from the T-SQL differences page), feature by feature.
+ *
+ * ### Examples
+ * ```ts
+ * MANAGED_INSTANCE_CAPABILITIES['state.offline']; // "Azure SQL Managed Instance does not support ALTER DATABASE ... SET OFFLINE"
+ * ```
+ */
+export const MANAGED_INSTANCE_CAPABILITIES: Capabilities = Object.freeze({
+  ...MSSQL_CAPABILITIES,
+  'state.offline': `${MI} does not support ALTER DATABASE ... SET OFFLINE`,
+  'access.singleUser': `${MI} does not support ALTER DATABASE ... SET SINGLE_USER`,
+  'backup.full': `${MI} backs up only TO URL ... WITH COPY_ONLY (Azure Blob Storage), not to a file: gds does not wrap BACKUP TO URL yet`,
+  'backup.differential': `${MI} takes differential and log backups itself (automated backups); user backups are COPY_ONLY TO URL only`,
+  'backup.log': `${MI} takes log backups itself (automated backups); BACKUP LOG is refused`,
+  'backup.verify': `${MI} restores only FROM URL: RESTORE VERIFYONLY FROM DISK is refused`,
+  'backup.progress': `${MI} user backups go TO URL only, which gds does not wrap`,
+  restore: `${MI} restores only FROM URL (and never over an existing database): gds does not wrap RESTORE FROM URL yet`,
+  'restore.pointInTime': `${MI} restores to a point in time through its own point-in-time restore (Azure API), not RESTORE ... STOPAT`,
+  'ha.failover': `${MI} manages its own replicas: ALTER AVAILABILITY GROUP is refused (use a failover group through Azure)`,
+  'ha.addNode': `${MI} manages its own replicas: ALTER AVAILABILITY GROUP is refused`,
+  'ha.removeNode': `${MI} manages its own replicas: ALTER AVAILABILITY GROUP is refused`,
+  'ha.syncMode': `${MI} manages its own replicas: ALTER AVAILABILITY GROUP is refused`,
+});
+
+/**
+ * The capability table for a server's engine edition.
+ *
+ * ### Examples
+ * ```ts
+ * capabilitiesFor(8)['restore']; // a reason: Managed Instance restores only FROM URL
+ * ```
+ */
+export function capabilitiesFor(engineEdition: number | undefined): Capabilities {
+  return engineEdition === ENGINE_EDITION_MANAGED_INSTANCE ? MANAGED_INSTANCE_CAPABILITIES : MSSQL_CAPABILITIES;
+}

@@ -16,8 +16,41 @@ import { Connection, Request, TYPES, type ConnectionConfiguration } from 'tediou
 import { ConnectionError, type DatabaseConnection } from '@gds/database';
 import { parseMssqlUrl, resolveConfig, type MSSQLConfig, type MSSQLConfigInput } from './mssql-config.js';
 
+/**
+ * A string sent as `varchar` instead of `nvarchar`: for the few places T-SQL wants a varchar
+ * variable (RESTORE's `STOPAT = @var` takes varchar, char, smalldatetime or datetime only).
+ *
+ * ### Examples
+ * ```ts
+ * await conn.query('RESTORE LOG @db FROM DISK = @path WITH STOPAT = @stopAt', { db, path, stopAt: new VarChar('2025-01-31T12:00:00.000') });
+ * ```
+ */
+export class VarChar {
+  /** The text (ASCII: a date-time). */
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
+  /** The text. */
+  toString(): string {
+    return this.value;
+  }
+}
+
 /** A value sent as a parameter. */
-export type SqlValue = string | number | boolean | bigint | Date | Buffer | null;
+export type SqlValue = string | number | boolean | bigint | Date | Buffer | VarChar | null;
+
+/** What the server says about itself (asked once per connection). */
+export interface ServerVersion {
+  /** ProductVersion, e.g. '16.0.4135.4'. */
+  version: string;
+  /** Its major number: 13 (2016), 14 (2017), 15 (2019), 16 (2022), 17 (2025). */
+  major: number;
+  /** SERVERPROPERTY('Edition'). */
+  edition: string;
+  /** SERVERPROPERTY('EngineEdition'): 8 is Azure SQL Managed Instance. */
+  engineEdition: number;
+}
 
 /** An informational message from the server (INFO token). */
 export interface InfoMessage {
@@ -95,6 +128,7 @@ function addParameter(request: Request, name: string, value: SqlValue): void {
     else if (Number.isSafeInteger(value)) request.addParameter(name, TYPES.BigInt, value);
     else request.addParameter(name, TYPES.Float, value);
   } else if (value instanceof Date) request.addParameter(name, TYPES.DateTime2, value, { scale: 7 });
+  else if (value instanceof VarChar) request.addParameter(name, TYPES.VarChar, value.value, { length: Math.max(1, value.value.length) });
   else request.addParameter(name, TYPES.VarBinary, value);
 }
 
@@ -131,7 +165,9 @@ export class MSSQLConnection implements DatabaseConnection {
   #closed = false;
   /** Set when close() stopped waiting: nothing may connect again. */
   #forced = false;
-  #version: Promise<{ version: string; major: number; edition: string }> | undefined;
+  #version: Promise<ServerVersion> | undefined;
+  #known: ServerVersion | undefined;
+  #database: string | undefined;
 
   /** Makes the connection object; nothing is sent until the first query. */
   constructor(target: string | MSSQLConfigInput) {
@@ -158,6 +194,10 @@ export class MSSQLConnection implements DatabaseConnection {
       };
       conn.on('end', forget);
       conn.on('error', forget);
+      // ENVCHANGE type 1: the session's current database (the login's, then every USE)
+      conn.on('databaseChange', (name: string) => {
+        if (this.#tedious === pending) this.#database = name;
+      });
       conn.connect((err) => {
         conn.off('errorMessage', onLoginError);
         if (err) {
@@ -238,19 +278,59 @@ export class MSSQLConnection implements DatabaseConnection {
    * const { major } = await conn.serverVersion(); // 16 for SQL Server 2022
    * ```
    */
-  serverVersion(signal?: AbortSignal): Promise<{ version: string; major: number; edition: string }> {
+  serverVersion(signal?: AbortSignal): Promise<ServerVersion> {
     if (!this.#version) {
-      this.#version = this.query<{ version: string; edition: string }>(
-        "select cast(SERVERPROPERTY('ProductVersion') as nvarchar(128)) as version, cast(SERVERPROPERTY('Edition') as nvarchar(128)) as edition",
+      this.#version = this.query<{ version: string; edition: string; engine_edition: number | null }>(
+        "select cast(SERVERPROPERTY('ProductVersion') as nvarchar(128)) as version, cast(SERVERPROPERTY('Edition') as nvarchar(128)) as edition, cast(SERVERPROPERTY('EngineEdition') as int) as engine_edition",
         {},
         { signal },
       ).then((rows) => {
         const version = rows[0]?.version ?? '';
-        return { version, major: Number(version.split('.')[0] ?? 0), edition: rows[0]?.edition ?? '' };
+        this.#known = { version, major: Number(version.split('.')[0] ?? 0), edition: rows[0]?.edition ?? '', engineEdition: Number(rows[0]?.engine_edition ?? 0) };
+        return this.#known;
       });
       this.#version.catch(() => (this.#version = undefined));
     }
     return this.#version;
+  }
+
+  /**
+   * The version once {@link serverVersion} answered (the provider asks it on connect), else
+   * `undefined`.
+   *
+   * ### Examples
+   * ```ts
+   * conn.knownVersion?.engineEdition === 8; // Azure SQL Managed Instance
+   * ```
+   */
+  get knownVersion(): ServerVersion | undefined {
+    return this.#known;
+  }
+
+  /**
+   * The database the session is in (from the server's ENVCHANGE), `undefined` before login.
+   *
+   * ### Examples
+   * ```ts
+   * if (conn.currentDatabase === 'app') await conn.query('USE master');
+   * ```
+   */
+  get currentDatabase(): string | undefined {
+    return this.#tedious ? this.#database : undefined;
+  }
+
+  /**
+   * The server's offset from UTC now, in minutes (`DATEPART(TZOFFSET, SYSDATETIMEOFFSET())`):
+   * SQL Server's `datetime` columns hold its local time.
+   *
+   * ### Examples
+   * ```ts
+   * const offset = await conn.utcOffsetMinutes(); // 60 on a server in Paris in winter
+   * ```
+   */
+  async utcOffsetMinutes(signal?: AbortSignal): Promise<number> {
+    const rows = await this.query<{ utc_offset: number }>('SELECT DATEPART(TZOFFSET, SYSDATETIMEOFFSET()) AS utc_offset', {}, { signal });
+    return Number(rows[0]?.utc_offset ?? 0);
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   MutationOptionsSchema,
   ValidationError,
   type BackupInfo,
+  type Capabilities,
   type BackupVerification,
   type DropOptions,
   type ForceableOptions,
@@ -34,11 +35,11 @@ import {
   type TableInfo,
 } from '@gds/database';
 import { backupDatabase, backupHistoryStatement, restoreDatabase, rowsToHistory, rowToHeader, verifyBackup, type BackupHeader, type BackupHistoryEntry } from './mssql-backup.js';
-import { MSSQL_CAPABILITIES } from './mssql-capabilities.js';
+import { capabilitiesFor, ENGINE_EDITION_MANAGED_INSTANCE, versionRule } from './mssql-capabilities.js';
 import type { MSSQLConnection } from './mssql-connection.js';
 import { mapMssqlError } from './mssql-errors.js';
 import { MSSQLAvailabilityGroupManager } from './mssql-ha.js';
-import { filegroupsStatement, metadataStatements, rowToMetadata, type DatabaseRow, type FilegroupRow, type FileRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
+import { filegroupsStatement, readMetadataRows, rowToMetadata, type FilegroupRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
 import {
   BackupFileOptionsSchema,
   BackupHistoryOptionsSchema,
@@ -86,7 +87,10 @@ export interface MSSQLDatabaseTypes {
 export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   /** The engine. */
   readonly type = 'mssql' as const;
-  protected readonly capabilities = MSSQL_CAPABILITIES;
+  /** Follows the server's edition (Managed Instance refuses OFFLINE, SINGLE_USER, BACKUP TO DISK...). */
+  protected get capabilities(): Capabilities {
+    return capabilitiesFor(this.mssql.knownVersion?.engineEdition);
+  }
   protected override readonly schemas = { create: MSSQLCreateOptionsSchema, drop: DropOptionsSchema, backup: MSSQLBackupOptionsSchema, restore: MSSQLRestoreOptionsSchema };
 
   /** The connection, typed. */
@@ -107,11 +111,9 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   }
 
   protected async fetchMetadata(signal: AbortSignal): Promise<MSSQLDatabaseMetadata | undefined> {
-    const [dbs, files] = metadataStatements(this.name, true);
-    const rows = await this.q<DatabaseRow>(dbs, signal);
+    const { rows, files: fileRows, backups } = await readMetadataRows(this.mssql, this.name, true, signal);
     const row = rows[0];
     if (!row) return undefined;
-    const fileRows = await this.q<FileRow>(files, signal);
     let groups: FilegroupRow[] = [];
     if (row.state_desc === 'ONLINE') {
       // a database the login cannot enter still has metadata: its filegroups stay unknown
@@ -120,7 +122,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
         return [];
       });
     }
-    return rowToMetadata(row, fileRows, groups);
+    return rowToMetadata(row, fileRows, backups, groups);
   }
 
   protected override async fetchExists(signal: AbortSignal): Promise<boolean> {
@@ -133,13 +135,26 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
     return ctx.step(S.describeStatement(s), () => this.mssql.query(s.text, s.params, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
   }
 
-  private async otherSessions(signal: AbortSignal): Promise<number> {
-    const rows = await this.q<{ n: number }>(S.countSessions(this.name), signal);
-    return Number(rows[0]?.n ?? 0);
+  /** Other user sessions in the database; `undefined` when the login may not see them (no VIEW SERVER STATE). */
+  private async otherSessions(signal: AbortSignal): Promise<number | undefined> {
+    const rows = await this.q<{ n: number; sees: number | null }>(S.countSessions(this.name), signal);
+    return rows[0]?.sees === 0 ? undefined : Number(rows[0]?.n ?? 0);
   }
 
   private async requireExists(ctx: OperationContext): Promise<void> {
     if (!(await this.fetchExists(ctx.signal))) throw this.notFound(ctx.operation);
+  }
+
+  private async state(ctx: OperationContext): Promise<{ state: string; access: string; inAg: boolean }> {
+    const rows = await this.q<{ state_desc: string; user_access_desc: string; in_ag: number }>(S.databaseState(this.name), ctx.signal);
+    const r = rows[0];
+    if (!r) throw this.notFound(ctx.operation);
+    return { state: r.state_desc, access: r.user_access_desc, inAg: Number(r.in_ag) === 1 };
+  }
+
+  /** Moves this connection's own session out of the database first (it would count as a user of it). */
+  private async leave(ctx: OperationContext): Promise<void> {
+    if (this.mssql.currentDatabase?.toLowerCase() === this.name.toLowerCase()) await this.run(ctx, S.useMaster());
   }
 
   private inUse(sessions: number, operation: string): DatabaseInUseError {
@@ -152,28 +167,54 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   }
 
   protected async performCreate(ctx: OperationContext, options: MSSQLCreateOptions): Promise<OperationOutcome> {
-    if (options.filegroups?.length && !options.dataFiles?.length) {
-      throw new ValidationError('Invalid options for create', [{ path: '/dataFiles', message: 'filegroups need dataFiles for the PRIMARY filegroup' }], { engine: 'mssql', operation: 'create' });
+    const invalid = (path: string, message: string) => new ValidationError('Invalid options for create', [{ path, message }], { engine: 'mssql', operation: 'create' });
+    if (options.filegroups?.length && !options.dataFiles?.length) throw invalid('/dataFiles', 'filegroups need dataFiles for the PRIMARY filegroup');
+    const server = await this.mssql.serverVersion(ctx.signal);
+    const rule = versionRule(server.major, server.engineEdition);
+    if (server.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE) {
+      for (const key of ['dataFiles', 'logFiles', 'filegroups'] as const) if (options[key]?.length) throw invalid(`/${key}`, `${rule.name} places files itself: CREATE DATABASE takes no file or filegroup options there`);
+      if (options.containment === 'partial') throw invalid('/containment', `${rule.name} does not support CONTAINMENT = PARTIAL in CREATE DATABASE`);
+    }
+    const level = options.compatibilityLevel;
+    // checked first: a level the server does not know fails (15048) only after the database exists
+    if (level !== undefined && (level < rule.minCompatibilityLevel || level > rule.maxCompatibilityLevel)) {
+      throw invalid('/compatibilityLevel', `${rule.name} (${server.version || 'version unknown'}) accepts compatibility levels ${rule.minCompatibilityLevel} to ${rule.maxCompatibilityLevel}`);
     }
     await this.run(ctx, S.createDatabase(this.name, options));
-    if (options.recoveryModel) await this.run(ctx, S.setRecoveryModel(this.name, options.recoveryModel));
-    if (options.compatibilityLevel) await this.run(ctx, S.setCompatibilityLevel(this.name, options.compatibilityLevel));
+    try {
+      if (options.recoveryModel) await this.run(ctx, S.setRecoveryModel(this.name, options.recoveryModel));
+      if (level) await this.run(ctx, S.setCompatibilityLevel(this.name, level));
+    } catch (error) {
+      // the database did not exist before: undo, so that a retry does not meet 1801
+      if (!ctx.signal.aborted) await this.run(ctx, S.dropDatabase(this.name)).catch(() => undefined);
+      throw error;
+    }
     return { message: `created database ${this.name}` };
   }
 
   protected async performDrop(ctx: OperationContext, options: DropOptions): Promise<OperationOutcome> {
-    await this.requireExists(ctx);
+    const { state, inAg } = await this.state(ctx);
+    if (inAg) {
+      throw new ValidationError(`Refusing to drop '${this.name}'`, [{ path: '', message: 'it is joined to an availability group: remove it from the group first (ALTER AVAILABILITY GROUP ... REMOVE DATABASE)' }], { engine: 'mssql', operation: 'drop' });
+    }
     const sessions = await this.otherSessions(ctx.signal);
-    if (sessions > 0 && !options.force) throw this.inUse(sessions, 'drop');
-    if (options.force) await this.run(ctx, S.alterSet(this.name, 'SINGLE_USER', 'ROLLBACK IMMEDIATE'));
-    await this.run(ctx, S.dropDatabase(this.name));
-    return { message: `dropped database ${this.name}${sessions ? ` (ended ${sessions} session(s))` : ''}` };
+    if (sessions !== undefined && sessions > 0 && !options.force) throw this.inUse(sessions, 'drop');
+    await this.leave(ctx);
+    // SINGLE_USER only where it is needed and allowed: an ONLINE box-server database with (or
+    // possibly with) other sessions; OFFLINE/RESTORING databases refuse it (5052) and have none
+    const managed = this.mssql.knownVersion?.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE;
+    const forced = options.force === true && state === 'ONLINE' && !managed && sessions !== 0;
+    await this.run(ctx, forced ? S.forcedDrop(this.name) : S.dropDatabase(this.name));
+    const ended = forced ? (sessions === undefined ? ' (ended any other sessions)' : ` (ended ${sessions} session(s))`) : '';
+    return { message: `dropped database ${this.name}${ended}${state === 'OFFLINE' ? '; it was OFFLINE, so SQL Server left its files on disk' : ''}` };
   }
 
   private async alter(ctx: OperationContext, option: 'OFFLINE' | 'SINGLE_USER' | 'RESTRICTED_USER', options: ForceableOptions, what: string): Promise<OperationOutcome> {
     await this.requireExists(ctx);
     const sessions = await this.otherSessions(ctx.signal);
-    if (sessions > 0 && !options.force) throw this.inUse(sessions, ctx.operation);
+    if (sessions !== undefined && sessions > 0 && !options.force) throw this.inUse(sessions, ctx.operation);
+    if (option === 'OFFLINE') await this.leave(ctx);
+    // without force, NO_WAIT: a session arriving meanwhile (or unseen without VIEW SERVER STATE) makes it fail at once (5070)
     await this.run(ctx, S.alterSet(this.name, option, options.force ? 'ROLLBACK IMMEDIATE' : 'NO_WAIT'));
     return { message: `${this.name} is ${what}${sessions ? ` (ended ${sessions} session(s))` : ''}` };
   }
@@ -239,7 +280,8 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
     if (typeof source !== 'string' || source.length === 0) throw new ValidationError('Invalid source for readBackupHeader', [{ path: '/source', message: 'must be a non-empty string' }], { engine: 'mssql' });
     this.validateRead(BackupFileOptionsSchema, options, 'readBackupHeader');
     return this.read('readBackupHeader', options, async (signal) => {
-      const headers = (await this.q<Record<string, unknown>>(S.headerOnly(source), signal)).map(rowToHeader);
+      const offset = await this.mssql.utcOffsetMinutes(signal);
+      const headers = (await this.q<Record<string, unknown>>(S.headerOnly(source), signal)).map((r) => rowToHeader(r, offset));
       return options?.fileNumber === undefined ? headers : headers.filter((h) => h.position === options.fileNumber);
     });
   }
@@ -254,7 +296,10 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
    */
   async backupHistory(options?: BackupHistoryOptions): Promise<BackupHistoryEntry[]> {
     this.validateRead(BackupHistoryOptionsSchema, options, 'backupHistory');
-    return this.read('backupHistory', options, async (signal) => rowsToHistory(await this.q<Record<string, unknown>>(backupHistoryStatement(this.name, options ?? {}), signal)));
+    return this.read('backupHistory', options, async (signal) => {
+      const offset = await this.mssql.utcOffsetMinutes(signal);
+      return rowsToHistory(await this.q<Record<string, unknown>>(backupHistoryStatement(this.name, options ?? {}, offset), signal), offset);
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  DatabaseInUseError,
   DeadlockError,
   ERROR_CLASSES,
   GdsError,
@@ -80,5 +81,30 @@ describe('mapMssqlError', () => {
     expect(mapMssqlError({ number: 1205, message: 'x' }, 'op').retryable).toBe(true);
     expect(mapMssqlError({ number: 1222, message: 'x' }, 'op').retryable).toBe(true);
     expect(mapMssqlError({ number: 3702, message: 'x' }, 'op').hint).toMatch(/force: true/);
+  });
+});
+
+describe('several server errors for one statement (tedious AggregateError)', () => {
+  // tedious's token handler: a second ERROR token turns request.error into new AggregateError(errors): its message is ''
+  const agg = (...numbers: Array<[number, string]>) => new AggregateError(numbers.map(([n, m]) => Object.assign(new Error(m), { name: 'RequestError', code: 'EREQUEST', number: n })));
+
+  it('keeps every server message and number, and the trailer (3013) does not decide the kind', () => {
+    const e = mapMssqlError(agg([3201, "Cannot open backup device '/b/x.bak'. Operating system error 2(The system cannot find the file specified.)."], [3013, 'BACKUP DATABASE is terminating abnormally.']), 'backup');
+    expect(e.message).toBe("backup: Cannot open backup device '/b/x.bak'. Operating system error 2(The system cannot find the file specified.). (3201) BACKUP DATABASE is terminating abnormally. (3013)");
+    expect(e.serverCode).toBe('3201');
+    expect(e.hint).toMatch(/SQL Server machine/);
+  });
+
+  it('ALTER DATABASE ... WITH NO_WAIT with users connected (5070 then 5069) is DatabaseInUseError', () => {
+    const e = mapMssqlError(agg([5070, "Database state cannot be changed while other users are using the database 'app'"], [5069, 'ALTER DATABASE statement failed.']), 'setOffline');
+    expect(DatabaseInUseError.isInstance(e)).toBe(true);
+    expect(e.message).toContain('(5070)');
+    expect(e.message).toContain('ALTER DATABASE statement failed. (5069)');
+  });
+
+  it('RESTORE of a log backup with RESTORE DATABASE (3135 + 3013) keeps the first number; 3102 (own session) is in use', () => {
+    expect(mapMssqlError(agg([3135, "The backup set in file '/b/1.trn' was created by BACKUP LOG and cannot be used for this restore operation."], [3013, 'RESTORE DATABASE is terminating abnormally.']), 'restore').serverCode).toBe('3135');
+    expect(mssqlErrorKind(agg([3102, "RESTORE cannot process database 'app' because it is in use by this session."], [3013, 'RESTORE DATABASE is terminating abnormally.']))).toBe('DATABASE_IN_USE');
+    expect(mssqlErrorKind(agg([3013, 'x'], [3013, 'y']))).toBe('QUERY');
   });
 });

@@ -4,6 +4,14 @@
  * over the driver's code (a RequestError carries both); a failed login carries the number of
  * the first ERROR token of the login reply (the connection attaches it, tedious does not).
  *
+ * A statement that raised several errors (every failed BACKUP/RESTORE: 3201 then 3013; every
+ * failed ALTER DATABASE: 5070 then 5069; DBCC CHECKDB with corruption) reaches us from tedious
+ * as an `AggregateError` with an empty message: every server message is kept in the gds error's
+ * message (with its number), and the first number that is not a generic "statement failed"
+ * trailer ({@link MSSQL_TRAILER_NUMBERS}) decides the kind. Numbers and texts are from
+ * MicrosoftDocs/sql-docs `docs/relational-databases/errors-events/` (see
+ * test/evidence/docs.json).
+ *
  * @module
  */
 import { createError, GdsError, type ErrorKind } from '@gds/database';
@@ -33,16 +41,65 @@ export const MSSQL_ERROR_NUMBERS: Readonly<Record<number, ErrorKind>> = Object.f
   300: 'PERMISSION_DENIED', // VIEW SERVER STATE permission denied
   916: 'PERMISSION_DENIED', // server principal cannot access the database
   3110: 'PERMISSION_DENIED', // user lacks permission to RESTORE
+  5011: 'PERMISSION_DENIED', // no permission to alter the database, or it does not exist
   15247: 'PERMISSION_DENIED', // user does not have permission
+  3118: 'DATABASE_NOT_FOUND', // RESTORE LOG/DIFFERENTIAL: the database does not exist
+  5002: 'DATABASE_NOT_FOUND', // database does not exist (ALTER DATABASE)
   1801: 'DATABASE_ALREADY_EXISTS', // database already exists
   3702: 'DATABASE_IN_USE', // cannot drop: currently in use
   3101: 'DATABASE_IN_USE', // exclusive access could not be obtained (RESTORE)
+  3102: 'DATABASE_IN_USE', // RESTORE: in use by this session (the connection sits in it)
+  5070: 'DATABASE_IN_USE', // state cannot be changed while other users are using the database (NO_WAIT)
+  5030: 'DATABASE_IN_USE', // the database could not be exclusively locked
+  5006: 'DATABASE_IN_USE', // could not get exclusive use
   5061: 'DATABASE_IN_USE', // ALTER DATABASE failed: a lock could not be placed
   5064: 'DATABASE_IN_USE', // changes cannot be made now: in single-user mode and in use
   924: 'DATABASE_IN_USE', // database already open, one user at a time
   1205: 'DEADLOCK', // chosen as deadlock victim
   1222: 'OPERATION_TIMEOUT', // lock request time out period exceeded
   3980: 'OPERATION_CANCELLED', // request aborted (attention)
+  3204: 'OPERATION_CANCELLED', // the backup or restore was aborted
+  1468: 'UNSUPPORTED_OPERATION', // involved in a database mirroring session / availability group
+  3104: 'UNSUPPORTED_OPERATION', // RESTORE: configured for database mirroring
+  3752: 'UNSUPPORTED_OPERATION', // DROP: joined to an availability group (not in the current docs table)
+  3743: 'UNSUPPORTED_OPERATION', // DROP: enabled for database mirroring
+  3147: 'UNSUPPORTED_OPERATION', // backup and restore are not allowed on tempdb
+  40517: 'UNSUPPORTED_OPERATION', // keyword or statement option not supported in this version (Azure SQL)
+});
+
+/**
+ * Generic trailers that follow the real error of a statement ("BACKUP DATABASE is terminating
+ * abnormally.", "ALTER DATABASE statement failed.", "Problems were identified while planning
+ * for the RESTORE statement."): they never decide the kind.
+ *
+ * ### Examples
+ * ```ts
+ * MSSQL_TRAILER_NUMBERS.includes(3013); // true
+ * ```
+ */
+export const MSSQL_TRAILER_NUMBERS: readonly number[] = Object.freeze([3013, 5069, 3119, 3621]);
+
+/**
+ * Hints for numbers whose remedy is more specific than their kind's.
+ *
+ * ### Examples
+ * ```ts
+ * MSSQL_NUMBER_HINTS[3201]; // 'the path is on the SQL Server machine: ...'
+ * ```
+ */
+export const MSSQL_NUMBER_HINTS: Readonly<Record<number, string>> = Object.freeze({
+  3102: 'the connection itself uses the database: connect to master (gds switches with USE master first)',
+  3201: "the path is on the SQL Server machine: check that it exists there and that the SQL Server service account may read/write it",
+  3135: 'the backup set is of another type (a log backup cannot be restored with RESTORE DATABASE): read it with readBackupHeader()',
+  3241: 'the file is not a readable SQL Server backup (truncated, damaged, or another format)',
+  3159: 'the tail of the log was not backed up: back it up (BACKUP LOG ... WITH NORECOVERY) or pass replace: true',
+  5052: 'the change is not allowed in the database\'s current state (OFFLINE, RESTORING...): bring it ONLINE first',
+  1468: 'the database is in an availability group or mirroring session: remove it from the group first',
+  3752: 'the database is joined to an availability group: ALTER AVAILABILITY GROUP ... REMOVE DATABASE first',
+  15048: 'this server does not know that compatibility level: use one its version supports',
+  12824: "contained databases need sp_configure 'contained database authentication', 1 (then RECONFIGURE)",
+  229: 'the login lacks a permission on an object (msdb history needs SELECT on msdb.dbo.backupset)',
+  300: 'grant VIEW SERVER STATE to see other sessions',
 });
 
 /**
@@ -102,12 +159,31 @@ interface DriverLike {
 export function errorCodesOf(error: unknown): { number: number | undefined; code: string | undefined; name: string | undefined } {
   if (typeof error !== 'object' || error === null) return { number: undefined, code: undefined, name: undefined };
   const e = error as DriverLike;
-  if (typeof e.number !== 'number' && typeof e.code !== 'string' && Array.isArray(e.errors) && e.errors.length > 0) return errorCodesOf(e.errors[0]);
+  if (typeof e.number !== 'number' && typeof e.code !== 'string' && Array.isArray(e.errors) && e.errors.length > 0) {
+    const all = e.errors.map(errorCodesOf);
+    return all.find((x) => x.number !== undefined && !MSSQL_TRAILER_NUMBERS.includes(x.number)) ?? all[0] ?? { number: undefined, code: undefined, name: undefined };
+  }
   return {
     number: typeof e.number === 'number' ? e.number : undefined,
     code: typeof e.code === 'string' ? e.code : undefined,
     name: typeof e.name === 'string' ? e.name : undefined,
   };
+}
+
+/**
+ * Every server message an error carries, in order: one for a RequestError, each of an
+ * AggregateError's (tedious's way of reporting several ERROR tokens).
+ *
+ * ### Examples
+ * ```ts
+ * serverMessages(new AggregateError([e3201, e3013])); // [{ number: 3201, message: 'Cannot open...' }, { number: 3013, ... }]
+ * ```
+ */
+export function serverMessages(error: unknown): Array<{ number: number | undefined; message: string }> {
+  if (typeof error !== 'object' || error === null) return [{ number: undefined, message: String(error) }];
+  const e = error as DriverLike;
+  if (Array.isArray(e.errors) && e.errors.length > 0 && typeof e.number !== 'number') return e.errors.flatMap(serverMessages);
+  return [{ number: typeof e.number === 'number' ? e.number : undefined, message: typeof e.message === 'string' ? e.message : String(error) }];
 }
 
 /**
@@ -141,14 +217,21 @@ export function mapMssqlError(error: unknown, operation: string): GdsError {
   if (GdsError.isInstance(error)) return error;
   const kind = mssqlErrorKind(error);
   const { number, code } = errorCodesOf(error);
-  const raw = typeof error === 'object' && error !== null ? (error as DriverLike).message : undefined;
-  const message = error instanceof Error ? error.message : typeof raw === 'string' ? raw : String(error);
+  const messages = serverMessages(error);
+  const outer = typeof error === 'object' && error !== null ? (error as DriverLike).message : undefined;
+  let message: string;
+  const aggregate = typeof error === 'object' && error !== null && Array.isArray((error as DriverLike).errors) && ((error as DriverLike).errors as unknown[]).length > 0;
+  if (aggregate) {
+    // several server messages (an AggregateError, whose own message is empty): keep them all
+    const parts = messages.map((m) => (m.number !== undefined ? `${m.message} (${m.number})` : m.message)).filter((m) => m.length > 0);
+    message = [typeof outer === 'string' && outer.length > 0 ? `${outer}:` : undefined, parts.join(' ')].filter((x) => x !== undefined).join(' ');
+  } else message = error instanceof Error ? error.message : typeof outer === 'string' ? outer : String(error);
   return createError(kind, `${operation}: ${message}`, {
     engine: 'mssql',
     operation,
     cause: error,
     serverCode: number !== undefined ? String(number) : code,
-    hint: HINTS[kind],
+    hint: (number !== undefined ? MSSQL_NUMBER_HINTS[number] : undefined) ?? HINTS[kind],
     retryable: kind === 'CONNECTION' || kind === 'DEADLOCK' || kind === 'OPERATION_TIMEOUT' ? true : undefined,
   });
 }

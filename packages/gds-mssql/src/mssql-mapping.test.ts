@@ -3,13 +3,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { relocatedPath, rowsToHistory, rowToHeader } from './mssql-backup.js';
 import { groupState, rowsToNodes, type AgRow } from './mssql-ha.js';
-import { rowToFile, rowToMetadata, type DatabaseRow } from './mssql-metadata.js';
+import { fromServerTime, lastBackups, msdbOffset, rowToFile, rowToMetadata, toServerTime, type DatabaseRow } from './mssql-metadata.js';
 
 const db: DatabaseRow = {
   name: 'app', database_id: 7, owner: null, create_date: new Date('2024-01-01T00:00:00Z'), collation_name: null, state_desc: 'RECOVERY_PENDING',
   user_access_desc: 'RESTRICTED_USER', is_read_only: true, recovery_model_desc: 'BULK_LOGGED', compatibility_level: 150, page_verify_option_desc: 'TORN_PAGE_DETECTION',
-  is_auto_close_on: true, is_auto_shrink_on: false, containment_desc: 'PARTIAL', size_bytes: '9007199254740993', last_full_backup: null, last_diff_backup: null,
-  last_log_backup: new Date('2024-02-01T00:00:00Z'), availability_group: null, sessions: 3,
+  is_auto_close_on: true, is_auto_shrink_on: false, containment_desc: 'PARTIAL', size_bytes: '9007199254740993',
+  availability_group: null, sessions: 3, sees_sessions: 1, utc_offset: 0,
 };
 
 describe('metadata rows', () => {
@@ -29,6 +29,30 @@ describe('metadata rows', () => {
     const m = rowToMetadata(db, [f, { ...f, database_id: 8 }]);
     expect(m.dataFiles).toHaveLength(1);
     expect(m.logFiles).toHaveLength(0);
+  });
+
+  it('max_size 0 means the file may not grow: its maximum is its size, not unlimited (sys.master_files)', () => {
+    const f = { database_id: 7, file_id: 1, name: 'x', physical_name: '/x.mdf', type_desc: 'ROWS', size_bytes: '8388608', max_size: 0, growth: 0, is_percent_growth: false, data_space_id: 1, state_desc: 'ONLINE' };
+    expect(rowToFile(f).maxSizeBytes).toBe(8388608);
+    expect(rowToFile({ ...f, max_size: -1 }).maxSizeBytes).toBeUndefined();
+  });
+
+  it('datetime values are the server\'s local time: create_date and msdb times become instants', () => {
+    // a server at UTC+02:00 wrote 14:00 local; tedious (useUTC) reads that wall clock as 14:00Z
+    const read = new Date('2024-07-01T14:00:00Z');
+    expect(rowToMetadata({ ...db, create_date: read, utc_offset: 120 }).created?.toISOString()).toBe('2024-07-01T12:00:00.000Z');
+    expect(fromServerTime(read, -300)?.toISOString()).toBe('2024-07-01T19:00:00.000Z');
+    expect(toServerTime('2024-07-01T12:00:00Z', 120)).toBe('2024-07-01T14:00:00.000');
+    // msdb's time_zone is in 15-minute units (127 unknown: the server's offset is used)
+    expect(msdbOffset(8, 0)).toBe(120);
+    expect(msdbOffset(127, 60)).toBe(60);
+    const b = lastBackups([{ database_name: 'app', type: 'D', backup_finish_date: read, time_zone: -20 }], 0);
+    expect(rowToMetadata(db, [], b).lastFullBackup?.toISOString()).toBe('2024-07-01T19:00:00.000Z');
+  });
+
+  it('sessions are unknown, not 0, without VIEW SERVER STATE; msdb unreadable leaves backups unknown', () => {
+    expect(rowToMetadata({ ...db, sessions: 0, sees_sessions: 0 }).sessions).toBeUndefined();
+    expect(rowToMetadata(db, [], undefined).additionalAttributes).toEqual({ backupHistory: 'unknown: the login may not read msdb.dbo.backupset' });
   });
 });
 

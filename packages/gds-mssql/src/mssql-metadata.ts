@@ -1,8 +1,20 @@
 /**
- * SQL Server database metadata: the type, the two catalog queries (databases with their last
- * backups and availability group; files from sys.master_files), used unchanged for one database
- * and for all of them (so `listDatabases({ withMetadata: true })` costs two queries whatever the
- * count), and the mapping of their rows.
+ * SQL Server database metadata: the type, the three catalog queries (databases with their
+ * availability group and user sessions; files from sys.master_files; the last backups from
+ * msdb), used unchanged for one database and for all of them (so `listDatabases({ withMetadata:
+ * true })` costs three queries whatever the count), and the mapping of their rows.
+ *
+ * Rules from Microsoft's documentation (test/evidence/docs.json):
+ * - `datetime` columns (`create_date`, `backup_finish_date`) hold the server's local time and
+ *   tedious (useUTC) reads them as UTC: each row carries the server's offset
+ *   (`DATEPART(TZOFFSET, SYSDATETIMEOFFSET())`), and msdb rows their own `time_zone` (15-minute
+ *   units, 127 unknown), and the mapping turns them into true instants.
+ * - msdb is read by its own query: a login without access to msdb (229) still lists databases,
+ *   with the backup times unknown.
+ * - sessions count user processes only (`is_user_process = 1`); without VIEW SERVER STATE
+ *   sys.dm_exec_sessions shows only the caller's own session, so the count is unknown then.
+ * - `lastFullBackup` leaves COPY_ONLY backups out (they do not start a backup chain).
+ * - `max_size` 0 means the file may not grow (its size is its maximum), -1 unlimited.
  *
  * Corrections to the original design: the size is summed as bigint (`size` is in 8 KB pages and
  * overflows int on large databases) and reported in bytes; filegroup names live in each
@@ -11,6 +23,8 @@
  * @module
  */
 import { AccessMode, DatabaseState, type DatabaseMetadata } from '@gds/database';
+import type { MSSQLConnection } from './mssql-connection.js';
+import { mssqlErrorKind } from './mssql-errors.js';
 import type { Statement } from './mssql-statements.js';
 import { quoteIdentifier } from './mssql-quote.js';
 
@@ -93,8 +107,8 @@ export interface MSSQLDatabaseMetadata extends DatabaseMetadata {
   lastLogBackup?: Date;
   /** The availability group it belongs to. */
   availabilityGroup?: string;
-  /** Other sessions in it when the metadata was read. */
-  sessions: number;
+  /** Other user sessions in it when the metadata was read; `undefined` when the login may not see them (no VIEW SERVER STATE). */
+  sessions: number | undefined;
 }
 
 /**
@@ -105,11 +119,10 @@ export const DATABASES_SQL = `SELECT d.name, d.database_id, SUSER_SNAME(d.owner_
   d.state_desc, d.user_access_desc, d.is_read_only, d.recovery_model_desc, d.compatibility_level, d.page_verify_option_desc,
   d.is_auto_close_on, d.is_auto_shrink_on, d.containment_desc,
   (SELECT SUM(CAST(mf.size AS bigint)) * 8192 FROM sys.master_files mf WHERE mf.database_id = d.database_id) AS size_bytes,
-  (SELECT MAX(b.backup_finish_date) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = 'D') AS last_full_backup,
-  (SELECT MAX(b.backup_finish_date) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = 'I') AS last_diff_backup,
-  (SELECT MAX(b.backup_finish_date) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = 'L') AS last_log_backup,
   ag.name AS availability_group,
-  (SELECT COUNT(*) FROM sys.dm_exec_sessions s WHERE s.database_id = d.database_id AND s.session_id <> @@SPID) AS sessions
+  (SELECT COUNT(*) FROM sys.dm_exec_sessions s WHERE s.database_id = d.database_id AND s.is_user_process = 1 AND s.session_id <> @@SPID) AS sessions,
+  HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS sees_sessions,
+  DATEPART(TZOFFSET, SYSDATETIMEOFFSET()) AS utc_offset
 FROM sys.databases d
 LEFT JOIN sys.availability_databases_cluster adc ON adc.group_database_id = d.group_database_id
 LEFT JOIN sys.availability_groups ag ON ag.group_id = adc.group_id
@@ -124,18 +137,99 @@ WHERE @name IS NULL OR mf.database_id = DB_ID(@name)
 ORDER BY mf.database_id, mf.file_id`;
 
 /**
+ * The last backup of each kind per database from msdb (`@name` one database or NULL for all):
+ * the newest non-COPY_ONLY set of each type, with its `time_zone`.
+ */
+export const LAST_BACKUPS_SQL = `SELECT x.database_name, x.type, x.backup_finish_date, x.time_zone
+FROM (SELECT b.database_name, b.type, b.backup_finish_date, b.time_zone,
+    ROW_NUMBER() OVER (PARTITION BY b.database_name, b.type ORDER BY b.backup_finish_date DESC, b.backup_set_id DESC) AS rn
+  FROM msdb.dbo.backupset b
+  WHERE (@name IS NULL OR b.database_name = @name) AND b.is_copy_only = 0 AND b.type IN ('D', 'I', 'L')) x
+WHERE x.rn = 1`;
+
+/**
  * The statements that read metadata: for `name`, or every database when undefined.
  *
  * ### Examples
  * ```ts
- * const [dbs, files] = metadataStatements('app', false);
+ * const [dbs, files, backups] = metadataStatements('app', false);
  * ```
  */
-export function metadataStatements(name: string | undefined, includeSystem: boolean): [Statement, Statement] {
+export function metadataStatements(name: string | undefined, includeSystem: boolean): [Statement, Statement, Statement] {
   return [
     { text: DATABASES_SQL, params: { name: name ?? null, all: includeSystem } },
     { text: FILES_SQL, params: { name: name ?? null } },
+    { text: LAST_BACKUPS_SQL, params: { name: name ?? null } },
   ];
+}
+
+/** A row of {@link LAST_BACKUPS_SQL}. */
+export interface LastBackupRow {
+  database_name: string;
+  type: string;
+  backup_finish_date: Date | null;
+  time_zone: number | null;
+}
+
+/**
+ * The true instant of a `datetime` value the server wrote in its local time, which tedious
+ * (useUTC) read as if it were UTC. `offsetMinutes` is the server's offset from UTC.
+ *
+ * ### Examples
+ * ```ts
+ * fromServerTime(new Date('2024-01-01T13:00:00Z'), 60); // 2024-01-01T12:00:00Z
+ * ```
+ */
+export function fromServerTime(value: Date | null | undefined, offsetMinutes: number): Date | undefined {
+  return value instanceof Date ? new Date(value.getTime() - offsetMinutes * 60_000) : undefined;
+}
+
+/**
+ * An instant as the server's local wall clock (`YYYY-MM-DDTHH:mm:ss.SSS`, no zone), for
+ * statements that take a local `datetime` (STOPAT, msdb comparisons).
+ *
+ * ### Examples
+ * ```ts
+ * toServerTime('2024-07-01T12:00:00Z', 120); // '2024-07-01T14:00:00.000'
+ * ```
+ */
+export function toServerTime(instant: string | Date, offsetMinutes: number): string {
+  const t = (instant instanceof Date ? instant : new Date(instant)).getTime() + offsetMinutes * 60_000;
+  return new Date(t).toISOString().replace(/Z$/, '');
+}
+
+/**
+ * The offset of an msdb `time_zone` (15-minute intervals from UTC; 127 unknown), or `fallback`.
+ *
+ * ### Examples
+ * ```ts
+ * msdbOffset(4, 0); // 60
+ * ```
+ */
+export function msdbOffset(timeZone: number | null | undefined, fallback: number): number {
+  return typeof timeZone === 'number' && timeZone >= -48 && timeZone <= 48 ? timeZone * 15 : fallback;
+}
+
+/** The last backups of each database: name to { full, differential, log }. */
+export type LastBackups = Map<string, { D?: Date; I?: Date; L?: Date }>;
+
+/**
+ * Groups {@link LAST_BACKUPS_SQL} rows by database, as instants.
+ *
+ * ### Examples
+ * ```ts
+ * lastBackups(rows, 0).get('app')?.D;
+ * ```
+ */
+export function lastBackups(rows: readonly LastBackupRow[], fallbackOffset: number): LastBackups {
+  const out: LastBackups = new Map();
+  for (const r of rows) {
+    const entry = out.get(r.database_name) ?? {};
+    const when = fromServerTime(r.backup_finish_date, msdbOffset(r.time_zone, fallbackOffset));
+    if (when && (r.type === 'D' || r.type === 'I' || r.type === 'L')) entry[r.type] = when;
+    out.set(r.database_name, entry);
+  }
+  return out;
 }
 
 /**
@@ -167,11 +261,10 @@ export interface DatabaseRow {
   is_auto_shrink_on: boolean | null;
   containment_desc: string | null;
   size_bytes: string | number | null;
-  last_full_backup: Date | null;
-  last_diff_backup: Date | null;
-  last_log_backup: Date | null;
   availability_group: string | null;
   sessions: number | null;
+  sees_sessions: number | null;
+  utc_offset: number | null;
 }
 
 /** A row of {@link FILES_SQL}. */
@@ -217,8 +310,8 @@ const ACCESS: Record<string, AccessMode> = {
 };
 
 /**
- * Maps a files row: sizes from 8 KB pages to bytes; `max_size` -1 is unlimited; growth in pages
- * or percent.
+ * Maps a files row: sizes from 8 KB pages to bytes; `max_size` -1 is unlimited and 0 means no
+ * growth (the maximum is the current size); growth in pages or percent.
  *
  * ### Examples
  * ```ts
@@ -233,7 +326,8 @@ export function rowToFile(r: FileRow): MSSQLFileInfo {
     physicalName: r.physical_name,
     type: r.type_desc,
     sizeBytes: Number(r.size_bytes),
-    maxSizeBytes: r.max_size === -1 || r.max_size === 0 ? undefined : r.max_size * 8192,
+    // -1: grows until the disk is full; 0: may not grow at all (its size is its maximum)
+    maxSizeBytes: r.max_size === -1 ? undefined : r.max_size === 0 ? Number(r.size_bytes) : r.max_size * 8192,
     growth,
     dataSpaceId: r.data_space_id,
     state: r.state_desc,
@@ -241,22 +335,25 @@ export function rowToFile(r: FileRow): MSSQLFileInfo {
 }
 
 /**
- * Maps a databases row and its files (and filegroups, when read) to metadata.
+ * Maps a databases row and its files, last backups (`undefined` when msdb could not be read)
+ * and filegroups (when read) to metadata.
  *
  * ### Examples
  * ```ts
- * const meta = rowToMetadata(rows[0], files);
+ * const meta = rowToMetadata(rows[0], files, lastBackups(backupRows, 0));
  * ```
  */
-export function rowToMetadata(r: DatabaseRow, files: readonly FileRow[] = [], filegroups: readonly FilegroupRow[] = []): MSSQLDatabaseMetadata {
+export function rowToMetadata(r: DatabaseRow, files: readonly FileRow[] = [], backups?: LastBackups, filegroups: readonly FilegroupRow[] = []): MSSQLDatabaseMetadata {
   const mine = files.filter((f) => f.database_id === r.database_id).map(rowToFile);
+  const offset = Number(r.utc_offset ?? 0);
+  const last = backups?.get(r.name) ?? {};
   const stateDescription = r.state_desc ?? 'UNKNOWN';
   return {
     name: r.name,
     type: 'mssql',
     databaseId: r.database_id,
     owner: r.owner ?? undefined,
-    created: r.create_date ?? undefined,
+    created: fromServerTime(r.create_date, offset),
     collation: r.collation_name ?? undefined,
     sizeBytes: r.size_bytes === null ? undefined : Number(r.size_bytes),
     state: STATES[stateDescription] ?? DatabaseState.UNKNOWN,
@@ -272,11 +369,40 @@ export function rowToMetadata(r: DatabaseRow, files: readonly FileRow[] = [], fi
     dataFiles: mine.filter((f) => f.type !== 'LOG'),
     logFiles: mine.filter((f) => f.type === 'LOG'),
     filegroups: filegroups.map((g) => ({ id: g.data_space_id, name: g.name, type: g.type_desc, isDefault: g.is_default, isReadOnly: g.is_read_only })),
-    lastFullBackup: r.last_full_backup ?? undefined,
-    lastDifferentialBackup: r.last_diff_backup ?? undefined,
-    lastLogBackup: r.last_log_backup ?? undefined,
+    lastFullBackup: last.D,
+    lastDifferentialBackup: last.I,
+    lastLogBackup: last.L,
     availabilityGroup: r.availability_group ?? undefined,
-    sessions: Number(r.sessions ?? 0),
-    additionalAttributes: {},
+    sessions: r.sees_sessions === 0 ? undefined : Number(r.sessions ?? 0),
+    additionalAttributes: backups ? {} : { backupHistory: 'unknown: the login may not read msdb.dbo.backupset' },
   };
+}
+
+/**
+ * Reads the metadata rows of one database (`name`) or all: databases, files, and the last
+ * backups from msdb (left unknown, not failing, when the login may not read msdb).
+ *
+ * ### Examples
+ * ```ts
+ * const { rows, files, backups } = await readMetadataRows(conn, undefined, false, signal);
+ * ```
+ */
+export async function readMetadataRows(
+  conn: MSSQLConnection,
+  name: string | undefined,
+  includeSystem: boolean,
+  signal?: AbortSignal,
+): Promise<{ rows: DatabaseRow[]; files: FileRow[]; backups: LastBackups | undefined }> {
+  const [dbs, fileQuery, backupQuery] = metadataStatements(name, includeSystem);
+  const rows = await conn.query<DatabaseRow>(dbs.text, dbs.params, { signal });
+  if (rows.length === 0) return { rows, files: [], backups: new Map() };
+  const files = await conn.query<FileRow>(fileQuery.text, fileQuery.params, { signal });
+  let backups: LastBackups | undefined;
+  try {
+    backups = lastBackups(await conn.query<LastBackupRow>(backupQuery.text, backupQuery.params, { signal }), Number(rows[0]?.utc_offset ?? 0));
+  } catch (error) {
+    if (signal?.aborted || mssqlErrorKind(error) !== 'PERMISSION_DENIED') throw error;
+    backups = undefined;
+  }
+  return { rows, files, backups };
 }

@@ -9,7 +9,7 @@ import type { MSSQLConfigInput } from './mssql-config.js';
 import { MSSQLConnection } from './mssql-connection.js';
 import { MSSQLDatabase } from './mssql-database.js';
 import { mapMssqlError } from './mssql-errors.js';
-import { metadataStatements, rowToMetadata, type DatabaseRow, type FileRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
+import { readMetadataRows, rowToMetadata, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
 
 function asMssql(connection: DatabaseConnection): MSSQLConnection {
   return expectConnection(connection, MSSQLConnection, 'SQL Server');
@@ -42,10 +42,8 @@ export const mssqlProvider: DatabaseProvider = Object.freeze({
     const conn = asMssql(connection);
     const all = options.includeSystem ?? false;
     if (options.withMetadata) {
-      const [dbs, files] = metadataStatements(undefined, all);
-      const rows = await conn.query<DatabaseRow>(dbs.text, dbs.params, { signal: options.signal });
-      const fileRows = await conn.query<FileRow>(files.text, files.params, { signal: options.signal });
-      return rows.map((r) => ({ name: r.name, metadata: rowToMetadata(r, fileRows) }));
+      const { rows, files, backups } = await readMetadataRows(conn, undefined, all, options.signal);
+      return rows.map((r) => ({ name: r.name, metadata: rowToMetadata(r, files, backups) }));
     }
     const rows = await conn.query<{ name: string }>('SELECT name FROM sys.databases WHERE @all = 1 OR database_id > 4 ORDER BY name', { all }, { signal: options.signal });
     return rows.map((r) => ({ name: r.name }));

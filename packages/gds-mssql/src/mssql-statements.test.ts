@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { VarChar } from './mssql-connection.js';
 import * as S from './mssql-statements.js';
 
 const HOSTILE = "x]; DROP DATABASE canary; --";
@@ -58,9 +59,11 @@ describe('BACKUP', () => {
 
 describe('RESTORE and DBCC', () => {
   it('restore with moves, replace, norecovery, stopat', () => {
-    const s = S.restoreDatabase('copy', '/b/a.bak', { kind: 'DATABASE', file: 2, moves: [{ logical: 'a', physical: '/d/copy_a.mdf' }], replace: true, norecovery: true, stopAt: '2024-01-01T00:00:00Z', checksum: true, stats: 5 });
+    const s = S.restoreDatabase('copy', '/b/a.bak', { kind: 'DATABASE', file: 2, moves: [{ logical: 'a', physical: '/d/copy_a.mdf' }], replace: true, norecovery: true, stopAt: new VarChar('2024-01-01T00:00:00.000'), checksum: true, stats: 5 });
     expect(s.text).toBe('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, REPLACE, CHECKSUM, NORECOVERY, STOPAT = @stopAt, STATS = 5');
-    expect(s.params).toEqual({ db: 'copy', path: '/b/a.bak', file: 2, move0: 'a', to0: '/d/copy_a.mdf', stopAt: '2024-01-01T00:00:00Z' });
+    expect(s.params).toEqual({ db: 'copy', path: '/b/a.bak', file: 2, move0: 'a', to0: '/d/copy_a.mdf', stopAt: new VarChar('2024-01-01T00:00:00.000') });
+    // a varchar local time, never an nvarchar carrying a zone the server would drop
+    expect(S.describeStatement(s)).toContain("@stopAt = '2024-01-01T00:00:00.000'");
   });
 
   it('verify, header, file list, shrink, checkdb', () => {

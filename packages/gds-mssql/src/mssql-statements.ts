@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SqlValue } from './mssql-connection.js';
+import { VarChar, type SqlValue } from './mssql-connection.js';
 import type { FileSpec, MSSQLBackupOptions, MSSQLCreateOptions, RecoveryModel } from './mssql-options.js';
 import { quoteIdentifier as q, quoteString as lit } from './mssql-quote.js';
 
@@ -22,6 +22,7 @@ const stmt = (text: string, params: Record<string, SqlValue> = {}): Statement =>
 function show(value: SqlValue): string {
   if (value === null) return 'NULL';
   if (typeof value === 'string') return lit(value);
+  if (value instanceof VarChar) return `'${value.value.replaceAll("'", "''")}'`;
   if (value instanceof Date) return lit(value.toISOString());
   if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
   return String(value);
@@ -135,7 +136,53 @@ export function setCompatibilityLevel(name: string, level: number): Statement {
  * ```
  */
 export function countSessions(name: string): Statement {
-  return stmt('SELECT COUNT(*) AS n FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db) AND session_id <> @@SPID', { db: name });
+  // user sessions only (background tasks are no one to disconnect); without VIEW SERVER STATE
+  // the DMV shows only the caller's own session, so the count is unknown, not 0
+  return stmt(
+    "SELECT COUNT(*) AS n, HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS sees FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db) AND is_user_process = 1 AND session_id <> @@SPID",
+    { db: name },
+  );
+}
+
+/**
+ * The state of a database: `state_desc`, `user_access_desc`, and whether it is in an
+ * availability group (`group_database_id` set).
+ *
+ * ### Examples
+ * ```ts
+ * databaseState('app').params; // { db: 'app' }
+ * ```
+ */
+export function databaseState(name: string): Statement {
+  return stmt('SELECT d.state_desc, d.user_access_desc, CASE WHEN d.group_database_id IS NULL THEN 0 ELSE 1 END AS in_ag FROM sys.databases d WHERE d.name = @db', { db: name });
+}
+
+/**
+ * `USE master`, as a plain batch (inside sp_executesql a USE does not outlive the call): a
+ * session sitting in the database it drops or restores makes the server refuse (3702, 3102).
+ *
+ * ### Examples
+ * ```ts
+ * useMaster().text; // 'USE master'
+ * ```
+ */
+export function useMaster(): Statement {
+  return stmt('USE master');
+}
+
+/**
+ * Drop that ends other sessions: SINGLE_USER WITH ROLLBACK IMMEDIATE and the DROP in one batch
+ * (no round trip in between for another client to take the single slot), back to MULTI_USER
+ * when the DROP fails (THROW re-raises its error).
+ *
+ * ### Examples
+ * ```ts
+ * forcedDrop('app').text.startsWith('ALTER DATABASE [app] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;'); // true
+ * ```
+ */
+export function forcedDrop(name: string): Statement {
+  const n = q(name);
+  return stmt(`ALTER DATABASE ${n} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; BEGIN TRY DROP DATABASE ${n}; END TRY BEGIN CATCH ALTER DATABASE ${n} SET MULTI_USER; THROW; END CATCH`);
 }
 
 /**
@@ -245,8 +292,8 @@ export interface RestoreSpec {
   replace?: boolean;
   /** RECOVERY (false) or NORECOVERY (true). */
   norecovery?: boolean;
-  /** STOPAT (an ISO date-time). */
-  stopAt?: string;
+  /** STOPAT: the server's local time as varchar (the only kinds of variable STOPAT takes are varchar, char, smalldatetime and datetime). */
+  stopAt?: VarChar;
   checksum?: boolean;
   stats?: number;
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { DatabaseInUseError, DatabaseNotFoundError, QueryError, ValidationError, type DatabaseManager, type ProgressEvent } from '@gds/database';
 import type { TdsSimulator } from '@gds/testkit/tds';
 import type { MSSQLDatabase, MSSQLDatabaseMetadata } from '../src/index.js';
-import { acceptChanges, answerVersion, connect, databases, exists, sessions, startSim } from './sim.js';
+import { acceptChanges, answerVersion, connect, databases, dbState, exists, sessions, startSim } from './sim.js';
 
 let sim: TdsSimulator;
 let manager: DatabaseManager;
@@ -26,7 +26,7 @@ beforeEach(() => {
 
 describe('metadata and listing (simulator)', () => {
   it('maps sys.databases and sys.master_files rows to metadata', async () => {
-    databases(sim, [{ name: 'app', id: 5, over: { availability_group: 'AG1', sessions: 2, recovery_model_desc: 'SIMPLE' } }]);
+    databases(sim, [{ name: 'app', id: 5, over: { availability_group: 'AG1', sessions: 2, recovery_model_desc: 'SIMPLE' } }], { backups: [{ database: 'app', type: 'D', finished: new Date('2024-06-01T00:00:00.000Z') }] });
     const m = (await db('app').getMetadata()) as MSSQLDatabaseMetadata;
     expect(m).toMatchObject({
       name: 'app',
@@ -47,7 +47,7 @@ describe('metadata and listing (simulator)', () => {
     expect(m.dataFiles).toEqual([expect.objectContaining({ name: 'app', sizeBytes: 8388608, growth: '64MB', maxSizeBytes: undefined })]);
     expect(m.logFiles).toEqual([expect.objectContaining({ name: 'app_log', growth: '10%', maxSizeBytes: 268435456 * 8192 })]);
     expect(m.filegroups).toEqual([{ id: 1, name: 'PRIMARY', type: 'ROWS_FILEGROUP', isDefault: true, isReadOnly: false }]);
-    const [dbsQuery, filesQuery, fgQuery] = sent();
+    const [dbsQuery, filesQuery, , fgQuery] = sent();
     expect(dbsQuery?.params).toEqual({ name: 'app', all: true });
     expect(filesQuery?.params).toEqual({ name: 'app' });
     expect(fgQuery?.sql).toContain('FROM [app].sys.filegroups');
@@ -58,14 +58,14 @@ describe('metadata and listing (simulator)', () => {
     await expect(db('nope').getMetadata()).rejects.toThrow(DatabaseNotFoundError);
   });
 
-  it('listDatabases({ withMetadata }) costs two queries for any number of databases, and caches', async () => {
+  it('listDatabases({ withMetadata }) costs three queries (databases, files, msdb) for any number of databases, and caches', async () => {
     databases(sim, [{ name: 'a', id: 5 }, { name: 'b', id: 6, over: { state_desc: 'OFFLINE', user_access_desc: 'SINGLE_USER' } }, { name: 'c', id: 7 }]);
     const list = await manager.listDatabases({ withMetadata: true });
     expect(list.map((d) => d.name)).toEqual(['a', 'b', 'c']);
-    expect(sent()).toHaveLength(2);
+    expect(sent()).toHaveLength(3);
     expect(list[1]?.cachedMetadata).toMatchObject({ state: 'offline', accessMode: 'single_user' });
     expect(((await list[2]!.metadata()) as MSSQLDatabaseMetadata).dataFiles[0]?.physicalName).toBe('/var/opt/mssql/data/c.mdf');
-    expect(sent()).toHaveLength(2);
+    expect(sent()).toHaveLength(3);
   });
 
   it('listDatabases without metadata sends the includeSystem flag as a parameter', async () => {
@@ -97,7 +97,7 @@ describe('lifecycle, state and access (simulator)', () => {
     exists(sim, true);
     sessions(sim, 3);
     const r = await db('app').drop({ dryRun: true, force: true });
-    expect(r.statements).toEqual(['ALTER DATABASE [app] SET SINGLE_USER WITH ROLLBACK IMMEDIATE', 'DROP DATABASE [app]']);
+    expect(r.statements).toEqual(['ALTER DATABASE [app] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; BEGIN TRY DROP DATABASE [app]; END TRY BEGIN CATCH ALTER DATABASE [app] SET MULTI_USER; THROW; END CATCH']);
     expect(sent().every((q) => q.sql.startsWith('SELECT'))).toBe(true);
   });
 
@@ -118,7 +118,8 @@ describe('lifecycle, state and access (simulator)', () => {
     await db(hostile).drop({ force: true });
     const q = sent();
     expect(q[0]?.params).toEqual({ db: hostile });
-    expect(q.slice(2).map((x) => x.sql)).toEqual(['ALTER DATABASE [x]]; DROP DATABASE canary; --] SET SINGLE_USER WITH ROLLBACK IMMEDIATE', 'DROP DATABASE [x]]; DROP DATABASE canary; --]']);
+    const n = '[x]]; DROP DATABASE canary; --]';
+    expect(q.filter((x) => !x.sql.startsWith('SELECT')).map((x) => x.sql)).toEqual([`ALTER DATABASE ${n} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; BEGIN TRY DROP DATABASE ${n}; END TRY BEGIN CATCH ALTER DATABASE ${n} SET MULTI_USER; THROW; END CATCH`]);
   });
 
   it('offline without force uses NO_WAIT; with force ROLLBACK IMMEDIATE; online and multi-user', async () => {
@@ -211,11 +212,12 @@ describe('backup, restore, verify (simulator)', () => {
       columns: ['LogicalName', 'PhysicalName', 'Type', 'FileGroupName', { name: 'Size', type: 'decimal', precision: 20, scale: 0 }],
       rows: [['app', 'C:\\data\\app.mdf', 'D', 'PRIMARY', '8388608'], ['app_log', 'C:\\data\\app_log.ldf', 'L', null, '8388608']],
     });
+  // HEADERONLY of a .trn file is a log backup (BackupType 2), of anything else a full one (1)
   const header = (database: string) =>
-    sim.on('RESTORE HEADERONLY', {
+    sim.on('RESTORE HEADERONLY', (req) => ({
       columns: ['BackupName', 'BackupDescription', { name: 'BackupType', type: 'smallint' }, { name: 'Position', type: 'smallint' }, 'DatabaseName', 'ServerName', { name: 'BackupSize', type: 'decimal', precision: 20, scale: 0 }, { name: 'BackupStartDate', type: 'datetime' }, { name: 'BackupFinishDate', type: 'datetime' }, 'RecoveryModel', { name: 'IsCopyOnly', type: 'bit' }, { name: 'HasBackupChecksums', type: 'bit' }, { name: 'Compressed', type: 'bit' }],
-      rows: [[null, 'nightly', 1, 1, database, 'SQL1', '3500000', new Date('2024-07-01T00:00:00Z'), new Date('2024-07-01T00:01:00Z'), 'FULL', false, true, true]],
-    });
+      rows: [[null, 'nightly', String(req.params.path).endsWith('.trn') ? 2 : 1, 1, database, 'SQL1', '3500000', new Date('2024-07-01T00:00:00Z'), new Date('2024-07-01T00:01:00Z'), 'FULL', false, true, true]],
+    }));
 
   it('restores under a new name: MOVE every file (FILELISTONLY) to the default folders, as parameters', async () => {
     header('app');
@@ -224,6 +226,7 @@ describe('backup, restore, verify (simulator)', () => {
     sim.on('InstanceDefaultDataPath', { columns: ['data_path', 'log_path'], rows: [['/var/opt/mssql/data/', '/var/opt/mssql/log/']] });
     sim.on(/^RESTORE DATABASE/, { messages: [{ number: 3211, message: '50 percent processed.' }, { number: 3211, message: '100 percent processed.' }] });
     const progress: Array<number | undefined> = [];
+    dbState(sim, () => (sim.queries().some((q) => q.sql.startsWith('RESTORE DATABASE')) ? 'ONLINE' : undefined));
     await db('app copy').restore('/b/app.bak', { onProgress: (p) => progress.push(p.percent) });
     const restore = sent().find((q) => q.sql.startsWith('RESTORE DATABASE'));
     expect(restore?.sql).toBe('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, MOVE @move1 TO @to1, RECOVERY, STATS = 10');
@@ -248,13 +251,19 @@ describe('backup, restore, verify (simulator)', () => {
     await db('app').restore('/b/app.bak', { replace: true, force: true, logs: ['/b/1.trn', '/b/2.trn'], stopAt: '2024-07-01T12:00:00Z', relocate: { dataFolder: 'D:\\data' } });
     const changes = sent().filter((q) => /^(ALTER|RESTORE (DATABASE|LOG))/.test(q.sql));
     expect(changes.map((q) => q.sql)).toEqual([
-      'ALTER DATABASE [app] SET SINGLE_USER WITH ROLLBACK IMMEDIATE',
+      // OFFLINE, not SINGLE_USER: no other client can take a slot between the two statements
+      'ALTER DATABASE [app] SET OFFLINE WITH ROLLBACK IMMEDIATE',
       'RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, MOVE @move1 TO @to1, REPLACE, NORECOVERY, STATS = 10',
       'RESTORE LOG @db FROM DISK = @path WITH FILE = @file, NORECOVERY, STOPAT = @stopAt, STATS = 10',
       'RESTORE LOG @db FROM DISK = @path WITH FILE = @file, RECOVERY, STOPAT = @stopAt, STATS = 10',
     ]);
     expect(changes[1]?.params).toMatchObject({ to0: 'D:\\data\\app_app.mdf', to1: 'D:\\data\\app_app_log.ldf' });
-    expect(changes[3]?.params).toEqual({ db: 'app', path: '/b/2.trn', file: 1, stopAt: '2024-07-01T12:00:00Z' });
+    expect(changes[3]?.params).toEqual({ db: 'app', path: '/b/2.trn', file: 1, stopAt: '2024-07-01T12:00:00.000' });
+    expect(changes[3]?.declaration).toMatch(/@stopAt varchar\(/);
+    // every backup set was read in full before anything of the existing database was touched
+    const verify = sent().filter((q) => q.sql.startsWith('RESTORE VERIFYONLY')).map((q) => q.params.path);
+    expect(verify).toEqual(['/b/app.bak', '/b/1.trn', '/b/2.trn']);
+    expect(sent().findIndex((q) => q.sql.startsWith('RESTORE VERIFYONLY'))).toBeLessThan(sent().findIndex((q) => q.sql.startsWith('ALTER')));
   });
 
   it('verifyBackup resolves on success and rejects with the server error when the backup is bad', async () => {
@@ -280,6 +289,9 @@ describe('backup, restore, verify (simulator)', () => {
     const history = await db('app').backupHistory({ limit: 2, type: 'full' });
     expect(history.map((x) => [x.id, x.type, x.devices])).toEqual([[9, 'full', ['/b/a1.bak', '/b/a2.bak']], [8, 'transaction_log', ['/b/1.trn']]]);
     expect(sent().at(-1)?.params).toEqual({ db: 'app', limit: 2, type: 'D', since: null });
+    await db('app').backupHistory({ since: '2024-07-01T10:00:00Z' });
+    // msdb holds the server's local time: the instant goes as the server's wall clock (varchar), not as UTC
+    expect(sent().at(-1)?.params.since).toBe('2024-07-01T10:00:00.000');
   });
 });
 

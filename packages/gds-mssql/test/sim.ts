@@ -15,7 +15,8 @@ export async function startSim(): Promise<TdsSimulator> {
 }
 
 export function answerVersion(sim: TdsSimulator): void {
-  sim.on("cast(SERVERPROPERTY('ProductVersion') as nvarchar(128)) as version", { columns: ['version', 'edition'], rows: [['16.0.4135.4', 'Developer Edition (64-bit)']] });
+  // nothing to script: the simulator answers SERVERPROPERTY('ProductVersion'/'Edition'/'EngineEdition') and the UTC offset itself
+  void sim;
 }
 
 export function connect(sim: TdsSimulator): Promise<DatabaseManager> {
@@ -27,11 +28,20 @@ const int = (name: string): TdsColumn => ({ name, type: 'int' });
 /** `SELECT COUNT(*) ... FROM sys.databases WHERE name = @db` answers `exists`. */
 export function exists(sim: TdsSimulator, yes: boolean, times?: number): void {
   sim.on('SELECT COUNT(*) AS n FROM sys.databases WHERE name = @db', { columns: [int('n')], rows: [[yes ? 1 : 0]] }, { times });
+  sim.on('SELECT d.state_desc, d.user_access_desc', { columns: ['state_desc', 'user_access_desc', int('in_ag')], rows: yes ? [['ONLINE', 'MULTI_USER', 0]] : [] }, { times });
 }
 
-/** The other-sessions count. */
-export function sessions(sim: TdsSimulator, n: number): void {
-  sim.on('FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db)', { columns: [int('n')], rows: [[n]] });
+/** The other-sessions count; `undefined`: the login lacks VIEW SERVER STATE (the DMV shows only its own session). */
+export function sessions(sim: TdsSimulator, n: number | undefined): void {
+  sim.on('FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db)', { columns: [int('n'), int('sees')], rows: [[n ?? 0, n === undefined ? 0 : 1]] });
+}
+
+/** sys.databases state of a database (`state_desc`, `user_access_desc`, in an availability group). */
+export function dbState(sim: TdsSimulator, state: string | (() => string | undefined), inAg = false): void {
+  sim.on('SELECT d.state_desc, d.user_access_desc', () => {
+    const now = typeof state === 'function' ? state() : state;
+    return { columns: ['state_desc', 'user_access_desc', int('in_ag')], rows: now === undefined ? [] : [[now, 'MULTI_USER', inAg ? 1 : 0]] };
+  });
 }
 
 /** Every other statement (ALTER, DROP, CREATE...) succeeds. */
@@ -55,11 +65,10 @@ export const DB_COLUMNS: TdsColumn[] = [
   { name: 'is_auto_shrink_on', type: 'bit' },
   { name: 'containment_desc' },
   { name: 'size_bytes', type: 'bigint' },
-  { name: 'last_full_backup', type: 'datetime' },
-  { name: 'last_diff_backup', type: 'datetime' },
-  { name: 'last_log_backup', type: 'datetime' },
   { name: 'availability_group' },
   int('sessions'),
+  int('sees_sessions'),
+  int('utc_offset'),
 ];
 
 export function dbRow(name: string, id: number, over: Partial<Record<string, TdsValue>> = {}): TdsValue[] {
@@ -79,11 +88,10 @@ export function dbRow(name: string, id: number, over: Partial<Record<string, Tds
     is_auto_shrink_on: false,
     containment_desc: 'NONE',
     size_bytes: 16777216,
-    last_full_backup: new Date('2024-06-01T00:00:00.000Z'),
-    last_diff_backup: null,
-    last_log_backup: null,
     availability_group: null,
     sessions: 0,
+    sees_sessions: 1,
+    utc_offset: 0,
     ...over,
   };
   return DB_COLUMNS.map((c) => base[c.name] ?? null);
@@ -110,12 +118,36 @@ export function fileRows(name: string, id: number): TdsValue[][] {
   ];
 }
 
-/** Scripts the metadata queries for the given databases. */
-export function databases(sim: TdsSimulator, dbs: Array<{ name: string; id: number; over?: Partial<Record<string, TdsValue>> }>): void {
+/** msdb.dbo.backupset rows: database, type (D/I/L), finish instant, copy-only. */
+export type BackupSetRow = { database: string; type: 'D' | 'I' | 'L'; finished: Date; copyOnly?: boolean; timeZone?: number };
+
+/**
+ * Scripts the metadata queries for the given databases. `backups` play msdb.dbo.backupset (the
+ * query's own filter on is_copy_only and the newest per type is applied here, as the server
+ * would); `msdbDenied` makes msdb refuse the login (229), as for a login without msdb access.
+ */
+export function databases(
+  sim: TdsSimulator,
+  dbs: Array<{ name: string; id: number; over?: Partial<Record<string, TdsValue>> }>,
+  msdb: { backups?: BackupSetRow[]; denied?: boolean } = {},
+): void {
   sim.on('d.recovery_model_desc', (req) => ({
     columns: DB_COLUMNS,
-    rows: dbs.filter((d) => req.params.name === null || req.params.name === d.name).map((d) => dbRow(d.name, d.id, d.over)),
+    rows: dbs.filter((d) => req.params.name === null || req.params.name === d.name).map((d) => dbRow(d.name, d.id, { utc_offset: sim.utcOffsetMinutes, ...d.over })),
   }));
+  sim.on('FROM msdb.dbo.backupset b', (req) => {
+    if (msdb.denied) return { error: { number: 229, class: 14, message: "The SELECT permission was denied on the object 'backupset', database 'msdb', schema 'dbo'." } };
+    const sql = req.sql;
+    const rows = (msdb.backups ?? [])
+      .filter((b) => (req.params.name === null || req.params.name === b.database) && !(b.copyOnly && /is_copy_only = 0/.test(sql)))
+      .sort((a, b) => b.finished.getTime() - a.finished.getTime())
+      .filter((b, i, all) => all.findIndex((x) => x.database === b.database && x.type === b.type) === i);
+    return {
+      columns: ['database_name', 'type', { name: 'backup_finish_date', type: 'datetime' }, { name: 'time_zone', type: 'smallint' }],
+      // the simulator writes datetime in its own zone; a set taken in another zone (time_zone) carries that zone's wall clock
+      rows: rows.map((b) => [b.database, b.type, b.timeZone === undefined ? b.finished : new Date(b.finished.getTime() + (b.timeZone * 15 - sim.utcOffsetMinutes) * 60_000), b.timeZone ?? 127]),
+    };
+  });
   sim.on('mf.physical_name', (req) => ({
     columns: FILE_COLUMNS,
     rows: dbs.filter((d) => req.params.name === null || req.params.name === d.name).flatMap((d) => fileRows(d.name, d.id)),

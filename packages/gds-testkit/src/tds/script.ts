@@ -81,6 +81,12 @@ export interface TdsReply {
   rows?: TdsResultSet['rows'];
   /** An ERROR token after the messages (and results); the request fails with it. */
   error?: ServerMessage;
+  /**
+   * Several ERROR tokens for one request, in order (sent before `error` when both are given),
+   * as SQL Server reports a failed BACKUP/RESTORE (3201, then 3013) or ALTER DATABASE (5070,
+   * then 5069); tedious then fails the request with an AggregateError of them.
+   */
+  errors?: readonly ServerMessage[];
   /** The row count reported for a statement without results. */
   rowCount?: number;
   /** Wait this long before answering (an attention cuts the wait short). */

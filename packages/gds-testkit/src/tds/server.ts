@@ -14,7 +14,13 @@ import { decodeLogin7, decodeRpc, decodeSqlBatch } from './decode.js';
 import { MessageReader, packets, PacketType, type TdsMessage } from './packet.js';
 import { matches, type TdsMatcher, type TdsReply, type TdsRequest, type TdsRule } from './script.js';
 import * as T from './tokens.js';
-import { resolveColumns } from './values.js';
+import { resolveColumns, type TdsColumn, type TdsValue } from './values.js';
+
+type TdsColumnLike = Omit<TdsColumn, 'name'>;
+
+/** SQL_Latin1_General_CP1_CI_AS: LCID 0x0409, sort id 52 (code page 1252). */
+const SERVER_COLLATION = Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34]);
+type TdsValueLike = TdsValue;
 
 /**
  * Options of {@link TdsSimulator.start}.
@@ -31,6 +37,19 @@ export interface TdsSimulatorOptions {
   databases?: readonly string[];
   /** The version LOGINACK reports (default 16.0.4135, SQL Server 2022). */
   version?: readonly [number, number, number];
+  /**
+   * The server's offset from UTC in minutes (default 0). `datetime`/`datetime2` values are sent
+   * as the server's local wall clock, as SQL Server stores them; the built-in answer to
+   * `DATEPART(TZOFFSET, SYSDATETIMEOFFSET())` is this number.
+   */
+  utcOffsetMinutes?: number;
+  /** `SERVERPROPERTY('Edition')` (default 'Developer Edition (64-bit)'). */
+  edition?: string;
+  /**
+   * `SERVERPROPERTY('EngineEdition')`: 2 Standard, 3 Enterprise/Developer (default), 4 Express,
+   * 5 Azure SQL Database, 8 Azure SQL Managed Instance.
+   */
+  engineEdition?: number;
 }
 
 /** A login the simulator accepted or refused (never with the password). */
@@ -292,6 +311,8 @@ export class TdsSimulator {
       Buffer.concat([
         T.envChange(1, database, 'master'),
         T.info({ number: 5701, class: 0, message: `Changed database context to '${database}'.` }),
+        // the database's collation (SQL_Latin1_General_CP1_CI_AS): clients need it to send varchar
+        T.envChangeBytes(7, SERVER_COLLATION),
         T.envChange(2, 'us_english', ''),
         T.info({ number: 5703, class: 0, message: 'Changed language setting to us_english.' }),
         T.loginAck(version),
@@ -303,6 +324,36 @@ export class TdsSimulator {
     return login.user;
   }
 
+  /** The server's UTC offset in minutes (see {@link TdsSimulatorOptions.utcOffsetMinutes}). */
+  get utcOffsetMinutes(): number {
+    return this.#options.utcOffsetMinutes ?? 0;
+  }
+
+  /**
+   * What the server knows about itself, answered when no rule matched: the version/edition
+   * query (`SERVERPROPERTY('ProductVersion')`, `'Edition'`, `'EngineEdition'`, one column per
+   * property asked, in the order asked) and the UTC offset (`DATEPART(TZOFFSET,
+   * SYSDATETIMEOFFSET())`).
+   */
+  #builtIn(request: TdsRequest): TdsReply | undefined {
+    const sql = request.sql;
+    if (/^\s*select\b/i.test(sql) && !/\bfrom\b/i.test(sql)) {
+      const [major, minor, build] = this.#options.version ?? [16, 0, 4135];
+      const known: Array<[RegExp, TdsColumnLike, TdsValueLike]> = [
+        [/SERVERPROPERTY\('ProductVersion'\)(?:\s+as\s+\w+(?:\(\d+\))?\))?\s+as\s+\[?(\w+)/i, { type: 'nvarchar' }, `${major}.${minor}.${build}.0`],
+        [/SERVERPROPERTY\('Edition'\)(?:\s+as\s+\w+(?:\(\d+\))?\))?\s+as\s+\[?(\w+)/i, { type: 'nvarchar' }, this.#options.edition ?? 'Developer Edition (64-bit)'],
+        [/SERVERPROPERTY\('EngineEdition'\)(?:\s+as\s+\w+(?:\(\d+\))?\))?\s+as\s+\[?(\w+)/i, { type: 'int' }, this.#options.engineEdition ?? 3],
+        [/DATEPART\(TZOFFSET,\s*SYSDATETIMEOFFSET\(\)\)(?:\s+as\s+\w+(?:\(\d+\))?\))?\s+as\s+\[?(\w+)/i, { type: 'int' }, this.utcOffsetMinutes],
+      ];
+      const found = known.map(([re, c, v]) => ({ m: re.exec(sql), c, v })).filter((x) => x.m !== null);
+      if (found.length > 0) {
+        found.sort((a, b) => (a.m?.index ?? 0) - (b.m?.index ?? 0));
+        return { columns: found.map((x) => ({ name: x.m?.[1] ?? '', ...x.c })), rows: [found.map((x) => x.v)] };
+      }
+    }
+    return undefined;
+  }
+
   #reply(request: TdsRequest): TdsReply {
     if (request.kind === 'batch' && INITIAL_SQL.test(request.sql)) return {};
     for (const rule of this.#rules) {
@@ -311,7 +362,7 @@ export class TdsSimulator {
       rule.used++;
       return typeof rule.reply === 'function' ? rule.reply(request) : rule.reply;
     }
-    return { error: { number: 50000, class: 16, message: `gds-tds-sim: no scripted reply for: ${request.sql.slice(0, 300)}` } };
+    return this.#builtIn(request) ?? { error: { number: 50000, class: 16, message: `gds-tds-sim: no scripted reply for: ${request.sql.slice(0, 300)}` } };
   }
 
   async #answer(request: TdsRequest, rpc: boolean, flight: Flight, write: (payload: Buffer, eom: boolean) => void, drop: () => void): Promise<void> {
@@ -340,22 +391,25 @@ export class TdsSimulator {
       return;
     }
     const sets = reply.resultSets ?? (reply.columns ? [{ columns: reply.columns, rows: reply.rows ?? [] }] : []);
+    // SQL Server sends every error of a statement as its own ERROR token (BACKUP: 3201 then 3013;
+    // ALTER DATABASE: 5070 then 5069), then one DONE with the error bit
+    const errors = [...(reply.errors ?? []), ...(reply.error ? [reply.error] : [])];
     const parts: Buffer[] = [];
     const doneOf = rpc ? T.doneInProc : T.done;
     sets.forEach((set, i) => {
       const columns = resolveColumns(set.columns, set.rows);
       parts.push(T.colMetadata(columns));
-      for (const r of set.rows) parts.push(T.row(columns, r));
-      const more = i < sets.length - 1 || reply.error !== undefined || rpc;
+      for (const r of set.rows) parts.push(T.row(columns, r, this.utcOffsetMinutes));
+      const more = i < sets.length - 1 || errors.length > 0 || rpc;
       parts.push(doneOf(T.DoneStatus.COUNT | (more ? T.DoneStatus.MORE : 0), set.rows.length));
     });
-    if (reply.error) {
-      parts.push(T.error(reply.error));
+    if (errors.length > 0) {
+      for (const e of errors) parts.push(T.error(e));
       parts.push(doneOf(T.DoneStatus.ERROR | (rpc ? T.DoneStatus.MORE : 0)));
     } else if (sets.length === 0) {
       parts.push(doneOf((reply.rowCount !== undefined ? T.DoneStatus.COUNT : 0) | (rpc ? T.DoneStatus.MORE : 0), reply.rowCount ?? 0));
     }
-    if (rpc) parts.push(T.returnStatus(reply.error ? 1 : 0), T.doneProc(reply.error ? T.DoneStatus.ERROR : T.DoneStatus.FINAL));
+    if (rpc) parts.push(T.returnStatus(errors.length > 0 ? 1 : 0), T.doneProc(errors.length > 0 ? T.DoneStatus.ERROR : T.DoneStatus.FINAL));
     write(Buffer.concat(parts), true);
   }
 }

@@ -77,6 +77,11 @@ export function envChange(type: number, newValue: string, oldValue: string): Buf
   return withLength(TOKEN.ENVCHANGE, Buffer.concat([Buffer.from([type]), bVarchar(newValue), bVarchar(oldValue)]));
 }
 
+/** An ENVCHANGE token with binary values (SQL collation 7: the 5 collation bytes). */
+export function envChangeBytes(type: number, newValue: Buffer, oldValue: Buffer = Buffer.alloc(0)): Buffer {
+  return withLength(TOKEN.ENVCHANGE, Buffer.concat([Buffer.from([type, newValue.length]), newValue, Buffer.from([oldValue.length]), oldValue]));
+}
+
 /** LOGINACK for TDS 7.4 (0x74000004) and SQL Server `version`. */
 export function loginAck(version: readonly [number, number, number] = [16, 0, 4135]): Buffer {
   const tds = Buffer.alloc(4);
@@ -138,9 +143,9 @@ export function colMetadata(columns: readonly ResolvedColumn[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A ROW token. */
-export function row(columns: readonly ResolvedColumn[], values: ReadonlyArray<TdsValue>): Buffer {
-  return Buffer.concat([Buffer.from([TOKEN.ROW]), ...columns.map((c, i) => encodeValue(c, values[i]))]);
+/** A ROW token; date/time values in the server's local time (`utcOffsetMinutes`). */
+export function row(columns: readonly ResolvedColumn[], values: ReadonlyArray<TdsValue>, utcOffsetMinutes = 0): Buffer {
+  return Buffer.concat([Buffer.from([TOKEN.ROW]), ...columns.map((c, i) => encodeValue(c, values[i], utcOffsetMinutes))]);
 }
 
 /** A RETURNSTATUS token (the return value of a procedure). */

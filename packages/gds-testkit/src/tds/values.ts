@@ -2,7 +2,12 @@
  * Column types and values of the simulator's result sets: the TYPE_INFO of each supported type
  * in COLMETADATA and the encoding of one value in a ROW token (TDS 7.4 layouts, as tedious's
  * metadata and value parsers read them). Limits: only the types below; nvarchar columns become
- * nvarchar(max) (PLP-encoded) when a value is longer than 4000 characters; dates are UTC.
+ * nvarchar(max) (PLP-encoded) when a value is longer than 4000 characters.
+ *
+ * Time: a scripted Date is an instant. `datetime` and `datetime2` carry no zone, and SQL Server
+ * fills them with its own local time (sys.databases.create_date, msdb's backup dates,
+ * HEADERONLY's BackupStartDate), so they are sent as the wall clock of the server's UTC offset
+ * (`utcOffsetMinutes`, 0 by default); `datetimeoffset` is sent as the instant with that offset.
  *
  * @module
  */
@@ -26,6 +31,7 @@ export type TdsType =
   | 'decimal'
   | 'datetime2'
   | 'datetime'
+  | 'datetimeoffset'
   | 'uniqueidentifier'
   | 'varbinary';
 
@@ -142,6 +148,8 @@ export function typeInfo(c: ResolvedColumn): Buffer {
       return Buffer.from([0x2a, 7]);
     case 'datetime':
       return Buffer.from([0x6f, 8]);
+    case 'datetimeoffset':
+      return Buffer.from([0x2b, 7]);
     case 'uniqueidentifier':
       return Buffer.from([0x24, 16]);
     case 'varbinary': {
@@ -237,6 +245,24 @@ function datetime2Bytes(d: Date): Buffer {
   return b;
 }
 
+function datetimeOffsetBytes(d: Date, offsetMinutes: number): Buffer {
+  const ms = d.getTime();
+  const days = Math.floor((ms - YEAR_ONE) / DAY_MS);
+  const msOfDay = ms - YEAR_ONE - days * DAY_MS;
+  const ticks = BigInt(msOfDay) * 10_000n;
+  const b = Buffer.alloc(11);
+  b.writeUInt8(10, 0);
+  b.writeUIntLE(Number(ticks & 0xffffffffffn), 1, 5);
+  b.writeUIntLE(days, 6, 3);
+  b.writeInt16LE(offsetMinutes, 9);
+  return b;
+}
+
+/** The server's wall clock at instant `d` (a Date whose UTC fields read as the local time). */
+function local(d: Date, offsetMinutes: number): Date {
+  return new Date(d.getTime() + offsetMinutes * 60_000);
+}
+
 function datetimeBytes(d: Date): Buffer {
   const base = Date.UTC(1900, 0, 1);
   const ms = d.getTime() - base;
@@ -271,7 +297,7 @@ function guidBytes(value: string, column: string): Buffer {
  * encodeValue({ name: 'n', type: 'int', precision: 38, scale: 0, max: false }, 7);
  * ```
  */
-export function encodeValue(column: ResolvedColumn, value: TdsValue | undefined): Buffer {
+export function encodeValue(column: ResolvedColumn, value: TdsValue | undefined, utcOffsetMinutes = 0): Buffer {
   const v = value === undefined ? null : value;
   switch (column.type) {
     case 'int':
@@ -294,9 +320,11 @@ export function encodeValue(column: ResolvedColumn, value: TdsValue | undefined)
     case 'decimal':
       return v === null ? Buffer.from([0]) : decimalBytes(v, column.scale, column.name);
     case 'datetime2':
-      return v === null ? Buffer.from([0]) : datetime2Bytes(dateOf(v, column.name));
+      return v === null ? Buffer.from([0]) : datetime2Bytes(local(dateOf(v, column.name), utcOffsetMinutes));
     case 'datetime':
-      return v === null ? Buffer.from([0]) : datetimeBytes(dateOf(v, column.name));
+      return v === null ? Buffer.from([0]) : datetimeBytes(local(dateOf(v, column.name), utcOffsetMinutes));
+    case 'datetimeoffset':
+      return v === null ? Buffer.from([0]) : datetimeOffsetBytes(dateOf(v, column.name), utcOffsetMinutes);
     case 'uniqueidentifier':
       return v === null ? Buffer.from([0]) : guidBytes(String(v), column.name);
     case 'varbinary': {
