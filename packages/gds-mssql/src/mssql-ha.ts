@@ -36,7 +36,7 @@ export const AG_SQL = `SELECT ag.name AS ag_name, ag.automated_backup_preference
   ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc, ar.secondary_role_allow_connections_desc,
   ars.role_desc, ars.connected_state_desc, ars.synchronization_health_desc, ars.operational_state_desc, ars.last_connect_error_description, ars.is_local,
   drs.synchronization_state_desc, drs.synchronization_health_desc AS database_health_desc, drs.is_suspended, drs.suspend_reason_desc,
-  drs.log_send_queue_size, drs.log_send_rate, drs.redo_queue_size, drs.redo_rate, drs.last_commit_time, drs.last_hardened_time
+  drs.log_send_queue_size, drs.log_send_rate, drs.redo_queue_size, drs.redo_rate, drs.last_commit_time, drs.last_hardened_time, drs.secondary_lag_seconds
 FROM sys.databases d
 JOIN sys.availability_databases_cluster adc ON adc.group_database_id = d.group_database_id
 JOIN sys.availability_groups ag ON ag.group_id = adc.group_id
@@ -73,7 +73,20 @@ export interface AgRow {
   redo_rate: string | number | null;
   last_commit_time: Date | null;
   last_hardened_time: Date | null;
+  secondary_lag_seconds?: string | number | null;
 }
+
+/**
+ * Failover readiness of every database of a group on the replica asked (run on the target):
+ * a planned FAILOVER needs each of them SYNCHRONIZED (`is_failover_ready = 1`). `@ag` the group.
+ */
+export const FAILOVER_READY_SQL = `SELECT dcs.database_name, dcs.is_failover_ready
+FROM sys.dm_hadr_database_replica_cluster_states dcs
+JOIN sys.availability_replicas ar ON ar.replica_id = dcs.replica_id
+JOIN sys.availability_groups ag ON ag.group_id = ar.group_id
+JOIN sys.dm_hadr_availability_replica_states ars ON ars.replica_id = ar.replica_id
+WHERE ag.name = @ag AND ars.is_local = 1
+ORDER BY dcs.database_name`;
 
 const n = (v: string | number | null | undefined): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
@@ -109,8 +122,21 @@ export function rowsToNodes(rows: readonly AgRow[]): HANodeInfo[] {
   const primaryCommit = primary?.last_commit_time ?? undefined;
   return rows.map((r) => {
     const role = r.role_desc === 'PRIMARY' ? HARole.PRIMARY : r.role_desc === 'SECONDARY' ? HARole.SECONDARY : HARole.UNKNOWN;
+    // secondary_lag_seconds (SQL Server 2016+) is the server's own figure; else the commit-time
+    // difference; a secondary that has committed nothing yet (NULL) is infinitely behind, not absent
+    const own = n(r.secondary_lag_seconds);
     const lagSeconds =
-      role === HARole.SECONDARY && primaryCommit && r.last_commit_time ? Math.max(0, (primaryCommit.getTime() - r.last_commit_time.getTime()) / 1000) : role === HARole.PRIMARY ? 0 : undefined;
+      role === HARole.PRIMARY
+        ? 0
+        : role !== HARole.SECONDARY
+          ? undefined
+          : own !== undefined
+            ? own
+            : !primaryCommit
+              ? undefined
+              : r.last_commit_time
+                ? Math.max(0, (primaryCommit.getTime() - r.last_commit_time.getTime()) / 1000)
+                : Number.POSITIVE_INFINITY;
     return {
       nodeName: r.replica_server_name,
       role,
@@ -277,11 +303,19 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
     try {
       const rows = await this.rows(ctx.signal, target);
       const local = rows.find((r) => r.is_local);
-      if (!local || local.ag_name !== name || local.role_desc !== 'SECONDARY') {
-        throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${target.endpoint} is not a secondary replica of availability group ${name} (${local?.role_desc ?? 'no replica here'})` }], { engine: 'mssql' });
+      // a forced failover is allowed on a SECONDARY or RESOLVING replica (the disaster case:
+      // the primary is gone); a planned one only on a SECONDARY
+      const allowed = options.force ? ['SECONDARY', 'RESOLVING'] : ['SECONDARY'];
+      if (!local || local.ag_name !== name || !allowed.includes(local.role_desc ?? '')) {
+        throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${target.endpoint} is not a ${options.force ? 'secondary or resolving' : 'secondary'} replica of availability group ${name} (${local?.role_desc ?? 'no replica here'})` }], { engine: 'mssql' });
       }
-      if (!options.force && local.synchronization_state_desc !== 'SYNCHRONIZED') {
-        throw new ValidationError('Refusing a failover that would lose data', [{ path: '/force', message: `${local.replica_server_name} is ${local.synchronization_state_desc ?? 'not synchronized'}: only a SYNCHRONIZED synchronous-commit secondary fails over without data loss; pass force: true to accept data loss (FORCE_FAILOVER_ALLOW_DATA_LOSS)` }], { engine: 'mssql' });
+      if (!options.force) {
+        // every database of the group must be failover-ready on the target, not only this one
+        const ready = await target.query<{ database_name: string; is_failover_ready: boolean | number | null }>(FAILOVER_READY_SQL, { ag: name }, { signal: ctx.signal });
+        const behind = ready.filter((r) => r.is_failover_ready !== true && r.is_failover_ready !== 1).map((r) => r.database_name);
+        if (behind.length > 0 || ready.length === 0) {
+          throw new ValidationError('Refusing a failover that would lose data', [{ path: '/force', message: `on ${local.replica_server_name}, ${behind.length ? behind.join(', ') : 'no database'} of ${name} ${behind.length === 1 ? 'is' : 'are'} not SYNCHRONIZED (is_failover_ready = 0): only a synchronous-commit secondary with every database synchronized fails over without data loss; pass force: true to accept data loss (FORCE_FAILOVER_ALLOW_DATA_LOSS)` }], { engine: 'mssql' });
+        }
       }
       const text = `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} ${options.force ? 'FORCE_FAILOVER_ALLOW_DATA_LOSS' : 'FAILOVER'}`;
       await ctx.step(`${text} -- on ${target.endpoint}`, () => target.query(text, {}, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));

@@ -84,8 +84,13 @@ describe('availability group read-outs (simulator)', () => {
 });
 
 describe('availability group changes (simulator)', () => {
+  // sys.dm_hadr_database_replica_cluster_states on the target: one row per database of the group
+  const readiness = (sim: TdsSimulator, dbs: Array<[string, boolean]>) =>
+    sim.on('FROM sys.dm_hadr_database_replica_cluster_states dcs', { columns: ['database_name', { name: 'is_failover_ready', type: 'bit' }], rows: dbs });
+
   it('failover runs ALTER AVAILABILITY GROUP ... FAILOVER on the target secondary, not on this server', async () => {
     secondary.on('ar.replica_server_name, ar.endpoint_url', { columns: AG_COLUMNS, rows: [replica('SQL2', 'SECONDARY', { is_local: true })] });
+    readiness(secondary, [['sales', true], ['orders', true]]);
     secondary.on(/^ALTER AVAILABILITY GROUP/, { rowCount: 0 });
     const r = await manager.getDatabase('sales').ha!.failover({ target: secondary.url('sa', PASSWORD) });
     expect(secondary.queries().map((q) => q.sql)).toContain('ALTER AVAILABILITY GROUP [AG]]1] FAILOVER');
@@ -95,11 +100,45 @@ describe('availability group changes (simulator)', () => {
 
   it('refuses a failover to a secondary that is not synchronized unless force, which allows data loss', async () => {
     secondary.on('ar.replica_server_name, ar.endpoint_url', { columns: AG_COLUMNS, rows: [replica('SQL3', 'SECONDARY', { is_local: true, synchronization_state_desc: 'SYNCHRONIZING' })] });
+    readiness(secondary, [['sales', false]]);
     secondary.on(/^ALTER AVAILABILITY GROUP/, { rowCount: 0 });
     await expect(manager.getDatabase('sales').ha!.failover({ target: secondary.url('sa', PASSWORD) })).rejects.toThrow(ValidationError);
     expect(secondary.queries().some((q) => q.sql.startsWith('ALTER'))).toBe(false);
     await manager.getDatabase('sales').ha!.failover({ target: secondary.url('sa', PASSWORD), force: true });
     expect(secondary.queries().at(-1)?.sql).toBe('ALTER AVAILABILITY GROUP [AG]]1] FORCE_FAILOVER_ALLOW_DATA_LOSS');
+  });
+
+  it('a planned failover needs every database of the group failover-ready, not only this one', async () => {
+    // this database is SYNCHRONIZED on the target, another database of the group is not
+    secondary.on('ar.replica_server_name, ar.endpoint_url', { columns: AG_COLUMNS, rows: [replica('SQL2', 'SECONDARY', { is_local: true })] });
+    readiness(secondary, [['orders', false], ['sales', true]]);
+    secondary.on(/^ALTER AVAILABILITY GROUP/, { rowCount: 0 });
+    const e = await manager.getDatabase('sales').ha!.failover({ target: secondary.url('sa', PASSWORD) }).catch((x: unknown) => x);
+    expect(ValidationError.isInstance(e)).toBe(true);
+    expect(JSON.stringify((e as ValidationError).issues)).toContain('orders');
+    expect(secondary.queries().some((q) => q.sql.startsWith('ALTER'))).toBe(false);
+  });
+
+  it('a forced failover is allowed on a RESOLVING replica (the primary is gone), a planned one is not', async () => {
+    secondary.on('ar.replica_server_name, ar.endpoint_url', { columns: AG_COLUMNS, rows: [replica('SQL2', 'RESOLVING', { is_local: true, synchronization_state_desc: 'NOT SYNCHRONIZING', connected_state_desc: 'DISCONNECTED' })] });
+    secondary.on(/^ALTER AVAILABILITY GROUP/, { rowCount: 0 });
+    await expect(manager.getDatabase('sales').ha!.failover({ target: secondary.url('sa', PASSWORD) })).rejects.toThrow(ValidationError);
+    expect(secondary.queries().some((q) => q.sql.startsWith('ALTER'))).toBe(false);
+    await manager.getDatabase('sales').ha!.failover({ target: secondary.url('sa', PASSWORD), force: true });
+    expect(secondary.queries().at(-1)?.sql).toBe('ALTER AVAILABILITY GROUP [AG]]1] FORCE_FAILOVER_ALLOW_DATA_LOSS');
+  });
+
+  it('monitorLag keeps a secondary that never committed (NULL last_commit_time) and prefers secondary_lag_seconds', async () => {
+    primary.reset();
+    primary.on('ar.replica_server_name, ar.endpoint_url', {
+      columns: [...AG_COLUMNS, { name: 'secondary_lag_seconds', type: 'bigint' }],
+      rows: [
+        [...replica('SQL1', 'PRIMARY'), null],
+        [...replica('SQL2', 'SECONDARY', { last_commit_time: new Date('2024-07-01T12:00:08.500Z') }), 42],
+        [...replica('SQL3', 'SECONDARY', { last_commit_time: null }), null],
+      ],
+    });
+    expect(await manager.getDatabase('sales').ha!.monitorLag()).toEqual({ SQL2: 42, SQL3: Number.POSITIVE_INFINITY });
   });
 
   it('setSyncMode modifies each replica on the primary (automatic failover made manual first for async)', async () => {
