@@ -202,9 +202,12 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
     .option('--json', 'print one JSON document on stdout and nothing else there')
     .option('--dry-run', 'print the statements or commands that would run; change nothing')
     .option('-y, --yes', 'do not ask before destructive commands (required when not on a terminal)')
-    .option('--timeout <ms>', 'give up on an operation after this many milliseconds')
+    .option('--timeout <ms>', 'give up on an operation after this many milliseconds (at most 2147483647)')
     .showHelpAfterError('(run gds help <command> for its usage)')
-    .addHelpText('after', '\nExit codes: 0 success, 1 the operation failed, 2 usage error, 130 interrupted (Ctrl-C).\nJSON output shapes: see the @gds/cli README.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success, 1 the operation failed, 2 usage error, 128+n ended by signal n (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\nJSON output shapes: see the @gds/cli README.',
+    )
     .exitOverride();
 
   const act: Act =
@@ -219,6 +222,8 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
   for (const [name, define] of COMMANDS) if (needed === 'all' || (needed !== 'none' && needed.only === name)) define(program, act);
   return program;
 }
+
+export { signalReceived } from './signals.js';
 
 /**
  * Runs the CLI with `argv` and resolves with the exit code.

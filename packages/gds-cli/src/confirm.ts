@@ -1,6 +1,8 @@
 /**
  * Confirmation of destructive commands: on a terminal, ask (default no); with `--yes`, go on;
- * without a terminal and without `--yes`, refuse. A dry run never asks.
+ * without a terminal and without `--yes`, refuse. A dry run never asks. Irreversible changes
+ * (drop, replace, overwrite) ask to type the database's name and say what will be lost;
+ * reversible ones (offline, single-user) ask for yes and do not claim they cannot be undone.
  *
  * @module
  */
@@ -41,16 +43,51 @@ export function terminalIO(): ConfirmIO {
 }
 
 /**
+ * How a change is confirmed: a reversible one (offline, single-user...) asks for `yes`; an
+ * irreversible one (drop, restore over a database, overwrite) asks the user to type `typeToConfirm`
+ * (the database's name) and says what will be lost.
+ */
+export interface ConfirmSpec {
+  /** For irreversible changes: what the user must type exactly (the database's name, say). */
+  typeToConfirm?: string;
+  /** What is at stake, e.g. `['12.3 MiB of data', '2 open sessions']`. */
+  losing?: readonly string[];
+}
+
+/**
+ * The question asked for `action` (exported for tests and docs).
+ *
+ * ### Examples
+ * ```ts
+ * confirmQuestion('drop database "app"', { typeToConfirm: 'app', losing: ['8 MB of data'] });
+ * // 'drop database "app"? At stake: 8 MB of data. This cannot be undone. Type the name app to go on: '
+ * ```
+ */
+export function confirmQuestion(action: string, spec: ConfirmSpec = {}): string {
+  const losing = spec.losing?.length ? ` At stake: ${spec.losing.join(', ')}.` : '';
+  if (spec.typeToConfirm !== undefined) return `${action}?${losing} This cannot be undone. Type the name ${spec.typeToConfirm} to go on: `;
+  return `${action}?${losing} Type yes to go on: `;
+}
+
+/**
  * Resolves when the destructive `action` may go ahead; throws a UsageError when it may not.
+ * Irreversible changes (`spec.typeToConfirm`) go on only when exactly that name is typed;
+ * reversible ones when `yes` (or `y`) is.
  *
  * ### Examples
  * ```ts
  * await confirmDestructive('take "app" offline', { yes: true, dryRun: false }, terminalIO()); // goes on
+ * await confirmDestructive('drop database "app"', {}, terminalIO(), { typeToConfirm: 'app' }); // asks to type app
  * ```
  */
-export async function confirmDestructive(action: string, flags: { yes?: boolean; dryRun?: boolean }, io: ConfirmIO): Promise<void> {
+export async function confirmDestructive(action: string, flags: { yes?: boolean; dryRun?: boolean }, io: ConfirmIO, spec: ConfirmSpec = {}): Promise<void> {
   if (flags.dryRun || flags.yes) return;
   if (!io.interactive) throw new UsageError(`refusing to ${action} without confirmation: not on a terminal; pass --yes (or --dry-run to see what would run)`);
-  const answer = (await io.ask(`${action}? This cannot be undone by gds. Type yes to go on: `)).trim().toLowerCase();
+  const raw = await io.ask(confirmQuestion(action, spec));
+  if (spec.typeToConfirm !== undefined) {
+    if (raw.replace(/\r?\n$/, '') !== spec.typeToConfirm) throw new UsageError(`not confirmed (the name typed was not ${spec.typeToConfirm}): did not ${action}`);
+    return;
+  }
+  const answer = raw.trim().toLowerCase();
   if (answer !== 'yes' && answer !== 'y') throw new UsageError(`not confirmed: did not ${action}`);
 }

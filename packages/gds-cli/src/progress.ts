@@ -35,6 +35,7 @@ export class ProgressRenderer {
   #frame = 0;
   #last: ProgressUpdate = { elapsedMs: 0 };
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   /** Draws on `stream` when it is a terminal and `quiet` is not set. */
   constructor(stream: NodeJS.WritableStream & { isTTY?: boolean }, label: string, options: { quiet?: boolean } = {}) {
@@ -68,7 +69,7 @@ export class ProgressRenderer {
 
   /** Takes one progress event. */
   update(event: ProgressUpdate): void {
-    if (!this.#bar) return;
+    if (!this.#bar || this.#stopped) return;
     this.#last = { ...this.#last, ...event, bytes: event.bytes ?? this.#last.bytes, percent: event.percent ?? this.#last.percent };
     const value = Math.max(0, Math.min(100, this.#last.percent ?? 0));
     if (!this.#started) {
@@ -92,8 +93,10 @@ export class ProgressRenderer {
     };
   }
 
-  /** Stops drawing and leaves the last line on screen. */
+  /** Stops drawing for good (later events are ignored) and leaves the last line on screen. Safe to call twice. */
   stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#bar && this.#started) this.#bar.stop();
   }

@@ -49,7 +49,7 @@ skipLine('gds CLI subprocess tests');
     const helpDrop = await gds(['help', 'drop']);
     expect(helpDrop.code).toBe(0);
     expect(helpDrop.stdout).toMatch(/Usage: gds drop \[options\] <db>/);
-  });
+  }, 30_000);
 
   it('ls --json prints one document whose databases match the metadata schema; GDS_URL works too', async () => {
     const r = await gds(['ls', '--json'], { env: { GDS_URL: url } });
@@ -61,7 +61,7 @@ skipLine('gds CLI subprocess tests');
     for (const d of dbs) expect(Value.Check(DatabaseMetadataSchema, d)).toBe(true);
     const table = await gds(['--url', url, 'ls']);
     expect(table.stdout).toMatch(/│ name +│ size +│ owner +│ state +│ access +│/);
-  });
+  }, 30_000);
 
   it('create, info, schemas, tables, state and drop with the right exit codes', async () => {
     const created = await gds(['--url', url, 'create', 'cli db', '--opt', 'template=template0', '--opt', 'connection-limit=9']);
@@ -91,7 +91,7 @@ skipLine('gds CLI subprocess tests');
     expect((await gds(['--url', url, '--yes', 'drop', 'cli db'])).code).toBe(0);
     expect(await exists('cli db')).toBe(false);
     expect((await gds(['--url', url, '--yes', 'drop', 'cli db'])).code).toBe(1);
-  });
+  }, 30_000);
 
   it('destructive commands refuse without --yes when not on a terminal, and --dry-run changes nothing', async () => {
     await admin.getDatabase('keep me').create();
@@ -107,7 +107,7 @@ skipLine('gds CLI subprocess tests');
     expect(dryJson).toMatchObject({ ok: true, result: { dryRun: true, statements: ['ALTER DATABASE "keep me" ALLOW_CONNECTIONS false'] } });
     expect(await exists('keep me')).toBe(true);
     expect((await admin.getDatabase('keep me').getMetadata()).state).toBe('online');
-  });
+  }, 30_000);
 
   it('backup, verify and restore; a failure in --json mode is one JSON document', async () => {
     await admin.getDatabase('cli src').create();
@@ -130,21 +130,21 @@ skipLine('gds CLI subprocess tests');
     expect(doc).toMatchObject({ ok: false, exitCode: 1, error: { code: 'VALIDATION' } });
     expect(String((doc.error as Record<string, unknown>).message)).toMatch(/already holds objects/);
     expect((await gds(['--url', url, '--yes', 'restore', 'cli copy', target, '--replace'])).code).toBe(0);
-  });
+  }, 30_000);
 
   it('postgres vacuum is reachable under the engine name', async () => {
     const r = await gds(['--url', url, '--json', 'postgres', 'vacuum', 'cli src', '--table', 'public.orders']);
     expect(r.code).toBe(0);
     expect(json(r.stdout)).toMatchObject({ ok: true, result: { statements: ['VACUUM (FULL false, ANALYZE true) "public"."orders"'] } });
     expect((await gds(['--url', url, 'postgres', 'vacuum', 'cli src', '--full'])).code).toBe(2);
-  });
+  }, 30_000);
 
   it('HA status and lag print JSON', async () => {
     const s = json((await gds(['--url', url, '--json', 'ha', 'status'])).stdout);
     expect(s).toMatchObject({ ok: true, database: 'postgres', status: 'unknown', healthy: true, configuration: null });
     expect(json((await gds(['--url', url, '--json', 'ha', 'lag'])).stdout)).toEqual({ ok: true, database: 'postgres', lag: {} });
     expect((await gds(['--url', url, 'ha', 'failover', '--target', url])).code).toBe(2);
-  });
+  }, 30_000);
 
   it('ha status, lag and failover on a primary with a streaming standby', async () => {
     const ha = await startPostgres({ standby: true });
@@ -193,7 +193,7 @@ skipLine('gds CLI subprocess tests');
     const down = await gds(['--url', 'postgres://u:Down-Secret-1@127.0.0.1:1/x', 'ls']);
     expect(down.code).toBe(1);
     expect(down.stdout + down.stderr).not.toContain('Down-Secret-1');
-  });
+  }, 30_000);
 
   it('says which package to add when the engine is not installed', async () => {
     // a copy of the CLI installed with the core only (no engine packages)
@@ -206,7 +206,7 @@ skipLine('gds CLI subprocess tests');
     const r = await gds(['--url', 'mssql://sa:Mssql-Secret-1@db/master', 'ls'], { binPath: join(app, 'dist/bin.js') });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('gds: the mssql engine is not installed: add @gds/mssql (npm install @gds/mssql)\n');
-  });
+  }, 30_000);
 
   it('Ctrl-C during a backup ends pg_dump and leaves no partial file', async () => {
     await admin.getDatabase('cli big').create();

@@ -1,22 +1,30 @@
 /**
  * `backup`, `restore` and `verify`, with a progress bar on a terminal (quiet when piped or with
- * `--json`). Ctrl-C aborts the operation's signal: the engine kills its tool or cancels its
- * request, and no partial backup stays at the target.
+ * `--json`). Ctrl-C, SIGTERM or SIGHUP abort the operation's signal: the engine kills its tool or
+ * cancels its request, and no partial backup stays at the target; the error then says what the
+ * command left behind.
  *
  * @module
  */
+import { basename } from 'node:path';
 import type { CliContext } from '../context.js';
+import { describeGuarded } from '../guard.js';
 import { printJson, printRecord } from '../output.js';
 import { ProgressRenderer } from '../progress.js';
-import { parseOptionPairs } from './parse-options.js';
+import { atStake, backupLeftovers, cutShort, restoreLeftovers } from './at-stake.js';
 import { printResult } from './print-result.js';
 
 function progressFor(ctx: CliContext, label: string): ProgressRenderer {
-  return new ProgressRenderer(ctx.output.err as NodeJS.WritableStream & { isTTY?: boolean }, label, { quiet: ctx.output.json || Boolean(ctx.flags.dryRun) });
+  const progress = new ProgressRenderer(ctx.output.err as NodeJS.WritableStream & { isTTY?: boolean }, label, { quiet: ctx.output.json || ctx.dryRun });
+  // a signal stops the bar before the "cancelling" notice is written, so nothing draws over it
+  ctx.onInterrupt(() => progress.stop());
+  return progress;
 }
 
 /**
- * `gds backup <db> <target> [--type t] [--opt key=value ...]`.
+ * `gds backup <db> <target> [--type t] [--opt key=value ...]`. `--opt overwrite=true` asks first
+ * (type the target's name); `--opt dry-run=true` is `--dry-run`. A backup cut short says what
+ * it left at the target.
  *
  * ### Examples
  * ```ts
@@ -24,24 +32,38 @@ function progressFor(ctx: CliContext, label: string): ProgressRenderer {
  * ```
  */
 export async function backupCommand(ctx: CliContext, name: string, target: string, options: { type?: string; opt?: string[] }): Promise<void> {
+  const { options: engineOptions, guarded } = ctx.takeOptions(options.opt);
   const manager = await ctx.manager();
+  if (guarded.length > 0) {
+    await ctx.confirm(`back ${JSON.stringify(name)} up to ${target} and ${describeGuarded(guarded)}`, { typeToConfirm: basename(target) || target });
+  }
   const progress = progressFor(ctx, `backup ${name}`);
   try {
     const result = await manager.getDatabase(name).backup(target, {
-      ...parseOptionPairs(options.opt),
+      ...engineOptions,
       ...(options.type ? { type: options.type as 'full' } : {}),
       ...ctx.changeOptions(),
       onProgress: (e) => progress.update(e),
     });
     progress.stop();
     printResult(ctx, result);
+  } catch (error) {
+    progress.stop();
+    if (cutShort(ctx, error) && !ctx.dryRun) {
+      const left = backupLeftovers(target);
+      if (left) ctx.leftBehind.push(left);
+    }
+    throw error;
   } finally {
     progress.stop();
   }
 }
 
 /**
- * `gds restore <db> <source> [--replace] [--opt key=value ...]`; `--replace` asks first.
+ * `gds restore <db> <source> [--replace] [--opt key=value ...]`. `--replace`, `--opt replace=true`,
+ * `--opt clean=true`, `--opt drop=true` and `--opt force=true` all ask first (type the database's
+ * name; its size and open sessions are shown); `--opt dry-run=true` is `--dry-run`. A restore cut
+ * short says what it left behind.
  *
  * ### Examples
  * ```ts
@@ -49,18 +71,28 @@ export async function backupCommand(ctx: CliContext, name: string, target: strin
  * ```
  */
 export async function restoreCommand(ctx: CliContext, name: string, source: string, options: { replace?: boolean; opt?: string[] }): Promise<void> {
+  const { options: engineOptions, guarded, irreversible } = ctx.takeOptions(options.opt, options.replace ? { replace: true } : {});
   const manager = await ctx.manager();
-  if (options.replace) await ctx.confirm(`replace database ${JSON.stringify(name)} on ${manager.connection.endpoint} with ${source}`);
+  const db = manager.getDatabase(name);
+  if (guarded.length > 0) {
+    const stake = await atStake(ctx, db, { force: guarded.includes('force') });
+    const action = `restore ${JSON.stringify(name)} on ${manager.connection.endpoint} from ${source} and ${describeGuarded(guarded)}`;
+    await ctx.confirm(action, irreversible ? { typeToConfirm: name, losing: stake.losing } : { losing: stake.losing });
+  }
+  const existedBefore = ctx.dryRun ? false : await db.exists(ctx.readOptions());
   const progress = progressFor(ctx, `restore ${name}`);
   try {
-    const result = await manager.getDatabase(name).restore(source, {
-      ...parseOptionPairs(options.opt),
-      ...(options.replace ? { replace: true } : {}),
+    const result = await db.restore(source, {
+      ...engineOptions,
       ...ctx.changeOptions(),
       onProgress: (e) => progress.update(e),
     });
     progress.stop();
     printResult(ctx, result);
+  } catch (error) {
+    progress.stop();
+    if (cutShort(ctx, error) && !ctx.dryRun) ctx.leftBehind.push(await restoreLeftovers(db, existedBefore));
+    throw error;
   } finally {
     progress.stop();
   }

@@ -8,8 +8,8 @@ import type { OperationResult } from '@gds/database';
 import type { CliContext } from '../context.js';
 import { printJson, printRecord, printTable } from '../output.js';
 import { UsageError } from '../usage-error.js';
+import { describeGuarded } from '../guard.js';
 import type { EngineOperation } from './engine-ops.js';
-import { parseOptionPairs } from './parse-options.js';
 import { printResult } from './print-result.js';
 
 /**
@@ -24,10 +24,11 @@ export async function engineOperationCommand(ctx: CliContext, op: EngineOperatio
   const manager = await ctx.manager();
   if (manager.type !== op.engine) throw new UsageError(`'${op.name}' is a ${op.engine} operation, but the target is a ${manager.type} server`);
   const db = manager.getDatabase(name);
-  const danger = op.confirm?.(name, args, options);
-  if (danger) await ctx.confirm(danger);
-  const extra = Array.isArray(options.opt) ? parseOptionPairs(options.opt as string[]) : {};
-  const result = await op.run(db, args, { ...options, ...extra }, ctx);
+  const { options: extra, guarded, irreversible } = ctx.takeOptions(Array.isArray(options.opt) ? (options.opt as string[]) : undefined);
+  const merged = { ...options, ...extra };
+  const dangers = [op.confirm?.(name, args, merged), guarded.length > 0 ? describeGuarded(guarded) : undefined].filter((d): d is string => d !== undefined);
+  if (dangers.length > 0) await ctx.confirm(dangers.join('; '), irreversible ? { typeToConfirm: name } : {});
+  const result = await op.run(db, args, merged, ctx);
   if (typeof (result as OperationResult).isSuccess === 'function') return printResult(ctx, result as OperationResult);
   if (ctx.output.json) return printJson(ctx.output, { ok: true, database: name, ...result });
   const values = Object.values(result);

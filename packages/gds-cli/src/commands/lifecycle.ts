@@ -1,13 +1,16 @@
 /**
- * Changes to a database's existence and state: `create`, `drop`, `state`. Destructive ones
- * (drop, offline, single-user, restricted-user) ask for confirmation (see confirm.ts).
+ * Changes to a database's existence and state: `create`, `drop`, `state`. Destructive ones ask
+ * for confirmation (see confirm.ts): `drop` asks to type the database's name and shows its size
+ * and open sessions; offline, single-user and restricted-user (reversible) ask for yes. A guarded
+ * `--opt` key of `create` (e.g. `replace=true`) asks too, and `--opt dry-run=true` is `--dry-run`.
  *
  * @module
  */
 import type { CliContext } from '../context.js';
 import { printJson, printRecord } from '../output.js';
+import { describeGuarded } from '../guard.js';
 import { UsageError } from '../usage-error.js';
-import { parseOptionPairs } from './parse-options.js';
+import { atStake } from './at-stake.js';
 import { printResult } from './print-result.js';
 
 /**
@@ -19,9 +22,14 @@ import { printResult } from './print-result.js';
  * ```
  */
 export async function createCommand(ctx: CliContext, name: string, options: { opt?: string[] }): Promise<void> {
+  const { options: engineOptions, guarded, irreversible } = ctx.takeOptions(options.opt);
   const manager = await ctx.manager();
-  const result = await manager.getDatabase(name).create({ ...parseOptionPairs(options.opt), ...ctx.changeOptions() });
-  printResult(ctx, result);
+  const db = manager.getDatabase(name);
+  if (guarded.length > 0) {
+    const { losing } = await atStake(ctx, db);
+    await ctx.confirm(`create ${JSON.stringify(name)} on ${manager.connection.endpoint} and ${describeGuarded(guarded)}`, irreversible ? { typeToConfirm: name, losing } : { losing });
+  }
+  printResult(ctx, await db.create({ ...engineOptions, ...ctx.changeOptions() }));
 }
 
 /**
@@ -35,7 +43,8 @@ export async function createCommand(ctx: CliContext, name: string, options: { op
 export async function dropCommand(ctx: CliContext, name: string, options: { force?: boolean }): Promise<void> {
   const manager = await ctx.manager();
   const db = manager.getDatabase(name);
-  await ctx.confirm(`drop database ${JSON.stringify(name)} on ${manager.connection.endpoint}${options.force ? ', ending its sessions' : ''}`);
+  const { losing } = await atStake(ctx, db, options);
+  await ctx.confirm(`drop database ${JSON.stringify(name)} on ${manager.connection.endpoint}${options.force ? ', ending its sessions' : ''}`, { typeToConfirm: name, losing });
   printResult(ctx, await db.drop({ force: Boolean(options.force), ...ctx.changeOptions() }));
 }
 
