@@ -16,7 +16,7 @@ import { snowflakeProvider } from './snowflake-provider.js';
 registerProvider(snowflakeProvider);
 
 export { snowflakeProvider, SYSTEM_DATABASES, SERVER_SQL } from './snowflake-provider.js';
-export { SnowflakeConnection, type Bind, type QueryOptions } from './snowflake-connection.js';
+export { PIN_SESSION_SQL, SnowflakeConnection, type Bind, type QueryOptions } from './snowflake-connection.js';
 export { SnowflakeConfigSchema, parseSnowflakeUrl, resolveConfig, type SnowflakeAuthenticator, type SnowflakeConfig, type SnowflakeConfigInput, type SecretInput } from './snowflake-config.js';
 export { SnowflakeDatabase, type SnowflakeDatabaseTypes } from './snowflake-database.js';
 export { SnowflakeReplicationManager } from './snowflake-ha.js';
@@ -26,4 +26,5 @@ export { rowToMetadata, showDatabasesSql, exactRows, type ShowDatabasesRow, type
 export * from './snowflake-options.js';
 export { quoteIdentifier, quoteString, unquotedName, accountIdentifier, validateIdentifier, MAX_IDENTIFIER_LENGTH } from './snowflake-quote.js';
 export { temporaryName } from './snowflake-backup.js';
+export { AWS_WARNING_OPT_OUT } from './snowflake-driver.js';
 export * as statements from './snowflake-statements.js';

@@ -9,8 +9,12 @@
  *   point) into this database. When this database exists the restore is refused unless `replace`
  *   is set; then gds clones into a temporary database and swaps it in with one atomic
  *   `ALTER DATABASE ... SWAP WITH ...`, so the name never points at a half-restored database.
- *   The replaced content is then dropped (recoverable with UNDROP under the temporary name within
- *   its retention time) or, with `keepPrevious`, kept under that name. A swap exchanges
+ *   The replaced content is then dropped last (recoverable with UNDROP under the temporary name
+ *   within its retention time) or, with `keepPrevious`, kept under that name. A restore that
+ *   fails or is cancelled before the swap leaves the database exactly as it was (the clone is
+ *   dropped); when the swap's reply is lost after the server swapped, the creation times tell,
+ *   and the previous content is kept rather than dropped; a failed final drop is reported, not
+ *   turned into a failed restore. A swap exchanges
  *   database-level grants too: the restored database has the clone's grants, not the old ones.
  *
  * @module
@@ -37,6 +41,20 @@ function run(ctx: OperationContext, conn: SnowflakeConnection, s: Statement): Pr
 export async function databaseExists(conn: SnowflakeConnection, name: string, signal?: AbortSignal): Promise<boolean> {
   const rows = await conn.query<ShowDatabasesRow>(showDatabasesSql(name), [], { signal });
   return exactRows(rows, name).length > 0;
+}
+
+/** Whether `name` now holds the fresher clone made as `tmp` (both exist and `name` was created later). */
+async function swapped(conn: SnowflakeConnection, name: string, tmp: string): Promise<boolean> {
+  try {
+    const created = async (n: string) => {
+      const v = exactRows(await conn.query<ShowDatabasesRow>(showDatabasesSql(n)), n)[0]?.created_on;
+      return v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number.NaN;
+    };
+    const [a, b] = [await created(name), await created(tmp)];
+    return a > b;
+  } catch {
+    return false;
+  }
 }
 
 function describePoint(t: TimeTravel): string {
@@ -114,15 +132,29 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
     });
   }
   const tmp = temporaryName(name, 'restore');
+  // the clone must succeed before anything touches `name`; a failed clone leaves it as it was
   await run(ctx, conn, createDatabase(tmp, { clone: { source, ...tt } }));
   try {
     await run(ctx, conn, swapDatabases(name, tmp));
   } catch (error) {
-    if (!ctx.dryRun) await conn.query(dropDatabase(tmp, { ifExists: true }).text).catch(() => undefined);
+    if (ctx.dryRun) throw error;
+    // the reply may be lost (cancel, timeout, network) after the server swapped: the newer
+    // creation time tells which name holds the fresh clone; only an unswapped clone is dropped
+    if (await swapped(conn, name, tmp)) {
+      ctx.message(`the swap was reported as failed (${error instanceof Error ? error.message : String(error)}) but had happened: ${name} is restored; the previous content is kept as ${tmp}`);
+      return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
+    }
+    await conn.query(dropDatabase(tmp, { ifExists: true }).text).catch(() => undefined);
     throw error;
   }
   ctx.message(`database-level grants were swapped with the content: re-grant on ${name} what the old database had (the old one is now ${tmp})`);
   if (options.keepPrevious) return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
-  await run(ctx, conn, dropDatabase(tmp));
+  try {
+    await run(ctx, conn, dropDatabase(tmp));
+  } catch (error) {
+    // the restore itself is done: a failed clean-up must not report it as failed
+    ctx.message(`could not drop the previous content ${tmp} (${error instanceof Error ? error.message : String(error)}): drop it yourself when it is no longer needed`);
+    return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
+  }
   return { message: `restored ${name} from ${source} (${when}); the previous content was dropped as ${tmp} (UNDROP DATABASE within its retention time brings it back)` };
 }

@@ -9,6 +9,16 @@
  * later request (407002); this class then logs in once more and retries the statement, which
  * never ran (unless `reconnect: false`). Each new login is reported to `onSession` listeners.
  *
+ * Login deadline: snowflake-sdk retries a failed login 7 times with exponential backoff
+ * (`sfRetryMaxLoginRetries`, and `retryTimeout` cannot go below 300 s except 0 = unlimited), so an
+ * address that refuses took minutes to fail. gds turns the driver's login retries off and bounds
+ * the whole login (driver load, login request, session pinning) by `connectTimeoutMs`: a
+ * refused address fails at once, a silent one after `connectTimeoutMs`, both as ConnectionError.
+ *
+ * Session pinning: right after each login the session runs
+ * `ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE`. An account or user with that
+ * parameter TRUE stores `"sales"` as `SALES`, and every exact-name lookup of gds would miss.
+ *
  * @module
  */
 import { ConnectionError, type DatabaseConnection } from '@gds/database';
@@ -23,6 +33,16 @@ export interface QueryOptions {
   /** Cancels the statement on the server when aborted. */
   signal?: AbortSignal;
 }
+
+/**
+ * The statement every new session runs first (see the module comment).
+ *
+ * ### Examples
+ * ```ts
+ * PIN_SESSION_SQL; // 'ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE'
+ * ```
+ */
+export const PIN_SESSION_SQL = 'ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE';
 
 /** Codes after which the driver's session is gone and a new login is needed (the statement did not run). */
 const SESSION_ENDED = new Set(['407002', '405503', '390111', '390114']);
@@ -87,6 +107,8 @@ export class SnowflakeConnection implements DatabaseConnection {
       username: c.username,
       authenticator: c.authenticator,
       timeout: c.connectTimeoutMs,
+      // no login retries: connectTimeoutMs bounds the whole login (see the module comment)
+      sfRetryMaxLoginRetries: 0,
       application: c.application,
       clientSessionKeepAlive: c.clientSessionKeepAlive,
     };
@@ -113,21 +135,54 @@ export class SnowflakeConnection implements DatabaseConnection {
   private session(): Promise<SdkConnection> {
     if (this.#closed) return Promise.reject(new ConnectionError(`The connection to ${this.endpoint} is closed`, { engine: 'snowflake', retryable: false }));
     if (!this.#session) {
-      const opening = (async () => {
-        const sdk = await loadSnowflakeSdk(this.config.driverLogLevel);
-        const conn = sdk.createConnection(this.driverOptions());
-        // not connectAsync(): in snowflake-sdk 3.3 it resolves even when the login is refused
-        await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
-        this.#logins++;
-        for (const l of this.#listeners) l(this.#logins === 1 ? 'login' : 'relogin');
-        return conn;
-      })();
+      const opening = this.login();
       this.#session = opening;
       opening.catch(() => {
         if (this.#session === opening) this.#session = undefined;
       });
     }
     return this.#session;
+  }
+
+  /** Loads the driver, logs in and pins the session, all within `connectTimeoutMs`. */
+  private async login(): Promise<SdkConnection> {
+    const ms = this.config.connectTimeoutMs;
+    let conn: SdkConnection | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ConnectionError(`Could not log in to ${this.endpoint} within ${ms} ms (connectTimeoutMs)`, {
+            engine: 'snowflake',
+            operation: 'connect',
+            retryable: true,
+            hint: 'check the account identifier (or host and port) and the network path to Snowflake; raise connectTimeoutMs for a slow link',
+          }),
+        );
+      }, ms);
+    });
+    const attempt = (async () => {
+      const sdk = await loadSnowflakeSdk(this.config.driverLogLevel);
+      conn = sdk.createConnection(this.driverOptions());
+      const c = conn;
+      // not connectAsync(): in snowflake-sdk 3.3 it resolves even when the login is refused
+      await new Promise<void>((resolve, reject) => c.connect((err) => (err ? reject(err) : resolve())));
+      await this.execute(c, PIN_SESSION_SQL, [], undefined);
+      return c;
+    })();
+    try {
+      const c = await Promise.race([attempt, deadline]);
+      this.#logins++;
+      for (const l of this.#listeners) l(this.#logins === 1 ? 'login' : 'relogin');
+      return c;
+    } catch (error) {
+      attempt.catch(() => undefined);
+      const c = conn;
+      if (c) c.destroy(() => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

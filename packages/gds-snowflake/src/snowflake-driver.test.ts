@@ -12,7 +12,7 @@ describe('lazy driver loading', () => {
           configure: (o: unknown) => state.configured.push(o),
           createConnection: (o: Record<string, unknown>) => {
             state.created.push(o);
-            return { connect: (cb: (e: Error) => void) => cb(Object.assign(new Error('refused'), { code: '390100' })), isUp: () => false };
+            return { connect: (cb: (e: Error) => void) => cb(Object.assign(new Error('refused'), { code: '390100' })), isUp: () => false, destroy: (cb: () => void) => cb() };
           },
         };
       });
@@ -27,7 +27,7 @@ describe('lazy driver loading', () => {
       await expect(conn.open()).rejects.toThrow('refused');
       expect(state.loads).toBe(1);
       expect(state.configured).toEqual([{ logLevel: 'OFF' }]);
-      expect(state.created[0]).toMatchObject({ account: 'acme', username: 'u', authenticator: 'SNOWFLAKE', password: 'pw-123456', warehouse: 'WH', application: 'gds' });
+      expect(state.created[0]).toMatchObject({ account: 'acme', username: 'u', authenticator: 'SNOWFLAKE', password: 'pw-123456', warehouse: 'WH', application: 'gds', timeout: 60_000, sfRetryMaxLoginRetries: 0 });
       await conn.close();
     });
   });

@@ -5,7 +5,11 @@
  * Describes the small part of the driver gds uses as local interfaces, so that no driver type
  * leaks into the public API.
  *
- * On Node 20 the driver's AWS SDK prints a one-time warning that future versions need Node 22.
+ * On Node 20 the driver's AWS SDK prints a one-time warning that future versions need Node 22
+ * (`emitWarningIfUnsupportedVersion` in @aws-sdk/core) on the stderr of every program that loads
+ * the driver, which its users cannot act on. Before loading the driver gds sets the SDK's
+ * documented opt-out, `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true`, unless the
+ * environment already sets that variable.
  *
  * @module
  */
@@ -43,6 +47,17 @@ export interface SdkModule {
   configure(options: Record<string, unknown>): void;
 }
 
+/**
+ * The AWS SDK's switch that turns its Node-version warning off (read once, when the driver's
+ * first AWS client is made).
+ *
+ * ### Examples
+ * ```ts
+ * AWS_WARNING_OPT_OUT; // 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
+ * ```
+ */
+export const AWS_WARNING_OPT_OUT = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 let loading: Promise<SdkModule> | undefined;
 let configuredLevel: string | undefined;
 
@@ -55,6 +70,7 @@ let configuredLevel: string | undefined;
  * ```
  */
 export async function loadSnowflakeSdk(logLevel: string): Promise<SdkModule> {
+  process.env[AWS_WARNING_OPT_OUT] ??= 'true';
   loading ??= import('snowflake-sdk').then((m: unknown) => {
     const mod = m as SdkModule & { default?: SdkModule };
     return typeof mod.createConnection === 'function' ? mod : (mod.default as SdkModule);

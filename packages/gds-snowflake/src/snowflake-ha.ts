@@ -8,12 +8,21 @@
  *   newest COMPLETED refresh in DATABASE_REFRESH_HISTORY, or the primary snapshot time of a group
  *   refresh): the secondary holds the primary's state of at least that moment. It is readable on
  *   the secondary's account only (ACCOUNTADMIN, a warehouse); from the primary, secondaries have no lag.
- * - Status comes from the refresh progress of the latest refresh (DATABASE_REFRESH_PROGRESS):
+ * - Status comes from the refresh progress of the latest refresh (DATABASE_REFRESH_PROGRESS,
+ *   whose rows have no defined order: the current phase is the one that started last):
  *   failed → not_synchronized, running → synchronizing, completed → synced. From the primary
  *   account it is `unknown`: refreshes are visible on the secondaries' accounts only.
+ * - Groups: the refresh history is read over the last 13 days (the function's default is the
+ *   last 12 hours, which hid a stalled group); a secondary with no completed refresh in that
+ *   window is not_synchronized and unhealthy. A secondary whose scheduled refreshes are
+ *   suspended (SHOW ... GROUPS `secondary_state` SUSPENDED, as every failover leaves them) is
+ *   `suspended` and unhealthy: `resume()` on that account (ALTER ... GROUP ... RESUME) restarts them.
  * - `failover({ target })` promotes the secondary on the TARGET account: gds connects to the
  *   `target` URL and runs `ALTER DATABASE ... PRIMARY` (or `ALTER FAILOVER GROUP ... PRIMARY`)
- *   there. Correction to the original design: `ENABLE FAILOVER TO ACCOUNTS` only permits a
+ *   there. A group failover suspends the scheduled refreshes of every secondary (Snowflake's
+ *   documented behaviour): gds then resumes the one on this connection's account (the old
+ *   primary, now a secondary) when it can reach it, and names every other secondary that needs
+ *   `ALTER FAILOVER GROUP ... RESUME` run in its own account. Correction to the original design: `ENABLE FAILOVER TO ACCOUNTS` only permits a
  *   failover to those accounts; it does not perform one.
  * - createConfiguration / addNode / removeNode: ENABLE / DISABLE REPLICATION TO ACCOUNTS (for
  *   database replication; groups are managed with ALTER ... GROUP, not wrapped by gds yet).
@@ -68,6 +77,12 @@ interface ReplicationView {
   rows: ReplicaRow[];
 }
 
+/** The phases of a refresh in the order Snowflake processes them (the documented list). */
+const PHASE_ORDER = ['SECONDARY_SYNCHRONIZING_MEMBERSHIP', 'SECONDARY_UPLOADING_INVENTORY', 'PRIMARY_UPLOADING_METADATA', 'PRIMARY_UPLOADING_DATA', 'SECONDARY_DOWNLOADING_METADATA', 'SECONDARY_DOWNLOADING_DATA', 'COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED'];
+const phaseRank = (phase: unknown) => {
+  const i = PHASE_ORDER.indexOf(String(phase ?? '').toUpperCase());
+  return i < 0 ? PHASE_ORDER.length : i;
+};
 const isTrue = (v: unknown) => v === true || String(v).toLowerCase() === 'true';
 const nodeName = (r: ReplicaRow) => `${r.organization_name ?? ''}.${r.account_name ?? ''}`;
 const epochMs = (v: unknown): number | undefined => {
@@ -135,15 +150,17 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
   private async secondaryState(view: ReplicationView, signal: AbortSignal): Promise<HAState> {
     if (view.kind !== 'database') {
       const last = await this.lastRefresh(view, signal);
-      if (!last.phase) return HAState.UNKNOWN;
-      return last.failed ? HAState.NOT_SYNCHRONIZED : last.phase === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
+      // no completed refresh in the 13 days read: the copy is not being kept up to date
+      if (last.failed || last.at === undefined) return HAState.NOT_SYNCHRONIZED;
+      return last.phase === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
     }
     const s = S.refreshProgress(this.database.name);
-    const rows = await this.sf.query<{ PHASE_NAME?: string; RESULT?: string }>(s.text, s.binds, { signal });
+    const rows = await this.sf.query<{ PHASE_NAME?: string; RESULT?: string; START_TIME?: unknown }>(s.text, s.binds, { signal });
     if (rows.length === 0) return HAState.UNKNOWN;
     if (rows.some((r) => /FAILED|CANCEL/i.test(r.RESULT ?? ''))) return HAState.NOT_SYNCHRONIZED;
-    const last = rows[rows.length - 1];
-    return String(last?.PHASE_NAME).toUpperCase() === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
+    // no defined row order: the current phase is the one that started last (ties: the later phase)
+    const current = [...rows].sort((a, b) => (epochMs(a.START_TIME) ?? 0) - (epochMs(b.START_TIME) ?? 0) || phaseRank(a.PHASE_NAME) - phaseRank(b.PHASE_NAME)).at(-1);
+    return String(current?.PHASE_NAME).toUpperCase() === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
   }
 
   private async nodes(signal: AbortSignal): Promise<{ view: ReplicationView; nodes: HANodeInfo[] } | undefined> {
@@ -153,18 +170,21 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
     for (const r of view.rows) {
       const primary = isTrue(r.is_primary);
       const self = this.isSelf(r);
+      const suspended = !primary && String(r.secondary_state ?? '').toUpperCase() === 'SUSPENDED';
       const node: HANodeInfo = {
         nodeName: nodeName(r),
         role: primary ? HARole.PRIMARY : HARole.SECONDARY,
-        state: primary ? HAState.HEALTHY : HAState.UNKNOWN,
+        state: primary ? HAState.HEALTHY : suspended ? HAState.SUSPENDED : HAState.UNKNOWN,
         endpoint: nodeName(r),
-        isHealthy: true,
-        metadata: { self, accountLocator: r.account_locator ?? undefined, region: r.snowflake_region ?? undefined, regionGroup: r.region_group ?? undefined, primary: r.primary ?? undefined, via: view.kind === 'database' ? 'database replication' : `${view.kind.toLowerCase()} group ${view.name}` },
+        isHealthy: !suspended,
+        metadata: { self, secondaryState: r.secondary_state ?? undefined, accountLocator: r.account_locator ?? undefined, region: r.snowflake_region ?? undefined, regionGroup: r.region_group ?? undefined, primary: r.primary ?? undefined, via: view.kind === 'database' ? 'database replication' : `${view.kind.toLowerCase()} group ${view.name}` },
       };
       if (!primary && self) {
-        node.state = await this.secondaryState(view, signal);
-        node.isHealthy = node.state !== HAState.NOT_SYNCHRONIZED;
+        const state = await this.secondaryState(view, signal);
+        if (!suspended) node.state = state;
+        node.isHealthy = !suspended && state !== HAState.NOT_SYNCHRONIZED;
         const last = await this.lastRefresh(view, signal);
+        if (last.at === undefined && view.kind !== 'database') node.metadata.note = `no completed refresh in the last ${S.GROUP_HISTORY_DAYS} days`;
         if (last.at !== undefined) {
           node.lastSyncTime = new Date(last.at);
           node.lagSeconds = Math.max(0, (Date.now() - last.at) / 1000);
@@ -227,7 +247,7 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
     });
   }
 
-  /** False when a known copy failed its last refresh; true otherwise (and when not replicated). */
+  /** False when a known copy failed its last refresh, has no completed refresh, or has its refreshes suspended; true otherwise (and when not replicated). */
   async isHealthy(options?: ReadOptions): Promise<boolean> {
     return this.read('isHealthy', options, async (signal) => ((await this.nodes(signal))?.nodes ?? []).every((n) => n.isHealthy));
   }
@@ -247,6 +267,27 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       const s = view.kind === 'database' ? S.refresh(view.name) : S.refresh(view.name, { kind: view.kind });
       await ctx.step(S.describeStatement(s), () => this.sf.query(s.text, s.binds, { signal: ctx.signal }));
       return { message: `refreshed ${view.kind === 'database' ? 'database' : 'group'} ${view.name} from its primary` };
+    });
+  }
+
+  /**
+   * Resumes the scheduled refreshes of this account's secondary group (every failover suspends
+   * them on every secondary; run it on each secondary's account).
+   *
+   * ### Examples
+   * ```ts
+   * await (db.ha as SnowflakeReplicationManager).resume();
+   * ```
+   */
+  resume(options: MutationOptions = {}): Promise<OperationResult> {
+    return this.change('resume', 'ha', options, async (ctx) => {
+      const view = await this.view(this.sf, ctx.signal);
+      if (!view) throw this.notReplicated('resume');
+      if (view.kind === 'database') {
+        throw new UnsupportedOperationError('snowflake database replication has no scheduled refreshes to resume: use refresh()', { engine: 'snowflake', operation: 'resume' });
+      }
+      await this.runStatement(ctx, S.resumeGroup(view.name, view.kind));
+      return { message: `resumed the scheduled refreshes of ${view.kind.toLowerCase()} group ${view.name} on this account` };
     });
   }
 
@@ -292,14 +333,41 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       if (!mine) throw new ValidationError('Invalid failover target', [{ path: '/target', message: `account ${target.config.account} holds no copy of ${view.name}` }], { engine: 'snowflake' });
       if (isTrue(mine.is_primary)) throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${nodeName(mine)} is already the primary` }], { engine: 'snowflake' });
       await this.runStatement(ctx, S.promote(view.name, view.kind === 'FAILOVER'), target, ` -- on ${target.endpoint}`);
+      let after: ReplicationView | undefined;
       if (!ctx.dryRun) {
-        const after = await this.view(target, ctx.signal);
+        after = await this.view(target, ctx.signal);
         if (!after?.rows.some((r) => this.isSelf(r, target) && isTrue(r.is_primary))) throw new Error(`${nodeName(mine)} is not the primary after ALTER ... PRIMARY`);
       }
-      return { message: `${nodeName(mine)} is now the primary of ${view.name}; the previous primary became a secondary (read-only)` };
+      const promoted = `${nodeName(mine)} is now the primary of ${view.name}; the previous primary became a secondary (read-only)`;
+      if (view.kind !== 'FAILOVER') return { message: promoted };
+      return { message: `${promoted}${await this.resumeAfterFailover(ctx, view, after, nodeName(mine))}` };
     } finally {
       await target.close();
     }
+  }
+
+  /**
+   * After a group failover every secondary's scheduled refreshes are suspended: resumes the one
+   * on this connection's account (best effort: it may be the unreachable old primary) and says
+   * which others need RESUME run in their own account.
+   */
+  private async resumeAfterFailover(ctx: OperationContext, view: ReplicationView, after: ReplicationView | undefined, newPrimary: string): Promise<string> {
+    const rows = after?.rows ?? view.rows;
+    const secondaries = rows.filter((r) => nodeName(r) !== newPrimary).map((r) => ({ name: nodeName(r), self: this.isSelf(r) }));
+    const resume = S.resumeGroup(view.name, 'FAILOVER');
+    const others = secondaries.filter((s) => !s.self).map((s) => s.name);
+    let resumedHere = false;
+    if (secondaries.some((s) => s.self)) {
+      try {
+        await this.runStatement(ctx, resume, this.sf, ` -- on ${this.sf.endpoint}`);
+        resumedHere = !ctx.dryRun;
+      } catch (error) {
+        ctx.message(`could not resume the scheduled refreshes on ${this.sf.endpoint} (${error instanceof Error ? error.message : String(error)}): run ${resume.text} there once it is reachable`);
+        others.unshift(secondaries.find((s) => s.self)?.name ?? this.sf.config.account);
+      }
+    }
+    const done = resumedHere ? `; resumed the scheduled refreshes on ${this.sf.config.account}` : '';
+    return others.length ? `${done}; a failover suspends every secondary's scheduled refreshes: run ${resume.text} in ${others.join(', ')} (or resume() on a connection there)` : done;
   }
 
   /** The target URL's settings; without a credential of its own it uses copies of this connection's. */

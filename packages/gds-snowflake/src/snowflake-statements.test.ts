@@ -41,7 +41,7 @@ describe('Snowflake statements', () => {
     expect(S.enableReplication('a', ['o.b'], true).text).toBe('ALTER DATABASE "a" ENABLE REPLICATION TO ACCOUNTS O.B IGNORE EDITION CHECK');
     expect(S.refresh('g', { kind: 'REPLICATION' }).text).toBe('ALTER REPLICATION GROUP "g" REFRESH');
     expect(S.promote('a').text).toBe('ALTER DATABASE "a" PRIMARY');
-    expect(S.refreshProgress('a')).toEqual({ text: 'SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE("a".INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?))', binds: ['"a"'] });
+    expect(S.refreshProgress('a')).toEqual({ text: 'SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE("a".INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?)) ORDER BY START_TIME', binds: ['"a"'] });
   });
 
   it('describes bindings in dry-run output on one line', () => {

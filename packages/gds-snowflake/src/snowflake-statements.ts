@@ -269,6 +269,19 @@ export function promote(name: string, failoverGroup = false): Statement {
 }
 
 /**
+ * Resumes the scheduled refreshes of this account's secondary group (suspended by every
+ * failover; run on each secondary's account).
+ *
+ * ### Examples
+ * ```ts
+ * resumeGroup('DR', 'FAILOVER').text; // 'ALTER FAILOVER GROUP "DR" RESUME'
+ * ```
+ */
+export function resumeGroup(name: string, kind: GroupKind): Statement {
+  return stmt(`ALTER ${kind} GROUP ${q(name)} RESUME`);
+}
+
+/**
  * The refresh history of a secondary database (last 14 days; ACCOUNTADMIN; needs a warehouse).
  * The function takes the name as an identifier inside a string, so the quoted name is bound.
  *
@@ -282,19 +295,29 @@ export function refreshHistory(name: string): Statement {
 }
 
 /**
- * The phases of the latest refresh of a secondary database.
+ * The phases of the latest refresh of a secondary database, oldest first. The function returns
+ * its rows in no defined order, so the statement orders them (the current phase is the newest).
  *
  * ### Examples
  * ```ts
- * refreshProgress('sales').text;
+ * refreshProgress('sales').text.endsWith('ORDER BY START_TIME'); // true
  * ```
  */
 export function refreshProgress(name: string): Statement {
-  return stmt(`SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE(${q(name)}.INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?))`, [q(name)]);
+  return stmt(`SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE(${q(name)}.INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?)) ORDER BY START_TIME`, [q(name)]);
 }
 
 /**
- * The refresh history of a secondary group, read through one of its databases' INFORMATION_SCHEMA.
+ * How far back gds reads a group's refresh history, in days. Without a date range
+ * REPLICATION_GROUP_REFRESH_HISTORY returns the last 12 hours only, and a range reaching beyond
+ * its 14-day retention is an error: 13 days keeps a margin.
+ */
+export const GROUP_HISTORY_DAYS = 13;
+
+/**
+ * The refresh history of a secondary group over the last {@link GROUP_HISTORY_DAYS} days, read
+ * through one of its databases' INFORMATION_SCHEMA (without a date range the function returns
+ * only the last 12 hours, which hid a group refreshed less often or stalled for a day).
  *
  * ### Examples
  * ```ts
@@ -303,7 +326,7 @@ export function refreshProgress(name: string): Statement {
  */
 export function groupRefreshHistory(database: string, group: string): Statement {
   return stmt(
-    `SELECT PHASE_NAME, START_TIME, END_TIME, JOB_UUID, PRIMARY_SNAPSHOT_TIMESTAMP FROM TABLE(${q(database)}.INFORMATION_SCHEMA.REPLICATION_GROUP_REFRESH_HISTORY(?)) ORDER BY START_TIME DESC`,
+    `SELECT PHASE_NAME, START_TIME, END_TIME, JOB_UUID, PRIMARY_SNAPSHOT_TIMESTAMP FROM TABLE(${q(database)}.INFORMATION_SCHEMA.REPLICATION_GROUP_REFRESH_HISTORY(?, DATE_RANGE_START => DATEADD(DAY, -${GROUP_HISTORY_DAYS}, CURRENT_TIMESTAMP()), DATE_RANGE_END => CURRENT_TIMESTAMP())) ORDER BY START_TIME DESC`,
     [q(group)],
   );
 }

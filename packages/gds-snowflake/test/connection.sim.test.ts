@@ -5,7 +5,7 @@ import { AuthenticationError, DatabaseManager, DatabaseNotFoundError, OperationC
 import { countOpenHandles, waitFor } from '@gds/testkit';
 import { SHOW_DATABASES_COLUMNS, databaseRow, showReply, type SnowflakeSimulator } from '@gds/testkit/snowflake';
 import '../src/index.js';
-import type { SnowflakeConnection, SnowflakeDatabase } from '../src/index.js';
+import { PIN_SESSION_SQL, type SnowflakeConnection, type SnowflakeDatabase } from '../src/index.js';
 import { simUrl, startSim } from './sim-helpers.js';
 
 let sim: SnowflakeSimulator;
@@ -69,10 +69,11 @@ describe('Snowflake connection (simulator, real snowflake-sdk)', () => {
     expect((await m.listDatabases()).map((d) => d.name)).toEqual(['SALES']);
     expect(sim.counts.renewals).toBe(1);
     expect(sim.queries.map((q) => [q.sqlText, q.refusedWith])).toEqual([
+      [PIN_SESSION_SQL, undefined],
       ['SHOW DATABASES', '390112'],
       ['SHOW DATABASES', undefined],
     ]);
-    expect(sim.queries[0]?.requestId).toBe(sim.queries[1]?.requestId);
+    expect(sim.queries[1]?.requestId).toBe(sim.queries[2]?.requestId);
     expect(sim.logins).toHaveLength(1);
     expect((m.connection as SnowflakeConnection).logins).toBe(1);
   });
@@ -90,12 +91,15 @@ describe('Snowflake connection (simulator, real snowflake-sdk)', () => {
     expect(sim.logins.map((l) => l.accepted)).toEqual([true, true]);
     expect(conn.logins).toBe(2);
     expect(events).toEqual(['session ended (407002): logging in again', 'relogin']);
-    // the statement ran once on the server: the first attempt was refused before running
+    // the statement ran once on the server: the first attempt was refused before running; each
+    // login pinned its session first
     expect(sim.queries.map((q) => [q.sqlText, q.refusedWith])).toEqual([
+      [PIN_SESSION_SQL, undefined],
       ['SHOW DATABASES', '390112'],
+      [PIN_SESSION_SQL, undefined],
       ['SHOW DATABASES', undefined],
     ]);
-    expect(sim.queries[0]?.token).not.toBe(sim.queries[1]?.token);
+    expect(sim.queries[1]?.token).not.toBe(sim.queries[3]?.token);
   });
 
   it('with reconnect=false, an ended session is a ConnectionError', async () => {

@@ -11,7 +11,7 @@ import {
   type SnowflakeSimulator,
 } from '@gds/testkit/snowflake';
 import '../src/index.js';
-import type { SnowflakeReplicationManager } from '../src/index.js';
+import { PIN_SESSION_SQL, type SnowflakeReplicationManager } from '../src/index.js';
 import { simUrl, startSim } from './sim-helpers.js';
 
 const sims: SnowflakeSimulator[] = [];
@@ -40,6 +40,8 @@ const replicaRow = (account: string, isPrimary: boolean) => ({
   account_name: account,
 });
 const REPLICAS = (primaryIs: 'PRIMARY' | 'DR') => showReply(SHOW_REPLICATION_DATABASES_COLUMNS, [replicaRow('PRIMARY', primaryIs === 'PRIMARY'), replicaRow('DR', primaryIs === 'DR')]);
+/** The statements a simulator received, without each login's session pinning. */
+const sentTo = (sim: SnowflakeSimulator) => sim.queries.map((q) => q.sqlText).filter((t) => t !== PIN_SESSION_SQL);
 const ok = { columns: [{ name: 'status', type: 'text' as const }], rows: [['ok']] };
 
 describe('Snowflake replication (simulators, real snowflake-sdk)', () => {
@@ -55,7 +57,7 @@ describe('Snowflake replication (simulators, real snowflake-sdk)', () => {
     expect(await ha.getStatus()).toBe('unknown');
     expect(await ha.monitorLag()).toEqual({});
     expect((await ha.getPrimaryNode())?.nodeName).toBe('MYORG.PRIMARY');
-    expect(new Set(sim.queries.map((q) => q.sqlText))).toEqual(new Set(["SHOW REPLICATION DATABASES LIKE 'SALES'"]));
+    expect(new Set(sentTo(sim))).toEqual(new Set(["SHOW REPLICATION DATABASES LIKE 'SALES'"]));
   });
 
   it('measures lag on the secondary as the time since the last completed refresh, and status from refresh progress', async () => {
@@ -96,9 +98,9 @@ describe('Snowflake replication (simulators, real snowflake-sdk)', () => {
     const result = await primary.ha.failover({ target: simUrl(dr.sim) });
     expect(result.statements).toEqual([`ALTER DATABASE "SALES" PRIMARY -- on snowflake://MYORG-DR (at http://127.0.0.1:${dr.sim.port})`]);
     expect(result.message).toMatch(/MYORG\.DR is now the primary of SALES/);
-    expect(dr.sim.queries.map((q) => q.sqlText)).toEqual(["SHOW REPLICATION DATABASES LIKE 'SALES'", 'ALTER DATABASE "SALES" PRIMARY', "SHOW REPLICATION DATABASES LIKE 'SALES'"]);
+    expect(sentTo(dr.sim)).toEqual(["SHOW REPLICATION DATABASES LIKE 'SALES'", 'ALTER DATABASE "SALES" PRIMARY', "SHOW REPLICATION DATABASES LIKE 'SALES'"]);
     expect(dr.sim.counts.logouts).toBe(1);
-    expect(primary.sim.queries.map((q) => q.sqlText)).toEqual([]);
+    expect(sentTo(primary.sim)).toEqual([]);
     await expect(primary.ha.failover({ target: simUrl(dr.sim) })).rejects.toThrow(/already the primary/);
     await expect(primary.ha.failover()).rejects.toThrow(ValidationError);
   });
@@ -136,7 +138,7 @@ describe('Snowflake replication (simulators, real snowflake-sdk)', () => {
     sim.reply(/^ALTER DATABASE "SALES" (ENABLE|DISABLE) REPLICATION/, ok);
     await ha.addNode({ name: 'MYORG.DR3' });
     await ha.removeNode('MYORG.DR3');
-    expect(sim.queries.map((q) => q.sqlText)).toEqual(['ALTER DATABASE "SALES" ENABLE REPLICATION TO ACCOUNTS MYORG.DR3', 'ALTER DATABASE "SALES" DISABLE REPLICATION TO ACCOUNTS MYORG.DR3']);
+    expect(sentTo(sim)).toEqual(['ALTER DATABASE "SALES" ENABLE REPLICATION TO ACCOUNTS MYORG.DR3', 'ALTER DATABASE "SALES" DISABLE REPLICATION TO ACCOUNTS MYORG.DR3']);
     await expect(ha.setSyncMode('synchronous')).rejects.toThrow(UnsupportedOperationError);
   });
 });

@@ -5,9 +5,12 @@
  * (cancel), telemetry and logout. It records every login and statement (with its bindings) so
  * that tests assert both what the client made of a reply and exactly what it sent.
  *
+ * Statements are answered from the script first (rules, newest first), then by the account
+ * model (account.ts: the statements gds sends, against a small state with documented rules), and
+ * a statement neither knows gets error `999999`.
+ *
  * Limits: plain HTTP only (the driver accepts `protocol: 'http'`); JSON results only (no Arrow,
- * no result chunks); one account; no SQL is interpreted: every statement is answered from the
- * script, and an unscripted one gets error `999999`.
+ * no result chunks); one account per simulator (several share a {@link SimReplication}).
  *
  * @module
  */
@@ -15,6 +18,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createVerify, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { SimAccountModel } from './account.js';
+import type { SimReplication } from './replication.js';
 import { errorResponse, pickReply, queryResponse, unscripted, type RecordedQuery, type SimErrorReply, type SimMatcher, type SimReply, type SimRowsReply, type SimRule } from './script.js';
 
 /** A user the simulator lets in, and with what. */
@@ -25,6 +30,8 @@ export interface SimUser {
   oauthToken?: string;
   /** PEM public key whose private key signs the key-pair JWT (authenticator SNOWFLAKE_JWT). */
   publicKey?: string;
+  /** The user's parameters (`ALTER USER ... SET`), e.g. `{ QUOTED_IDENTIFIERS_IGNORE_CASE: 'TRUE' }`. */
+  parameters?: Record<string, string>;
 }
 
 /** Options of {@link startSnowflakeSimulator}. */
@@ -33,6 +40,12 @@ export interface SnowflakeSimulatorOptions {
   account?: string;
   /** The users, by login name (compared case-insensitively). Defaults to `{ gds: { password: 'gds-sim-Pw1' } }`. */
   users?: Record<string, SimUser>;
+  /** Account parameters (`ALTER ACCOUNT SET`), e.g. `{ QUOTED_IDENTIFIERS_IGNORE_CASE: 'TRUE' }`. */
+  parameters?: Record<string, string>;
+  /** The organization's shared replication state (give the same object to each of its accounts). */
+  replication?: SimReplication;
+  /** The account as replication names it, `ORG.ACCOUNT`. Defaults to `account` with its first `-` as the dot. */
+  accountId?: string;
 }
 
 /** A recorded login attempt (the secret itself is not kept, only how it was checked). */
@@ -57,6 +70,8 @@ interface Session {
   sessionExpired: boolean;
   masterExpired: boolean;
   gone: boolean;
+  parameters: Map<string, string>;
+  userParameters: Record<string, string>;
 }
 
 /**
@@ -83,6 +98,8 @@ export interface SnowflakeSimulator extends AsyncDisposable {
   readonly queries: RecordedQuery[];
   /** Request ids of abort (cancel) requests. */
   readonly aborts: string[];
+  /** The account model that answers what the script does not (databases, parameters, replication). */
+  readonly model: SimAccountModel;
   /** How many heartbeats, token renewals, telemetry posts and logouts arrived. */
   readonly counts: { heartbeats: number; renewals: number; telemetry: number; logouts: number };
   /** Answers statements matching `match` with `reply`, `times` times (default: always). Newest rules win. */
@@ -156,6 +173,8 @@ function verifyJwt(jwt: string, publicKey: string): { ok: boolean; sub?: string 
  */
 export async function startSnowflakeSimulator(options: SnowflakeSimulatorOptions = {}): Promise<SnowflakeSimulator> {
   const account = options.account ?? 'SIMACCOUNT';
+  const model = new SimAccountModel((options.accountId ?? account.replace('-', '.')).toUpperCase(), options.replication);
+  for (const [k, v] of Object.entries(options.parameters ?? {})) model.parameters.set(k.toUpperCase(), v.toUpperCase());
   const users = new Map(Object.entries(options.users ?? { gds: { password: 'gds-sim-Pw1' } }).map(([k, v]) => [k.toUpperCase(), v]));
   const rules: SimRule[] = [];
   const sessions = new Map<string, Session>();
@@ -209,7 +228,17 @@ export async function startSnowflakeSimulator(options: SnowflakeSimulatorOptions
     void req;
     if (!ok) return errorResponse('390100', 'Incorrect username or password was specified.');
     record.accepted = true;
-    const session: Session = { id: nextSession++, user, token: `sim-session-${randomUUID()}`, masterToken: `sim-master-${randomUUID()}`, sessionExpired: false, masterExpired: false, gone: false };
+    const session: Session = {
+      id: nextSession++,
+      user,
+      token: `sim-session-${randomUUID()}`,
+      masterToken: `sim-master-${randomUUID()}`,
+      sessionExpired: false,
+      masterExpired: false,
+      gone: false,
+      parameters: new Map(),
+      userParameters: Object.fromEntries(Object.entries(entry?.parameters ?? {}).map(([k, v]) => [k.toUpperCase(), v.toUpperCase()])),
+    };
     sessions.set(session.token, session);
     byMaster.set(session.masterToken, session);
     return {
@@ -245,7 +274,7 @@ export async function startSnowflakeSimulator(options: SnowflakeSimulatorOptions
       recorded.refusedWith = String(check.code);
       return check;
     }
-    const reply: SimRowsReply | SimErrorReply = pickReply(rules, recorded) ?? unscripted(recorded);
+    const reply: SimRowsReply | SimErrorReply = pickReply(rules, recorded) ?? model.execute(recorded.sqlText, recorded.bindings, check as Session) ?? unscripted(recorded);
     if (reply.delayMs) {
       const cancelled = await new Promise<SimErrorReply | undefined>((resolve) => {
         const timer = setTimeout(() => {
@@ -334,6 +363,7 @@ export async function startSnowflakeSimulator(options: SnowflakeSimulatorOptions
     logins,
     queries,
     aborts,
+    model,
     counts,
     reply(match, reply, times) {
       rules.push({ match, reply, remaining: times });
