@@ -38,36 +38,48 @@ describe('Secret', () => {
     expect(new Secret('').isEmpty).toBe(true);
   });
 
-  it('from() wraps strings, gives a Secret a holder of its own, and passes undefined through', () => {
+  it('from() wraps strings, returns a Secret as it is with one more hold, and passes undefined through', () => {
     const s = new Secret('xyz-123');
     const mine = Secret.from(s)!;
-    expect(mine).not.toBe(s);
-    expect(mine.reveal()).toBe('xyz-123');
+    expect(mine).toBe(s);
     mine.forget();
-    expect(redact('xyz-123')).toBe('***');
+    expect(redact('xyz-123')).toBe('***'); // the creator's hold remains
     expect(Secret.from(undefined)).toBeUndefined();
     expect(Secret.from(null)).toBeUndefined();
     const t = Secret.from('abc-456');
     expect(t?.reveal()).toBe('abc-456');
     s.forget();
+    expect(redact('xyz-123')).toBe('xyz-123');
+    s.forget(); // more forgets than holds: harmless
     t?.forget();
   });
 });
 
 describe('Secret lifetime (issue 12 item 17)', () => {
-  it('stays redacted while any holder from the same config is open: closing one connection forgets only its own copy', () => {
+  it('stays redacted while any holder from the same config is open: closing one connection gives back only its own hold', () => {
     const config = { password: new Secret('shared-config-pw-1') };
-    const first = Secret.from(config.password)!; // what a connection does with its config
+    const first = Secret.from(config.password)!; // what each connection does with its config
     const second = Secret.from(config.password)!;
     const failoverTarget = second.copy();
-    first.forget();
-    first.forget(); // close() twice
+    first.forget(); // the first manager closes
     expect(redact('error: shared-config-pw-1')).toBe('error: ***');
-    second.forget();
-    config.password.forget();
+    second.forget(); // the second closes
+    config.password.forget(); // the caller is done with it
     expect(redact('error: shared-config-pw-1')).toBe('error: ***'); // the failover target still holds it
     failoverTarget.forget();
     expect(redact('error: shared-config-pw-1')).toBe('error: shared-config-pw-1');
+  });
+
+  it('retain() and forget() pair up on one object', () => {
+    const s = new Secret('retained-pw-77');
+    expect(s.retain()).toBe(s);
+    s.forget();
+    expect(redact('retained-pw-77')).toBe('***');
+    s.forget();
+    expect(redact('retained-pw-77')).toBe('retained-pw-77');
+    s.retain(); // held again after all holds were given back
+    expect(redact('retained-pw-77')).toBe('***');
+    s.forget();
   });
 
   it('keeps no plain value where other code can enumerate it (globalThis and everything reachable from it)', () => {

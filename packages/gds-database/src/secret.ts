@@ -5,10 +5,12 @@
  * operation result and statement list of gds passes through, so that a driver message quoting
  * a password cannot leak it either.
  *
- * Lifetime: every `Secret` object is one holder of its value, and the value is redacted for as
- * long as any holder has not called {@link Secret.forget} (or been garbage-collected).
- * {@link Secret.from} gives each caller its own holder, so a connection that forgets its copy on
- * `close()` never un-redacts the value for another connection, a failover target or the caller.
+ * Lifetime: the value is redacted for as long as anyone holds it. Creating a `Secret` is one hold;
+ * {@link Secret.from} given an existing Secret returns that same object with one more hold (a
+ * reference count), and {@link Secret.forget} gives one hold back. So a connection that forgets
+ * its config's password on `close()` never un-redacts it for another manager made from the same
+ * config, a failover target or the caller who made it. A Secret that is garbage-collected gives
+ * back the holds it still had.
  *
  * The store of live values is private to this module (a map from a hash of the value to its
  * holder count). Another copy of `@gds/database` loaded in the same process (two versions, or a
@@ -34,22 +36,30 @@ const live = new Map<string, LiveValue>();
 
 const hashOf = (value: string): string => createHash('sha256').update(value).digest('base64');
 
-function hold(value: string): string {
-  const key = hashOf(value);
+function hold(key: string, value: string): void {
   const entry = live.get(key);
   if (entry) entry.holders++;
   else live.set(key, { value, holders: 1 });
-  return key;
 }
 
-function release(key: string): void {
+function release(key: string, count = 1): void {
   const entry = live.get(key);
   if (!entry) return;
-  if (--entry.holders <= 0) live.delete(key);
+  entry.holders -= count;
+  if (entry.holders <= 0) live.delete(key);
 }
 
-/** Releases the hold of a Secret that was garbage-collected without `forget()`. */
-const finalizer = new FinalizationRegistry<string>(release);
+/** One Secret object's holds on its value (kept apart from the object, for the finalizer). */
+interface Holds {
+  readonly key: string;
+  count: number;
+}
+
+/** Gives back the holds of a Secret that was garbage-collected without `forget()`. */
+const finalizer = new FinalizationRegistry<Holds>((holds) => {
+  if (holds.count > 0) release(holds.key, holds.count);
+  holds.count = 0;
+});
 
 function redactOwn(text: string): string {
   let out = text;
@@ -93,39 +103,55 @@ registry.register(redactOwn);
  */
 export class Secret {
   readonly #value: string;
-  /** The hash this holder holds in the live store, until forgotten; `undefined` for short values. */
-  #held: string | undefined;
+  /** This object's holds on its value in the live store; `undefined` for short values. */
+  readonly #holds: Holds | undefined;
 
-  /** Wraps `value` (one holder of it); an empty value is allowed and redacts nothing. */
+  /** Wraps `value` (one hold on it); an empty value is allowed and redacts nothing. */
   constructor(value: string) {
     this.#value = value;
     if (value.length >= MIN_REDACTABLE_LENGTH) {
-      this.#held = hold(value);
-      finalizer.register(this, this.#held, this);
+      this.#holds = { key: hashOf(value), count: 1 };
+      hold(this.#holds.key, value);
+      finalizer.register(this, this.#holds);
     }
   }
 
   /**
-   * Wraps a string, or gives an existing Secret's value a new holder of its own (see {@link copy}),
-   * so that whoever calls `from()` may `forget()` its result without affecting anyone else;
-   * `undefined` stays `undefined`.
+   * Wraps a string, or returns an existing Secret as it is with one more hold on it (see
+   * {@link retain}), so that whoever calls `from()` may `forget()` its result once without
+   * un-redacting the value for anyone else; `undefined` stays `undefined`.
    *
    * ### Examples
    * ```ts
    * const shared = new Secret('pw-1234');
-   * const mine = Secret.from(shared)!;
+   * const mine = Secret.from(shared)!; // the same object, held twice
    * mine.forget();
-   * redact('pw-1234'); // '***': `shared` still holds it
+   * redact('pw-1234'); // '***': the creator's hold remains
    * ```
    */
   static from(value: string | Secret | undefined | null): Secret | undefined {
     if (value === undefined || value === null) return undefined;
-    return value instanceof Secret ? value.copy() : new Secret(value);
+    return value instanceof Secret ? value.retain() : new Secret(value);
   }
 
   /**
-   * A new holder of the same value: forgetting either one keeps the value redacted while the
-   * other is held.
+   * Takes one more hold on the value (give it back with {@link forget}) and returns this Secret.
+   *
+   * ### Examples
+   * ```ts
+   * const password = config.password?.retain(); // a second user of the same Secret
+   * ```
+   */
+  retain(): this {
+    if (this.#holds) {
+      this.#holds.count++;
+      hold(this.#holds.key, this.#value);
+    }
+    return this;
+  }
+
+  /**
+   * A new, separate Secret with the same value and a hold of its own.
    *
    * ### Examples
    * ```ts
@@ -147,14 +173,14 @@ export class Secret {
   }
 
   /**
-   * Ends this holder's hold: {@link redact} stops searching for the value once no holder is left
-   * (another live Secret with the same value keeps it redacted). Calling it twice is harmless.
+   * Gives back one hold: {@link redact} stops searching for the value once no hold is left on it
+   * (by this object, by a {@link retain}, or by another Secret with the same value). Calling it
+   * more often than there are holds is harmless.
    */
   forget(): void {
-    if (this.#held === undefined) return;
-    finalizer.unregister(this);
-    release(this.#held);
-    this.#held = undefined;
+    if (!this.#holds || this.#holds.count === 0) return;
+    this.#holds.count--;
+    release(this.#holds.key);
   }
 
   /** Always `'***'`. */
