@@ -67,7 +67,7 @@ export const PostgreSQLBackupOptionsSchema = extendOptions(BackupOptionsSchema, 
   noOwner: Type.Optional(Type.Boolean({ description: 'Do not record object owners (--no-owner). Defaults to false.' })),
   schemaOnly: Type.Optional(Type.Boolean({ description: 'Definitions only, no data. Defaults to false.' })),
   dataOnly: Type.Optional(Type.Boolean({ description: 'Data only, no definitions. Defaults to false.' })),
-  overwrite: Type.Optional(Type.Boolean({ description: 'Replace an existing file or folder at the target. Defaults to false: the backup is refused.' })),
+  overwrite: Type.Optional(Type.Boolean({ description: 'Replace an existing regular file, or a pg_dump directory-format backup, at the target (by rename once pg_dump succeeded); links, devices and other folders are refused. Defaults to false: the backup is refused.' })),
   ...toolOptions,
 });
 /** Options of `backup()`. */

@@ -32,7 +32,8 @@ describe('scanPlainDump', () => {
       '/* nested /* \\! x */ still \\q */ SELECT 1;',
       'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $_$ select \'\\! no\' $_$;',
       'CREATE FUNCTION g() RETURNS text LANGUAGE plpgsql AS $$ begin return $x$\\q$x$; end $$;',
-      'SELECT $1, a$b FROM t;',
+      'SELECT $1, a$b, x1$a$ FROM t;',
+      "SELECT e'\\' \\! in an e string', $q$ \\! in a body $q$;",
       'COPY public."we\\ird" (a) FROM stdin;',
       '\\! data, not a command',
       'tab\\there\t\\N',
@@ -57,6 +58,12 @@ describe('scanPlainDump', () => {
     ['\\set with backticks', "\\set x `id`\n", 1],
     ['a second restrict line not alone on its line', 'SELECT 1; \\unrestrict Abc123\n', 1],
     ['\\copy', '\\copy t from /etc/passwd\n', 1],
+    // psql's lexer (psqlscan.l) read exactly: each of these would slip past a naive scan
+    ['a comment ended by a carriage return', '-- note\r\\! id\n', 1],
+    ["1e'...' (a number then a standard string, not an E string)", "SELECT 1e'\\' \\! id\n", 1],
+    ['a dollar quote right after a number', 'SELECT 1$a$ $a$; \\! id\n', 1],
+    ['a dollar quote right after a parameter', 'SELECT $1$a$ $a$; \\! id\n', 1],
+    ['a dollar quote right after a quoted identifier', 'SELECT "x"$a$ $a$; \\! id\n', 1],
   ])('refuses %s', async (_what, body, lineInBody) => {
     const path = await file(body);
     const e = await scanPlainDump(path).catch((err: unknown) => err);

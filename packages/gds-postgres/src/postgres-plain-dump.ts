@@ -91,8 +91,10 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
   let commentAtLineStart = false;
   let state = St.Normal;
   let escapes = false; // inside E'...'
-  let identRun = 0;
+  let word = 0; // 0: none, 1: an identifier or keyword, 2: a number (psql's token classes)
+  let identRun = 0; // length of the current identifier
   let identFirst = 0;
+  let identFresh = false; // the identifier did not follow a number (`1e'x'` is 1e then 'x')
   let depth = 0;
   let blockDepth = 0;
   let tag = '';
@@ -179,6 +181,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
                 copyFirst = '';
               }
               if (stmtHead) addHead(0x20);
+              word = 0;
               identRun = 0;
               break;
             }
@@ -186,13 +189,14 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               state = St.Meta;
               meta = '\\';
               metaStart = lineStart;
+              word = 0;
               identRun = 0;
               break;
             }
             if (b === 0x2d) state = St.Dash;
             else if (b === 0x2f) state = St.Slash;
             else if (b === 0x27) {
-              escapes = identRun === 1 && (identFirst === 0x45 || identFirst === 0x65);
+              escapes = word === 1 && identRun === 1 && identFresh && (identFirst === 0x45 || identFirst === 0x65);
               state = St.Quote;
               addHead(b);
               addTail(0x3f);
@@ -200,7 +204,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               state = St.Ident;
               addHead(b);
               addTail(0x3f);
-            } else if (b === 0x24 && identRun === 0) {
+            } else if (b === 0x24 && word !== 1) {
               state = St.DollarTag;
               tag = '';
             } else if (b === 0x3b && depth === 0) {
@@ -211,10 +215,20 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               if (stmtHead || b > 0x20) addHead(b);
               addTail(b);
             }
-            if (state === St.Normal && isIdent(b)) {
-              if (identRun === 0) identFirst = b;
+            if (state === St.Normal && (isIdentStart(b) || (word === 1 && isIdent(b)))) {
+              if (word !== 1) {
+                identFresh = word === 0;
+                word = 1;
+                identRun = 0;
+                identFirst = b;
+              }
               identRun++;
-            } else identRun = 0;
+            } else if (state === St.Normal && b >= 0x30 && b <= 0x39) {
+              word = 2;
+            } else {
+              word = 0;
+              identRun = 0;
+            }
             break;
           case St.Dash:
             if (b === 0x2d) {
@@ -226,6 +240,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
             addHead(0x2d);
             addTail(0x2d);
             state = St.Normal;
+            word = 0;
             identRun = 0;
             continue;
           case St.Slash:
@@ -237,10 +252,12 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
             addHead(0x2f);
             addTail(0x2f);
             state = St.Normal;
+            word = 0;
             identRun = 0;
             continue;
           case St.LineComment:
-            if (b === 0x0a) {
+            // psql ends a -- comment at \r as well as \n (psqlscan.l: non_newline is [^\n\r])
+            if (b === 0x0a || b === 0x0d) {
               if (commentAtLineStart && comment.startsWith(' Name: ')) scan.entries++;
               state = St.Normal;
               continue;
@@ -282,6 +299,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
             }
             addHead(0x27);
             state = St.Normal;
+            word = 0;
             identRun = 0;
             continue;
           case St.Ident:
@@ -295,7 +313,8 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
             }
             addHead(0x22);
             state = St.Normal;
-            identRun = 1; // "x"y is not a dollar quote start
+            word = 0; // "x"$q$ starts a dollar quote, as in psql
+            identRun = 0;
             continue;
           case St.DollarTag:
             if (b === 0x24) {
@@ -309,9 +328,10 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               tag += String.fromCharCode(b);
               break;
             }
-            // `$1`, or a lone `$`: not a dollar quote
+            // `$1` (a parameter), or a lone `$`: not a dollar quote; `$1$q$` then starts one, as in psql
             state = St.Normal;
-            identRun = 1;
+            word = b >= 0x30 && b <= 0x39 && tag === '' ? 2 : 0;
+            identRun = 0;
             addTail(0x24);
             continue;
           case St.Dollar:
@@ -319,6 +339,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               matched++;
               if (matched === delim.length) {
                 state = St.Normal;
+                word = 0;
                 identRun = 0;
               }
             } else matched = b === 0x24 ? 1 : 0;

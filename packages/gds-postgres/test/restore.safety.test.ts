@@ -11,6 +11,8 @@ import { startPostgres, type PostgresCluster } from '@gds/testkit';
 import '../src/index.js';
 import type { PostgreSQLConnection, PostgreSQLDatabase } from '../src/index.js';
 import { fingerprint, seed } from './helpers.js';
+import { scanPlainDump } from '../src/postgres-plain-dump.js';
+import { spawnSync } from 'node:child_process';
 
 let cluster: PostgresCluster;
 let manager: DatabaseManager;
@@ -44,6 +46,9 @@ function restoreProcesses(): number[] {
   }
   return out;
 }
+
+/** Where the real psql runs a meta-command (test/evidence/psql-meta-commands.json, read from psql's lexer). */
+const metaEvidence = JSON.parse(readFileSync(join(__dirname, 'evidence', 'psql-meta-commands.json'), 'utf8')) as { cases: { line: string; runs: boolean; why: string }[] };
 
 let custom: string;
 let plain: string;
@@ -176,6 +181,19 @@ describe('item 2: restoring a plain dump never runs psql meta-commands, and refu
     expect(await sideDatabases()).toEqual([]);
     await expect(db('src').verifyBackup(evil)).rejects.toThrow(/meta-command/);
   }, 60_000);
+
+  it.each(metaEvidence.cases.map((c) => [c.why, c] as const))('the scan agrees with the real psql: %s', async (_why, c) => {
+    const mark = join(dir, `psql-mark-${Math.random().toString(36).slice(2)}`);
+    const file = join(dir, 'psql-case.sql');
+    const header = '--\n-- PostgreSQL database dump\n--\n\n';
+    await writeFile(file, `${header}${c.line.replace('MARK', mark)}\n`);
+    const psql = spawnSync('psql', ['-X', '-q', '-f', file, `host=127.0.0.1 port=${cluster.primary.port} user=postgres dbname=postgres`], { encoding: 'utf8' });
+    expect(psql.error).toBeUndefined();
+    expect(existsSync(mark)).toBe(c.runs);
+    await rm(mark, { force: true });
+    const refused = await scanPlainDump(file).then(() => false, () => true);
+    expect(refused).toBe(c.runs);
+  }, 30_000);
 
   it('a SQL file that is not a pg_dump dump is refused and none of it runs', async () => {
     const file = join(dir, 'script.sql');
