@@ -22,6 +22,7 @@ import {
   DatabaseNotFoundError,
   MutationOptionsSchema,
   ValidationError,
+  validateOptions,
   type BackupInfo,
   type GdsError,
   type HighAvailabilityManager,
@@ -167,6 +168,25 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
     }
     await this.run(ctx, statement);
     return { message: `${replacing ? 'replaced' : 'created'} database ${this.name}${options.clone ? ` as a clone of ${options.clone.source}` : ''}` };
+  }
+
+  /**
+   * Drops the database; the options are validated first. (The core picks the capability from a
+   * truthy `force` before validating, so `force: 'yes'` was reported as unsupported instead of
+   * invalid.)
+   *
+   * ### Examples
+   * ```ts
+   * await db.drop({ ifExists: true });
+   * ```
+   */
+  override drop(options?: SnowflakeDropOptions): Promise<OperationResult> {
+    try {
+      validateOptions(SnowflakeDropOptionsSchema, options ?? {}, 'drop', 'snowflake');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.drop(options);
   }
 
   /**
