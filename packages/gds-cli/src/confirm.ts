@@ -12,8 +12,8 @@ import { UsageError } from './usage-error.js';
 export interface ConfirmIO {
   /** Whether stdin and stderr are terminals. */
   interactive: boolean;
-  /** Asks one question and returns the answer. */
-  ask(question: string): Promise<string>;
+  /** Asks one question and returns the answer; rejects when `signal` aborts (a signal arrived) or Ctrl-C is typed. */
+  ask(question: string, signal?: AbortSignal): Promise<string>;
 }
 
 /**
@@ -30,12 +30,24 @@ export function terminalIO(): ConfirmIO {
     get interactive() {
       return Boolean(process.stdin.isTTY && process.stderr.isTTY);
     },
-    async ask(question) {
+    async ask(question, signal) {
       const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: process.stdin, output: process.stderr });
+      // on a terminal readline reads Ctrl-C itself (raw mode): it ends the question as "no"
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      rl.on('SIGINT', onAbort);
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        return await rl.question(question);
+        return await rl.question(question, { signal: stop.signal });
+      } catch (error) {
+        if (stop.signal.aborted) {
+          process.stderr.write('\n');
+          throw new UsageError('not confirmed: interrupted at the question');
+        }
+        throw error;
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         rl.close();
       }
     },
@@ -80,10 +92,16 @@ export function confirmQuestion(action: string, spec: ConfirmSpec = {}): string 
  * await confirmDestructive('drop database "app"', {}, terminalIO(), { typeToConfirm: 'app' }); // asks to type app
  * ```
  */
-export async function confirmDestructive(action: string, flags: { yes?: boolean; dryRun?: boolean }, io: ConfirmIO, spec: ConfirmSpec = {}): Promise<void> {
+export async function confirmDestructive(
+  action: string,
+  flags: { yes?: boolean; dryRun?: boolean },
+  io: ConfirmIO,
+  spec: ConfirmSpec = {},
+  signal?: AbortSignal,
+): Promise<void> {
   if (flags.dryRun || flags.yes) return;
   if (!io.interactive) throw new UsageError(`refusing to ${action} without confirmation: not on a terminal; pass --yes (or --dry-run to see what would run)`);
-  const raw = await io.ask(confirmQuestion(action, spec));
+  const raw = await io.ask(confirmQuestion(action, spec), signal);
   if (spec.typeToConfirm !== undefined) {
     if (raw.replace(/\r?\n$/, '') !== spec.typeToConfirm) throw new UsageError(`not confirmed (the name typed was not ${spec.typeToConfirm}): did not ${action}`);
     return;

@@ -170,7 +170,7 @@ export class CliContext {
    * dry run was asked for. An irreversible one gives `spec.typeToConfirm`.
    */
   confirm(action: string, spec?: ConfirmSpec): Promise<void> {
-    return confirmDestructive(action, { yes: this.flags.yes, dryRun: this.dryRun }, this.io, spec);
+    return confirmDestructive(action, { yes: this.flags.yes, dryRun: this.dryRun }, this.io, spec, this.signal);
   }
 
   /** Whether {@link confirm} would ask a question (not a dry run, no --yes, on a terminal). */

@@ -207,6 +207,19 @@ skipLine('gds CLI safety subprocess tests');
     await pg().release('typed name');
   }, 60_000);
 
+  (python ? it : it.skip)('a signal while the question is on screen ends gds with 128+n and changes nothing', async () => {
+    await seeded('asked', 5);
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ] as const) {
+      const r = onTerminal(`signal:${signal}`, ['--url', url, 'drop', 'asked']);
+      expect({ signal, code: r.code }).toEqual({ signal, code });
+      expect(r.output).toMatch(/Type the name asked to go on: /);
+      expect(await rows('asked')).toBe(5);
+    }
+  }, 60_000);
+
   (python ? it : it.skip)('a reversible change on a terminal asks for yes and does not claim it cannot be undone', async () => {
     await seeded('reversible', 1);
     const r = onTerminal('yes', ['--url', url, 'state', 'reversible', 'offline']);

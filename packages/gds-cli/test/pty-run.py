@@ -1,10 +1,12 @@
 # Runs a command on a pseudo-terminal (so that stdin and stderr are terminals, as for a person at
 # a shell), types ANSWER and Enter at the first prompt that ends in "to go on: ", copies
-# everything the command wrote to stdout, and exits with the command's exit code.
+# everything the command wrote to stdout, and exits with the command's exit code. An ANSWER of
+# the form signal:SIGTERM sends that signal to the command at the prompt instead of answering.
 # Usage: python3 pty-run.py ANSWER command [args...]
 import os
 import pty
 import select
+import signal
 import sys
 
 answer = sys.argv[1]
@@ -27,7 +29,10 @@ while True:
         break
     out += data
     if not answered and b'to go on: ' in out:
-        os.write(fd, answer.encode('utf-8') + b'\r')
+        if answer.startswith('signal:'):
+            os.kill(pid, getattr(signal, answer[len('signal:'):]))
+        else:
+            os.write(fd, answer.encode('utf-8') + b'\r')
         answered = True
 
 _, status = os.waitpid(pid, 0)
