@@ -43,6 +43,8 @@ export interface HANodeInfo {
   state: HAState;
   /** How to reach it: host:port or a connection string without secrets. */
   endpoint: string;
+  /** What `endpoint` is: an address the node listens on, the client address it connected from (not connectable), or not known (empty). Absent means `listen`. */
+  endpointKind?: 'listen' | 'client' | 'unknown';
   /** How far behind the primary it is, in seconds, when known. */
   lagSeconds?: number;
   /** When it last caught up, when known. */

@@ -1,20 +1,31 @@
 /**
  * PostgreSQLReplicationManager: streaming replication seen from the server `db` is on.
  * Replication is per cluster in PostgreSQL, so every database of a server reports the same
- * configuration.
+ * configuration. The rules (also in the README's HA section):
  *
- * - On a primary: the primary itself plus each standby from `pg_stat_replication`, with lag in
- *   bytes (`pg_wal_lsn_diff` of the current and replayed positions) and in seconds
- *   (`replay_lag`; 0 when the standby has replayed everything, and 0 for a streaming standby
- *   while PostgreSQL has `replay_lag` NULL: it clears it on an idle server until the standby
- *   next reports, so the byte lag is then the better measure).
- * - On a standby: itself plus the upstream from `pg_stat_wal_receiver`, with the received and
- *   replayed positions and the replay delay.
- * - Sync mode comes from `synchronous_standby_names` (the original design read
- *   `synchronous_commit`, which is `on` by default even with no synchronous standby: wrong).
- * - `failover({ target })` promotes the standby at `target` (a URL) with `pg_promote()` and checks
- *   that it left recovery. It does not fence the old primary: stop it first, or it keeps
- *   accepting writes that the new primary will never see.
+ * - Nodes seen from a primary: itself, each walsender of `pg_stat_replication`, and the standbys
+ *   it should have but does not see: a physical replication slot nobody uses, or a name in
+ *   `synchronous_standby_names` no connected standby has (matched case-insensitively, as
+ *   PostgreSQL does). Those are `disconnected`, unhealthy, `metadata.missing: true`.
+ * - Names are unique and stable: the slot name when the standby streams through a slot; else its
+ *   `application_name` when an administrator set one; else (PostgreSQL's default `walreceiver`)
+ *   `walreceiver@<client address>`. Only when two standbys still share a name is the client port
+ *   appended (`metadata.nameStable: false`: give them an application_name or a slot). A standby
+ *   seen from the primary has as endpoint only its client address (`endpointKind: 'client'`):
+ *   the port its walreceiver connected from is ephemeral and the primary does not know where the
+ *   standby listens. Seen from the standby itself, the endpoint is where gds connected.
+ * - Health: a standby is healthy only while it streams and its replay is at most
+ *   {@link HEALTHY_LAG_BYTES} behind (bytes, not PostgreSQL's `replay_lag`, which stays at its
+ *   last value while replay is paused); seen from the standby, paused replay is `suspended` and
+ *   never healthy. A primary is healthy only with at least one healthy standby and no missing
+ *   one, and not while synchronous commits wait for standbys that are not there.
+ * - `failover({ target })` promotes the standby at `target` (a URL, `host:port`, or a node name
+ *   whose endpoint is a listen address). Without `force` it refuses a target that is not in
+ *   recovery, not streaming, whose replay is paused, or that has not replayed what the primary
+ *   had written (read from the primary when this manager is on it; it waits up to
+ *   {@link FAILOVER_CATCH_UP_MS} for the target to catch up), saying how many bytes would be
+ *   lost. With `force` it promotes anyway and reports what it overrode. It never fences the old
+ *   primary: the result says it is still running and taking writes, to be stopped and rebuilt.
  *
  * @module
  */
@@ -34,12 +45,22 @@ import {
   type ReadOptions,
 } from '@gds/database';
 import { PostgreSQLConnection } from './postgres-connection.js';
-import { quoteLiteral } from './postgres-quote.js';
+import { quoteIdentifier, quoteLiteral, validateIdentifierLength } from './postgres-quote.js';
 
 /** How long setSyncMode waits for the server to load the new synchronous_standby_names. */
 const SYNC_RELOAD_WAIT_MS = 10_000;
 
-interface ReplicationRow {
+/** A standby more than this many bytes behind in replay is not healthy (one default WAL segment). */
+export const HEALTHY_LAG_BYTES = 16 * 1024 * 1024;
+
+/** How long failover waits for the target to replay what the primary had written when asked. */
+export const FAILOVER_CATCH_UP_MS = 5_000;
+
+/** The application_name a walreceiver uses when none is configured (and cluster_name is empty). */
+const DEFAULT_WALRECEIVER_NAME = 'walreceiver';
+
+/** A row of {@link PRIMARY_SQL}: one walsender. */
+export interface ReplicationRow {
   pid: number;
   application_name: string;
   client_addr: string | null;
@@ -53,8 +74,16 @@ interface ReplicationRow {
   slot_name: string | null;
 }
 
-interface ReceiverRow {
-  status: string;
+/** A row of {@link SLOTS_SQL}: a physical slot no walsender uses. */
+export interface SlotRow {
+  slot_name: string;
+  retained_bytes: string | null;
+  wal_status: string | null;
+}
+
+/** The row of {@link STANDBY_SQL}: this standby's receiver and replay. */
+export interface ReceiverRow {
+  status: string | null;
   sender_host: string | null;
   sender_port: number | null;
   slot_name: string | null;
@@ -63,30 +92,105 @@ interface ReceiverRow {
   replayed_lsn: string | null;
   replay_delay_seconds: number | null;
   pending_bytes: string | null;
+  paused: boolean | null;
 }
+
+const SERVER_SQL = `select pg_catalog.pg_is_in_recovery() as standby, current_setting('synchronous_standby_names') as sync_names,
+  host(pg_catalog.inet_server_addr()) as server_addr, pg_catalog.inet_server_port() as server_port`;
 
 const PRIMARY_SQL = `select r.pid, r.application_name, host(r.client_addr) as client_addr, r.client_port, r.state, r.sync_state, r.sync_priority,
   pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.replay_lsn)::bigint as lag_bytes,
-  case when r.replay_lsn = pg_catalog.pg_current_wal_lsn() then 0
-       when r.state = 'streaming' then coalesce(extract(epoch from r.replay_lag)::float8, 0)
-       else extract(epoch from r.replay_lag)::float8 end as replay_lag_seconds,
+  extract(epoch from r.replay_lag)::float8 as replay_lag_seconds,
   r.reply_time, s.slot_name
 from pg_catalog.pg_stat_replication r
 left join pg_catalog.pg_replication_slots s on s.active_pid = r.pid
-order by r.application_name`;
+order by r.application_name, r.client_addr, r.client_port`;
+
+const SLOTS_SQL = `select s.slot_name, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)::bigint as retained_bytes, s.wal_status
+from pg_catalog.pg_replication_slots s
+where s.slot_type = 'physical' and not s.active
+order by s.slot_name`;
 
 const STANDBY_SQL = `select w.status, w.sender_host, w.sender_port, w.slot_name, w.last_msg_receipt_time,
   pg_catalog.pg_last_wal_receive_lsn()::text as received_lsn, pg_catalog.pg_last_wal_replay_lsn()::text as replayed_lsn,
-  case when pg_catalog.pg_last_wal_receive_lsn() = pg_catalog.pg_last_wal_replay_lsn() then 0
-       else extract(epoch from now() - pg_catalog.pg_last_xact_replay_timestamp())::float8 end as replay_delay_seconds,
-  pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::bigint as pending_bytes
+  case when pg_catalog.pg_last_wal_receive_lsn() is null or pg_catalog.pg_last_wal_receive_lsn() <= pg_catalog.pg_last_wal_replay_lsn() then 0
+       else extract(epoch from now() - coalesce(pg_catalog.pg_last_xact_replay_timestamp(), pg_catalog.pg_postmaster_start_time()))::float8 end as replay_delay_seconds,
+  greatest(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()), 0)::bigint as pending_bytes,
+  pg_catalog.pg_is_wal_replay_paused() as paused
 from (select 1) one left join pg_catalog.pg_stat_wal_receiver w on true`;
 
-function standbyState(row: ReplicationRow): HAState {
-  if (row.state === 'streaming') return row.sync_state === 'sync' || row.sync_state === 'quorum' ? HAState.SYNCED : HAState.HEALTHY;
-  if (row.state === 'catchup' || row.state === 'startup' || row.state === 'backup') return HAState.SYNCHRONIZING;
-  if (row.state === 'stopping') return HAState.DISCONNECTED;
-  return HAState.UNKNOWN;
+/**
+ * The standby names of a `synchronous_standby_names` value and how many must confirm
+ * (`FIRST n (...)`, `ANY n (...)`, `n (...)` or a plain list, which means 1); `*` is kept.
+ * Quoted names lose their quotes; PostgreSQL compares names case-insensitively.
+ *
+ * ### Examples
+ * ```ts
+ * parseSyncStandbyNames('ANY 2 (a, "B c", d)'); // { method: 'any', count: 2, names: ['a', 'B c', 'd'] }
+ * ```
+ */
+export function parseSyncStandbyNames(value: string): { method: 'first' | 'any'; count: number; names: string[] } {
+  let rest = value.trim();
+  if (rest === '') return { method: 'first', count: 0, names: [] };
+  let method: 'first' | 'any' = 'first';
+  let count = 1;
+  const head = /^(?:(first|any)\s+)?(\d+)\s*\(([\s\S]*)\)\s*$/i.exec(rest);
+  if (head) {
+    method = head[1]?.toLowerCase() === 'any' ? 'any' : 'first';
+    count = Number(head[2]);
+    rest = head[3]!;
+  }
+  const names: string[] = [];
+  const re = /\s*(?:"((?:[^"]|"")*)"|([^,\s][^,]*?))\s*(?:,|$)/gy;
+  for (let m = re.exec(rest); m && m[0] !== ''; m = re.exec(rest)) names.push(m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2]!);
+  return { method, count, names };
+}
+
+/**
+ * The name of each connected standby seen from a primary (see the module comment): slot name,
+ * else a chosen application_name, else `walreceiver@<client address>`; the client port is
+ * appended only to names still shared.
+ *
+ * ### Examples
+ * ```ts
+ * standbyNames([{ application_name: 'walreceiver', client_addr: '10.0.0.5', slot_name: null }]); // ['walreceiver@10.0.0.5']
+ * ```
+ */
+export function standbyNames(rows: readonly Pick<ReplicationRow, 'application_name' | 'client_addr' | 'client_port' | 'slot_name'>[]): { name: string; stable: boolean }[] {
+  const base = rows.map((r) => {
+    if (r.slot_name) return r.slot_name;
+    const app = r.application_name || DEFAULT_WALRECEIVER_NAME;
+    return app === DEFAULT_WALRECEIVER_NAME ? `${app}@${r.client_addr ?? 'local'}` : app;
+  });
+  const count = new Map<string, number>();
+  for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);
+  return base.map((b, i) => ((count.get(b) ?? 0) > 1 ? { name: `${b}:${rows[i]!.client_port ?? rows[i]!.client_addr ?? i}`, stable: false } : { name: b, stable: true }));
+}
+
+function num(v: string | number | null | undefined): number | undefined {
+  return v === null || v === undefined ? undefined : Number(v);
+}
+
+/** The state and health of a walsender, seen from the primary. */
+function standbyHealth(row: ReplicationRow): { state: HAState; healthy: boolean; reason?: string } {
+  const lag = num(row.lag_bytes);
+  if (row.state === 'streaming') {
+    if (lag !== undefined && lag > HEALTHY_LAG_BYTES) return { state: HAState.NOT_SYNCHRONIZED, healthy: false, reason: `replay is ${lag} bytes behind the primary` };
+    return { state: row.sync_state === 'sync' || row.sync_state === 'quorum' ? HAState.SYNCED : HAState.HEALTHY, healthy: true };
+  }
+  if (row.state === 'catchup' || row.state === 'startup' || row.state === 'backup') return { state: HAState.SYNCHRONIZING, healthy: false, reason: `walsender state ${row.state}` };
+  if (row.state === 'stopping') return { state: HAState.DISCONNECTED, healthy: false, reason: 'walsender stopping' };
+  return { state: HAState.UNKNOWN, healthy: false, reason: `walsender state ${row.state}` };
+}
+
+/** Worst first: the state getStatus() reports when not every node is healthy. */
+const STATE_ORDER: readonly HAState[] = [HAState.DISCONNECTED, HAState.SUSPENDED, HAState.NOT_SYNCHRONIZED, HAState.SYNCHRONIZING, HAState.UNKNOWN];
+
+/** What the nodes() read found. */
+interface NodesView {
+  standby: boolean;
+  nodes: HANodeInfo[];
+  syncNames: string;
 }
 
 /**
@@ -109,52 +213,136 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     return rows[0]?.r === true;
   }
 
-  private self(role: HARole, extra: Partial<HANodeInfo> = {}): HANodeInfo {
+  private self(role: HARole, serverAddr: string | null, extra: Partial<HANodeInfo> = {}): HANodeInfo {
     const c = this.pg.config;
-    return { nodeName: `${c.host}:${c.port}`, role, state: HAState.HEALTHY, endpoint: `${c.host}:${c.port}`, isHealthy: true, metadata: { self: true }, ...extra };
+    const host = c.host.includes(':') ? `[${c.host}]` : c.host;
+    const address = `${host}:${c.port}`;
+    return {
+      nodeName: address,
+      role,
+      state: HAState.HEALTHY,
+      endpoint: address,
+      endpointKind: 'listen',
+      isHealthy: true,
+      ...extra,
+      metadata: { self: true, serverAddress: serverAddr ?? undefined, ...extra.metadata },
+    };
   }
 
-  private async nodes(signal: AbortSignal): Promise<{ standby: boolean; nodes: HANodeInfo[]; syncNames: string }> {
-    const standby = await this.isStandby(signal);
-    const syncRows = await this.pg.query<{ v: string }>("select current_setting('synchronous_standby_names') as v", [], { signal });
-    const syncNames = syncRows[0]?.v ?? '';
-    if (!standby) {
-      const rows = await this.pg.query<ReplicationRow>(PRIMARY_SQL, [], { signal });
-      const nodes = [this.self(HARole.PRIMARY)];
-      for (const r of rows) {
-        const endpoint = r.client_addr ? `${r.client_addr}:${r.client_port ?? ''}` : 'local socket';
-        nodes.push({
-          nodeName: r.application_name || endpoint,
-          role: HARole.STANDBY,
-          state: standbyState(r),
-          endpoint,
-          lagSeconds: r.replay_lag_seconds ?? undefined,
-          lastSyncTime: r.reply_time ?? undefined,
-          isHealthy: r.state === 'streaming',
-          metadata: { state: r.state, syncState: r.sync_state, syncPriority: r.sync_priority, lagBytes: r.lag_bytes === null ? undefined : Number(r.lag_bytes), slotName: r.slot_name ?? undefined, pid: r.pid },
-        });
-      }
-      return { standby, nodes, syncNames };
+  private async nodes(signal: AbortSignal): Promise<NodesView> {
+    const server = (await this.pg.query<{ standby: boolean; sync_names: string; server_addr: string | null; server_port: number | null }>(SERVER_SQL, [], { signal }))[0];
+    const standby = server?.standby === true;
+    const syncNames = server?.sync_names ?? '';
+    const serverAddr = server?.server_addr ? `${server.server_addr}:${server.server_port ?? ''}` : null;
+    return standby ? this.standbyView(signal, syncNames, serverAddr) : this.primaryView(signal, syncNames, serverAddr);
+  }
+
+  private async primaryView(signal: AbortSignal, syncNames: string, serverAddr: string | null): Promise<NodesView> {
+    const rows = await this.pg.query<ReplicationRow>(PRIMARY_SQL, [], { signal });
+    const slots = await this.pg.query<SlotRow>(SLOTS_SQL, [], { signal });
+    const names = standbyNames(rows);
+    const standbys: HANodeInfo[] = rows.map((r, i) => {
+      const health = standbyHealth(r);
+      const lagBytes = num(r.lag_bytes);
+      return {
+        nodeName: names[i]!.name,
+        role: HARole.STANDBY,
+        state: health.state,
+        endpoint: r.client_addr ?? 'local socket',
+        endpointKind: 'client',
+        // PostgreSQL's replay_lag; 0 once every byte is replayed; unknown while bytes are
+        // behind and PostgreSQL has no measure (it keeps the last one while replay is paused)
+        lagSeconds: lagBytes === 0 ? 0 : (r.replay_lag_seconds ?? undefined),
+        lastSyncTime: r.reply_time ?? undefined,
+        isHealthy: health.healthy,
+        metadata: {
+          state: r.state,
+          syncState: r.sync_state,
+          syncPriority: r.sync_priority,
+          lagBytes,
+          slotName: r.slot_name ?? undefined,
+          applicationName: r.application_name,
+          clientAddress: r.client_addr ?? undefined,
+          clientPort: r.client_port ?? undefined,
+          nameStable: names[i]!.stable,
+          pid: r.pid,
+          ...(health.reason ? { reason: health.reason } : {}),
+        },
+      };
+    });
+    const missing: HANodeInfo[] = [];
+    const taken = new Set(standbys.map((n) => n.nodeName));
+    const missingNode = (name: string, reason: string, extra: Record<string, unknown>): HANodeInfo => ({
+      nodeName: name,
+      role: HARole.STANDBY,
+      state: HAState.DISCONNECTED,
+      endpoint: '',
+      endpointKind: 'unknown',
+      isHealthy: false,
+      metadata: { missing: true, reason, ...extra },
+    });
+    for (const slot of slots) {
+      if (taken.has(slot.slot_name)) continue;
+      taken.add(slot.slot_name);
+      missing.push(missingNode(slot.slot_name, 'its replication slot is not in use: the standby is not connected', { slotName: slot.slot_name, retainedBytes: num(slot.retained_bytes), walStatus: slot.wal_status ?? undefined }));
     }
+    const sync = parseSyncStandbyNames(syncNames);
+    const connectedApps = rows.filter((r) => r.state === 'streaming').map((r) => r.application_name.toLowerCase());
+    for (const name of sync.names) {
+      if (name === '*' || connectedApps.includes(name.toLowerCase())) continue;
+      const existing = missing.find((n) => n.nodeName.toLowerCase() === name.toLowerCase());
+      if (existing) existing.metadata.synchronousStandby = true;
+      else if (!standbys.some((n) => n.metadata.applicationName === name)) missing.push(missingNode(name, 'named in synchronous_standby_names but not streaming', { synchronousStandby: true }));
+    }
+    const self = this.self(HARole.PRIMARY, serverAddr);
+    if (sync.count > 0) {
+      const confirming = sync.names.includes('*') ? connectedApps.length : connectedApps.filter((a) => sync.names.some((n) => n.toLowerCase() === a)).length;
+      if (confirming < sync.count) {
+        self.state = HAState.NOT_SYNCHRONIZED;
+        self.isHealthy = false;
+        self.metadata.reason = `synchronous commits wait: ${confirming} of the ${sync.count} synchronous standbys needed are streaming`;
+      }
+    }
+    return { standby: false, nodes: [self, ...standbys, ...missing], syncNames };
+  }
+
+  private async standbyView(signal: AbortSignal, syncNames: string, serverAddr: string | null): Promise<NodesView> {
     const w = (await this.pg.query<ReceiverRow>(STANDBY_SQL, [], { signal }))[0];
     const streaming = w?.status === 'streaming';
-    const me = this.self(HARole.STANDBY, {
-      state: streaming ? HAState.HEALTHY : HAState.DISCONNECTED,
-      isHealthy: streaming,
+    const paused = w?.paused === true;
+    const pendingBytes = num(w?.pending_bytes);
+    let state: HAState = HAState.HEALTHY;
+    let reason: string | undefined;
+    if (!streaming) [state, reason] = [HAState.DISCONNECTED, `not streaming from a primary (wal receiver ${w?.status ?? 'not running'})`];
+    else if (paused) [state, reason] = [HAState.SUSPENDED, 'replay is paused (pg_wal_replay_pause)'];
+    else if (pendingBytes !== undefined && pendingBytes > HEALTHY_LAG_BYTES) [state, reason] = [HAState.NOT_SYNCHRONIZED, `${pendingBytes} received bytes not yet replayed`];
+    const me = this.self(HARole.STANDBY, serverAddr, {
+      state,
+      isHealthy: state === HAState.HEALTHY,
       lagSeconds: w?.replay_delay_seconds ?? undefined,
       lastSyncTime: w?.last_msg_receipt_time ?? undefined,
-      metadata: { self: true, receivedLsn: w?.received_lsn, replayedLsn: w?.replayed_lsn, pendingBytes: w?.pending_bytes === null || w?.pending_bytes === undefined ? undefined : Number(w.pending_bytes), slotName: w?.slot_name ?? undefined },
+      metadata: {
+        receivedLsn: w?.received_lsn ?? undefined,
+        replayedLsn: w?.replayed_lsn ?? undefined,
+        pendingBytes,
+        lagBytes: pendingBytes,
+        replayPaused: paused,
+        receiverStatus: w?.status ?? undefined,
+        slotName: w?.slot_name ?? undefined,
+        ...(reason ? { reason } : {}),
+      },
     });
     const nodes = [me];
     if (w?.sender_host) {
-      const endpoint = `${w.sender_host}:${w.sender_port ?? ''}`;
-      nodes.push({ nodeName: endpoint, role: HARole.PRIMARY, state: streaming ? HAState.HEALTHY : HAState.UNKNOWN, endpoint, isHealthy: streaming, metadata: { upstream: true, status: w.status } });
+      const endpoint = `${w.sender_host.includes(':') ? `[${w.sender_host}]` : w.sender_host}:${w.sender_port ?? ''}`;
+      nodes.push({ nodeName: endpoint, role: HARole.PRIMARY, state: streaming ? HAState.HEALTHY : HAState.UNKNOWN, endpoint, endpointKind: 'listen', isHealthy: streaming, metadata: { upstream: true, status: w.status } });
     }
-    return { standby, nodes, syncNames };
+    return { standby: true, nodes, syncNames };
   }
 
   /**
-   * The replication setup seen from this server (`undefined` for a primary without standbys).
+   * The replication setup seen from this server (`undefined` for a primary that neither sees
+   * nor expects a standby).
    *
    * ### Examples
    * ```ts
@@ -171,14 +359,14 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
         nodes,
         syncMode: syncNames.trim() ? SyncMode.SYNCHRONOUS : SyncMode.ASYNCHRONOUS,
         automaticFailover: false,
-        metadata: { synchronousStandbyNames: syncNames, viewedFrom: standby ? 'standby' : 'primary' },
+        metadata: { synchronousStandbyNames: syncNames, viewedFrom: standby ? 'standby' : 'primary', healthyLagBytes: HEALTHY_LAG_BYTES },
       };
     });
   }
 
   /**
-   * Healthy when every standby streams (primary) or this standby streams (standby);
-   * `unknown` for a primary without standbys.
+   * `healthy` when every node seen from here is healthy; else the worst state among them
+   * (`disconnected` first); `unknown` for a primary that neither sees nor expects a standby.
    *
    * ### Examples
    * ```ts
@@ -188,13 +376,14 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
   async getStatus(options?: ReadOptions): Promise<HAState> {
     return this.read('getStatus', options, async (signal) => {
       const { nodes } = await this.nodes(signal);
-      if (nodes.length === 1) return HAState.UNKNOWN;
+      if (nodes.length === 1 && nodes[0]!.role === HARole.PRIMARY) return HAState.UNKNOWN;
       if (nodes.every((n) => n.isHealthy)) return HAState.HEALTHY;
-      return nodes.some((n) => n.state === HAState.SYNCHRONIZING) ? HAState.SYNCHRONIZING : HAState.DISCONNECTED;
+      const states = new Set(nodes.filter((n) => !n.isHealthy).map((n) => n.state));
+      return STATE_ORDER.find((s) => states.has(s)) ?? HAState.UNKNOWN;
     });
   }
 
-  /** Every node seen from here. */
+  /** Every node seen from here, missing standbys included. */
   async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
     return this.read('getAllNodes', options, async (signal) => (await this.nodes(signal)).nodes);
   }
@@ -205,7 +394,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
   }
 
   /**
-   * Lag in seconds per standby (from a primary), or of this standby (from a standby).
+   * Lag in seconds per connected standby (from a primary), or of this standby (from a standby),
+   * keyed by node name. A standby whose lag PostgreSQL cannot measure is left out; its
+   * `metadata.lagBytes` in getAllNodes() still says how far behind it is.
    *
    * ### Examples
    * ```ts
@@ -221,34 +412,135 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     });
   }
 
-  /** True when every node seen from here is healthy (a primary alone is healthy). */
+  /**
+   * True when every node seen from here is healthy and there is a standby to fail over to (a
+   * primary alone has no HA: false).
+   *
+   * ### Examples
+   * ```ts
+   * if (!(await db.ha!.isHealthy())) page();
+   * ```
+   */
   async isHealthy(options?: ReadOptions): Promise<boolean> {
-    return this.read('isHealthy', options, async (signal) => (await this.nodes(signal)).nodes.every((n) => n.isHealthy));
+    return this.read('isHealthy', options, async (signal) => {
+      const { nodes } = await this.nodes(signal);
+      return nodes.some((n) => n.role === HARole.STANDBY) && nodes.every((n) => n.isHealthy);
+    });
+  }
+
+  /** The connection URL for a failover target: a URL as is; `host:port` or a node name with a listen endpoint, with this connection's user and password. */
+  private async targetConnection(target: string, signal: AbortSignal): Promise<PostgreSQLConnection> {
+    const c = this.pg.config;
+    const inherit = (conn: PostgreSQLConnection) => (conn.config.password === undefined && c.password ? new PostgreSQLConnection({ ...conn.config, password: c.password, type: 'postgresql' }) : conn);
+    if (/^postgres(?:ql)?:\/\//i.test(target)) {
+      const conn = new PostgreSQLConnection(target);
+      const withPassword = inherit(conn);
+      if (withPassword !== conn) await conn.close();
+      return withPassword;
+    }
+    const at = (host: string, port: number) => new PostgreSQLConnection({ ...c, type: 'postgresql', host, port, database: c.database });
+    const { nodes } = await this.nodes(signal);
+    const node = nodes.find((n) => n.nodeName === target);
+    const endpoint = node ? node.endpoint : target;
+    if (node && node.endpointKind !== undefined && node.endpointKind !== 'listen') {
+      const where = node.endpointKind === 'client' ? `the primary sees it only at its client address ${node.endpoint}, not where it listens` : 'its address is not known';
+      throw new ValidationError('Invalid failover target', [{ path: '/target', message: `'${target}' is a standby seen from the primary; ${where}` }], {
+        engine: 'postgresql',
+        hint: `pass its connection URL instead, e.g. postgres://${c.user}@${node.endpoint || '<standby host>'}:<its port>/${c.database}`,
+      });
+    }
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(endpoint);
+    if (!m) {
+      const known = nodes.map((n) => n.nodeName).join(', ');
+      throw new ValidationError('Invalid failover target', [{ path: '/target', message: `'${target}' is neither a connection URL, host:port, nor a node seen from here (${known})` }], { engine: 'postgresql' });
+    }
+    return at(m[1]!, Number(m[2]));
   }
 
   protected override async performFailover(ctx: OperationContext, options: FailoverOptions): Promise<OperationOutcome> {
     if (!options.target) {
-      throw new ValidationError('Invalid options for failover', [{ path: '/target', message: 'PostgreSQL needs the standby to promote: pass its connection URL' }], { engine: 'postgresql' });
+      throw new ValidationError('Invalid options for failover', [{ path: '/target', message: 'PostgreSQL needs the standby to promote: pass its connection URL, host:port or node name' }], { engine: 'postgresql' });
     }
-    const c = this.pg.config;
-    const target = new PostgreSQLConnection(options.target);
-    const standby = target.config.password === undefined && c.password ? new PostgreSQLConnection({ ...target.config, password: c.password, type: 'postgresql' }) : target;
-    if (standby !== target) await target.close();
+    const force = options.force === true;
+    const standby = await this.targetConnection(options.target, ctx.signal);
     try {
       const before = await standby.query<{ r: boolean }>('select pg_catalog.pg_is_in_recovery() as r', [], { signal: ctx.signal });
       if (before[0]?.r !== true) {
         throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${standby.endpoint} is not a standby (it is not in recovery)` }], { engine: 'postgresql' });
       }
+      const check = await this.checkTarget(ctx, standby);
+      if (check.problems.length > 0 && !force) {
+        throw new ValidationError('Refusing failover', check.problems.map((message) => ({ path: '/target', message })), {
+          engine: 'postgresql',
+          hint: `${check.lostBytes !== undefined ? `promoting now would lose ${check.lostBytes} bytes of WAL the primary wrote; ` : 'the primary was not reached from here, so what would be lost is not known; '}resume replay or reconnect the standby and let it catch up, or pass force: true to promote anyway`,
+        });
+      }
+      if (check.problems.length > 0) ctx.message(`force: promoting despite: ${check.problems.join('; ')}`);
       await ctx.step(`select pg_catalog.pg_promote(true, 60) -- on ${standby.endpoint}`, async () => {
         const promoted = await standby.query<{ ok: boolean }>('select pg_catalog.pg_promote(true, 60) as ok', [], { signal: ctx.signal });
         if (promoted[0]?.ok !== true) throw new Error(`pg_promote() on ${standby.endpoint} did not finish within 60 s`);
         const after = await standby.query<{ r: boolean }>('select pg_catalog.pg_is_in_recovery() as r', [], { signal: ctx.signal });
         if (after[0]?.r !== false) throw new Error(`${standby.endpoint} is still in recovery after pg_promote()`);
       });
-      return { message: `promoted ${standby.endpoint}; stop or rebuild the old primary so that it takes no more writes` };
+      const oldPrimary = check.primaryEndpoint
+        ? `the old primary ${check.primaryEndpoint} is still running and accepting writes (gds does not fence it): stop it now, then rebuild it as a standby of ${standby.endpoint} (pg_rewind or pg_basebackup)`
+        : 'the old primary was not reached from here; if it still runs it accepts writes the new primary never sees: stop it, then rebuild it as a standby';
+      const forced = check.problems.length > 0 ? `; forced past: ${check.problems.join('; ')}` : '';
+      return {
+        message: `promoted ${standby.endpoint}${forced}; ${oldPrimary}`,
+        data: {
+          promoted: standby.endpoint,
+          forced: check.problems.length > 0,
+          overridden: check.problems,
+          lostBytes: check.lostBytes,
+          oldPrimary: { endpoint: check.primaryEndpoint, fenced: false, stillRunning: check.primaryEndpoint !== undefined ? true : undefined },
+        },
+      };
     } finally {
       await standby.close();
     }
+  }
+
+  /**
+   * What stands against promoting `standby` now: not streaming, replay paused, WAL the primary
+   * wrote not replayed (waiting up to FAILOVER_CATCH_UP_MS for it when streaming). In a dry
+   * run the checks run too (they only read).
+   */
+  private async checkTarget(ctx: OperationContext, standby: PostgreSQLConnection): Promise<{ problems: string[]; lostBytes?: number; primaryEndpoint?: string }> {
+    const signal = ctx.signal;
+    const onPrimary = !(await this.isStandby(signal));
+    const primaryLsn = onPrimary ? (await this.pg.query<{ lsn: string }>('select pg_catalog.pg_current_wal_lsn()::text as lsn', [], { signal }))[0]?.lsn : undefined;
+    const primaryEndpoint = onPrimary ? `${this.pg.config.host}:${this.pg.config.port}` : undefined;
+    const read = async () =>
+      (
+        await standby.query<{ status: string | null; paused: boolean; behind: string | null; lost: string | null; pending: string | null }>(
+          `select w.status, pg_catalog.pg_is_wal_replay_paused() as paused,
+             pg_catalog.pg_wal_lsn_diff($1::pg_lsn, pg_catalog.pg_last_wal_replay_lsn())::bigint as behind,
+             pg_catalog.pg_wal_lsn_diff($1::pg_lsn, coalesce(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()))::bigint as lost,
+             greatest(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()), 0)::bigint as pending
+           from (select 1) one left join pg_catalog.pg_stat_wal_receiver w on true`,
+          [primaryLsn ?? null],
+          { signal },
+        )
+      )[0];
+    let row = await read();
+    const deadline = Date.now() + FAILOVER_CATCH_UP_MS;
+    // a streaming, unpaused standby a little behind is given a moment to replay what the primary had written
+    while (row && row.status === 'streaming' && !row.paused && Number(row.behind ?? 0) > 0 && Date.now() < deadline) {
+      await sleep(50, undefined, { signal });
+      row = await read();
+    }
+    const problems: string[] = [];
+    if (row?.status !== 'streaming') problems.push(`${standby.endpoint} is not streaming from the primary (wal receiver ${row?.status ?? 'not running'})`);
+    if (row?.paused) problems.push(`replay is paused on ${standby.endpoint} (pg_wal_replay_pause)`);
+    const behind = num(row?.behind);
+    const lost = num(row?.lost);
+    if (behind !== undefined && behind > 0) {
+      // promotion replays what was received (PostgreSQL's docs); what was not received is lost
+      const received = lost !== undefined && lost > 0 ? `${lost} of them not received: lost on promotion` : 'all received: replayed on promotion';
+      problems.push(`${standby.endpoint} has not replayed ${behind} bytes of WAL the primary wrote (${received})`);
+    } else if (!onPrimary && num(row?.pending)) problems.push(`${standby.endpoint} has ${num(row?.pending)} received bytes not yet replayed`);
+    return { problems, lostBytes: lost !== undefined ? Math.max(lost, 0) : undefined, primaryEndpoint };
   }
 
   protected override async performSetSyncMode(ctx: OperationContext, mode: SyncMode): Promise<OperationOutcome> {
@@ -270,7 +562,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
           hint: 'start a standby first',
         });
       }
-      names = `ANY 1 (${rows.map((r) => `"${r.name.replaceAll('"', '""')}"`).join(', ')})`;
+      names = `ANY 1 (${rows.map((r) => quoteIdentifier(r.name, 'application_name')).join(', ')})`;
     }
     await ctx.step(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(names)}`, () =>
       this.pg.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(names)}`, [], { signal: ctx.signal }),
@@ -302,19 +594,24 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
   }
 
   protected override async performRemoveNode(ctx: OperationContext, nodeName: string): Promise<OperationOutcome> {
-    const rows = await this.pg.query<{ slot_name: string; active_pid: number | null }>(
-      `select s.slot_name, s.active_pid from pg_catalog.pg_replication_slots s
-       left join pg_catalog.pg_stat_replication r on r.pid = s.active_pid
-       where s.slot_name = $1::text or r.application_name = $1::text`,
-      [nodeName],
-      { signal: ctx.signal },
-    );
-    const slot = rows[0];
-    if (!slot) {
-      throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `no replication slot belongs to '${nodeName}': a standby without a slot stops only when it is reconfigured on its host` }], {
+    // the name as getAllNodes() shows it (exact), or a slot's name
+    const { nodes } = await this.nodes(ctx.signal);
+    const node = nodes.find((n) => n.nodeName === nodeName);
+    const slotName = node ? (node.metadata.slotName as string | undefined) : undefined;
+    if (!node || node.metadata.self === true || node.role !== HARole.STANDBY) {
+      throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `'${nodeName}' is not a standby seen from here (${nodes.filter((n) => n.role === HARole.STANDBY).map((n) => n.nodeName).join(', ') || 'none'})` }], {
         engine: 'postgresql',
       });
     }
+    if (!slotName) {
+      throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `'${nodeName}' has no replication slot: a standby without a slot stops only when it is reconfigured on its host${node.metadata.synchronousStandby ? ', and a name in synchronous_standby_names goes with setSyncMode' : ''}` }], {
+        engine: 'postgresql',
+      });
+    }
+    validateIdentifierLength(slotName, 'slot name');
+    const rows = await this.pg.query<{ slot_name: string; active_pid: number | null }>('select s.slot_name, s.active_pid from pg_catalog.pg_replication_slots s where s.slot_name = $1::text', [slotName], { signal: ctx.signal });
+    const slot = rows[0];
+    if (!slot) throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `the replication slot '${slotName}' of '${nodeName}' no longer exists` }], { engine: 'postgresql' });
     if (slot.active_pid !== null) {
       await ctx.step(`select pg_catalog.pg_terminate_backend(${slot.active_pid}) -- walsender of ${nodeName}`, () =>
         this.pg.query('select pg_catalog.pg_terminate_backend($1)', [slot.active_pid], { signal: ctx.signal }),

@@ -21,6 +21,11 @@ import { asUser, cleanEnv, resolveServerUser, run, type ServerUser } from './run
 export interface StartPostgresOptions {
   /** Also start a streaming-replication standby of the primary (default false). */
   standby?: boolean;
+  /**
+   * How many streaming standbys to start (default 1 with `standby: true`, else 0). Each is made
+   * by `pg_basebackup -R` and keeps PostgreSQL's default `application_name` (`walreceiver`).
+   */
+  standbys?: number;
   /** Name of the bootstrap superuser (default 'postgres'). */
   superuser?: string;
   /** Extra server settings (postgresql.conf names and values), applied to both servers. */
@@ -60,11 +65,14 @@ export interface PostgresNode {
  */
 export interface PostgresCluster extends AsyncDisposable {
   readonly primary: PostgresNode;
+  /** The first standby (`standbys[0]`), when there is one. */
   readonly standby?: PostgresNode;
+  /** Every standby, in start order. */
+  readonly standbys: readonly PostgresNode[];
   readonly binaries: PostgresBinaries;
   /** The temp directory holding data directories, sockets and logs; removed by stop(). */
   readonly rootDir: string;
-  /** Milliseconds spent in each start phase (standby is 0 without a standby). */
+  /** Milliseconds spent in each start phase (standby: all standbys together, 0 without one). */
   readonly timings: { readonly initdb: number; readonly primaryStart: number; readonly standby: number };
   /** Stops the servers (immediate mode) and removes rootDir; safe to call more than once. */
   stop(): Promise<void>;
@@ -159,13 +167,13 @@ function psqlValue(psql: string, node: PostgresNode, sql: string): Promise<strin
   });
 }
 
-/** Waits until the primary reports a streaming standby (or, without psql, the standby log says so). */
-async function waitForStreaming(ctx: Context, primary: PostgresNode, standby: PostgresNode): Promise<void> {
+/** Waits until the primary reports `count` streaming standbys (or, without psql, the standby log says so). */
+async function waitForStreaming(ctx: Context, primary: PostgresNode, standby: PostgresNode, count: number): Promise<void> {
   const psql = psqlPath(ctx.binaries);
   const deadline = Date.now() + STREAMING_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const streaming = psql
-      ? Number(await psqlValue(psql, primary, "select count(*) from pg_stat_replication where state = 'streaming'")) > 0
+      ? Number(await psqlValue(psql, primary, "select count(*) from pg_stat_replication where state = 'streaming'")) >= count
       : /started streaming WAL/.test(await logTail(standby.logFile, 200));
     if (streaming) return;
     await sleep(50);
@@ -229,9 +237,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const rootDir = await mkdtemp(path.join(os.tmpdir(), 'gds-pg-'));
   const ctx: Context = { binaries, user, superuser, rootDir, tracked: { rootDir, nodes: [] } };
   track(ctx.tracked);
+  const standbyCount = options.standbys ?? (options.standby ? 1 : 0);
+  if (!Number.isInteger(standbyCount) || standbyCount < 0 || standbyCount > 8) throw new Error(`standbys must be an integer from 0 to 8, not ${String(options.standbys)}`);
   const primaryDir = path.join(rootDir, 'primary');
-  const standbyDir = path.join(rootDir, 'standby');
-  const logs = { primary: path.join(rootDir, 'primary.log'), standby: path.join(rootDir, 'standby.log') };
+  // the first standby keeps the folder and log names it always had
+  const suffix = (i: number) => (i === 0 ? '' : String(i + 1));
+  const logs = {
+    primary: path.join(rootDir, 'primary.log'),
+    standbys: Array.from({ length: standbyCount }, (_, i) => path.join(rootDir, `standby${suffix(i)}.log`)),
+  };
   const timings = { initdb: 0, primaryStart: 0, standby: 0 };
   try {
     const sockDir = path.join(rootDir, 'sock');
@@ -251,22 +265,23 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     ctx.tracked.nodes[0]!.pid = await primary.pid();
     timings.primaryStart = Date.now() - started;
 
-    let standby: PostgresNode | undefined;
-    if (options.standby) {
-      started = Date.now();
+    const standbys: PostgresNode[] = [];
+    started = Date.now();
+    for (let i = 0; i < standbyCount; i++) {
+      const standbyDir = path.join(rootDir, `standby${suffix(i)}`);
       const backupArgs = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', superuser, '-D', standbyDir];
       await runAsServer(ctx, binaries.pgBasebackup, [...backupArgs, '-R', '-X', 'stream', '-c', 'fast', '-N']);
       ctx.tracked.nodes.unshift({ dataDir: standbyDir, pid: undefined });
-      standby = makeNode(superuser, await startServer(ctx, standbyDir, logs.standby), standbyDir, logs.standby);
+      const standby = makeNode(superuser, await startServer(ctx, standbyDir, logs.standbys[i]!), standbyDir, logs.standbys[i]!);
       ctx.tracked.nodes[0]!.pid = await standby.pid();
-      await waitForStreaming(ctx, primary, standby);
-      timings.standby = Date.now() - started;
+      await waitForStreaming(ctx, primary, standby, i + 1);
+      standbys.push(standby);
     }
-
+    timings.standby = standbyCount ? Date.now() - started : 0;
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => (stopping ??= stopCluster(ctx));
-    return { primary, standby, binaries, rootDir, timings, stop, [Symbol.asyncDispose]: stop };
+    return { primary, standby: standbys[0], standbys, binaries, rootDir, timings, stop, [Symbol.asyncDispose]: stop };
   } catch (error) {
-    throw await failAndCleanUp(ctx, error, [logs.primary, logs.standby]);
+    throw await failAndCleanUp(ctx, error, [logs.primary, ...logs.standbys]);
   }
 }

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseSyncStandbyNames, standbyNames } from './postgres-ha.js';
+
+describe('parseSyncStandbyNames', () => {
+  it.each([
+    ['', { method: 'first', count: 0, names: [] }],
+    ['s1', { method: 'first', count: 1, names: ['s1'] }],
+    ['s1, s2', { method: 'first', count: 1, names: ['s1', 's2'] }],
+    ['*', { method: 'first', count: 1, names: ['*'] }],
+    ['2 (s1, s2, s3)', { method: 'first', count: 2, names: ['s1', 's2', 's3'] }],
+    ['FIRST 1 (ghost_standby)', { method: 'first', count: 1, names: ['ghost_standby'] }],
+    ['any 2 (a, "B c", "x""y")', { method: 'any', count: 2, names: ['a', 'B c', 'x"y'] }],
+    ['ANY 1 ("walreceiver")', { method: 'any', count: 1, names: ['walreceiver'] }],
+  ])('reads %j', (value, parsed) => {
+    expect(parseSyncStandbyNames(value)).toEqual(parsed);
+  });
+});
+
+describe('standbyNames', () => {
+  const row = (application_name: string, client_addr: string | null, client_port: number | null, slot_name: string | null = null) => ({ application_name, client_addr, client_port, slot_name });
+
+  it('names by slot, then a chosen application_name, then walreceiver@address', () => {
+    expect(standbyNames([row('walreceiver', '10.0.0.5', 40001, 'slot_a'), row('standby_b', '10.0.0.6', 40002), row('walreceiver', '10.0.0.7', 40003)])).toEqual([
+      { name: 'slot_a', stable: true },
+      { name: 'standby_b', stable: true },
+      { name: 'walreceiver@10.0.0.7', stable: true },
+    ]);
+  });
+
+  it('keeps two default-named standbys on one host apart, and says the names are not stable', () => {
+    expect(standbyNames([row('walreceiver', '127.0.0.1', 50001), row('walreceiver', '127.0.0.1', 50002)])).toEqual([
+      { name: 'walreceiver@127.0.0.1:50001', stable: false },
+      { name: 'walreceiver@127.0.0.1:50002', stable: false },
+    ]);
+  });
+
+  it('names a standby on a local socket and one with an empty application_name', () => {
+    expect(standbyNames([row('', null, null)])).toEqual([{ name: 'walreceiver@local', stable: true }]);
+  });
+});
