@@ -199,8 +199,12 @@ describe('13. permissions', () => {
     expect(((await db('app').getMetadata()) as MSSQLDatabaseMetadata).lastFullBackup?.toISOString()).toBe('2024-06-01T00:00:00.000Z');
   });
 
-  it('without VIEW SERVER STATE the session count is unknown, and drop relies on the server refusing (3702 -> in use)', async () => {
+  it('without VIEW SERVER STATE the session count is unknown (not 0), and drop relies on the server refusing (3702 -> in use)', async () => {
     const { sim, db } = await server();
+    // the DMV shows only the caller's own session: the count reads 0 whatever the truth
+    databases(sim, [{ name: 'app', id: 5, over: { sessions: 0, sees_sessions: 0 } }]);
+    expect(((await db('app').getMetadata()) as MSSQLDatabaseMetadata).sessions).toBeUndefined();
+    sim.reset();
     exists(sim, true);
     sessions(sim, undefined);
     sim.on(/^DROP DATABASE/, { error: { number: 3702, message: 'Cannot drop database "app" because it is currently in use.' } });

@@ -225,4 +225,66 @@ describe('TDS pieces', () => {
     expect(long?.max).toBe(true);
     expect(() => encodeValue({ name: 'n', type: 'int', precision: 38, scale: 0, max: false }, 'abc')).toThrow(/integer/);
   });
+
+  it('sends several ERROR tokens for one request, then one DONE with the error bit (BACKUP: 3201, then 3013)', async () => {
+    sim.on('BACKUP', { errors: [{ number: 3201, message: "Cannot open backup device 'x'." }, { number: 3013, message: 'BACKUP DATABASE is terminating abnormally.' }] });
+    const c = await loggedIn();
+    c.send(PacketType.SQL_BATCH, Buffer.concat([ALL_HEADERS, ucs2('BACKUP DATABASE [app] TO DISK = N\'x\'')]));
+    const reply = await c.next();
+    expect(reply[0]).toBe(0xaa);
+    expect(reply.readInt32LE(3)).toBe(3201);
+    const second = 3 + reply.readUInt16LE(1);
+    expect(reply[second]).toBe(0xaa);
+    expect(reply.readInt32LE(second + 3)).toBe(3013);
+    const done = reply.subarray(-13);
+    expect(done[0]).toBe(0xfd);
+    expect(done.readUInt16LE(1) & 0x02).toBe(0x02);
+    c.close();
+  });
+
+  it('sends the SQL collation (ENVCHANGE 7) at login, as SQL Server does (clients need it to send varchar)', async () => {
+    const c = new RawClient(sim.port);
+    c.send(PacketType.PRELOGIN, Buffer.from([0xff]));
+    await c.next();
+    c.send(PacketType.LOGIN7, login7('sa', 'pw-1234', 'app'));
+    const reply = await c.next();
+    expect(reply.includes(Buffer.from([0xe3, 0x08, 0x00, 0x07, 0x05, 0x09, 0x04, 0xd0, 0x00, 0x34, 0x00]))).toBe(true);
+    c.close();
+  });
+
+  it('datetime is the server\'s local wall clock at its UTC offset; datetimeoffset carries the instant and the offset', () => {
+    const instant = new Date('2024-07-01T12:00:00.000Z');
+    const [dt] = resolveColumns([{ name: 'd', type: 'datetime' }], [[instant]]);
+    // datetime: days since 1900-01-01 and 1/300 s of the day, at local time 14:00 for UTC+02:00
+    const local = encodeValue(dt!, instant, 120);
+    expect(local.readUInt32LE(5)).toBe(14 * 3600 * 300);
+    expect(encodeValue(dt!, instant, 0).readUInt32LE(5)).toBe(12 * 3600 * 300);
+    const [dto] = resolveColumns([{ name: 'o', type: 'datetimeoffset' }], [[instant]]);
+    const b = encodeValue(dto!, instant, -300);
+    expect(b[0]).toBe(10);
+    expect(b.readInt16LE(9)).toBe(-300);
+    expect(Number(BigInt(b.readUIntLE(1, 5)) / 10_000_000n)).toBe(12 * 3600); // the time part is UTC
+  });
+
+  it('answers what the server knows about itself: version, edition, EngineEdition (8 = Managed Instance), UTC offset', async () => {
+    const mi = await TdsSimulator.start({ version: [16, 0, 5000], engineEdition: 8, edition: 'SQL Azure', utcOffsetMinutes: 60 });
+    try {
+      const c = new RawClient(mi.port);
+      c.send(PacketType.PRELOGIN, Buffer.from([0xff]));
+      await c.next();
+      c.send(PacketType.LOGIN7, login7('sa', 'x', 'master'));
+      await c.next();
+      c.send(PacketType.SQL_BATCH, Buffer.concat([ALL_HEADERS, ucs2("select cast(SERVERPROPERTY('EngineEdition') as int) as engine_edition, DATEPART(TZOFFSET, SYSDATETIMEOFFSET()) AS utc_offset")]));
+      const reply = await c.next();
+      expect(reply[0]).toBe(0x81);
+      expect(reply.includes(ucs2('engine_edition'))).toBe(true);
+      expect(reply.includes(ucs2('utc_offset'))).toBe(true);
+      // two INTN values in the ROW token: 8 and 60
+      const row = reply.indexOf(0xd1);
+      expect([reply[row + 1], reply.readInt32LE(row + 2), reply[row + 6], reply.readInt32LE(row + 7)]).toEqual([4, 8, 4, 60]);
+      c.close();
+    } finally {
+      await mi.close();
+    }
+  });
 });
