@@ -59,6 +59,8 @@ describe('fakesnow adapter: Arrow -> Snowflake JSON rowsets (no peer needed)', (
     const err = rewriteReply(500, Buffer.from(JSON.stringify({ success: false, code: '261000', message: 'Unhandled exception', data: null })), counts);
     expect(err.status).toBe(200);
     expect(JSON.parse(err.body.toString())).toMatchObject({ success: false, code: '261000', message: 'Unhandled exception', data: { errorCode: '261000' } });
+    const dml = rewriteReply(200, Buffer.from(JSON.stringify({ success: true, data: { queryResultFormat: 'json', rowset: [['1']], total: 1 } })), counts);
+    expect(JSON.parse(dml.body.toString())).toMatchObject({ data: { rowset: [['1']], returned: 1 } });
     const plain = Buffer.from('{"success":true,"data":{"token":"t"}}');
     expect(rewriteReply(200, plain, counts).body).toBe(plain);
     expect(rewriteReply(502, Buffer.from('not json'), counts).status).toBe(502);

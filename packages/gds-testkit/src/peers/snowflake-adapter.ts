@@ -1,7 +1,8 @@
 /**
  * A small HTTP adapter in front of fakesnow, so that snowflake-sdk 3.3 can talk to it: query
  * replies with an Arrow `rowsetBase64` become JSON `rowset`s (see {@link arrowToJsonRowset}), and
- * HTTP errors with a JSON body (fakesnow answers an unsupported statement with 500, which the
+ * JSON rowsets without `returned` (fakesnow's DML replies) get it (without it snowflake-sdk 3.3
+ * never ends the statement), and HTTP errors with a JSON body (fakesnow answers an unsupported statement with 500, which the
  * sdk would retry for minutes) become HTTP 200 `success: false` replies, as Snowflake sends a
  * failed statement. Everything else passes through unchanged.
  *
@@ -63,6 +64,10 @@ export function rewriteReply(status: number, body: Buffer, counts: { arrow: numb
     data.returned = rowset.length;
     counts.arrow++;
     changed = true;
+  } else if (data && Array.isArray(data.rowset) && data.returned === undefined) {
+    // fakesnow's JSON (DML) replies carry no `returned`, which Snowflake sends and the sdk waits for
+    data.returned = data.rowset.length;
+    changed = true;
   }
   return changed ? { status, body: Buffer.from(JSON.stringify(json)) } : { status, body };
 }
@@ -77,6 +82,8 @@ export function rewriteReply(status: number, body: Buffer, counts: { arrow: numb
  */
 export async function startSnowflakeAdapter(upstreamPort: number): Promise<SnowflakeAdapter> {
   const rewritten = { arrow: 0, errors: 0 };
+  // GDS_PEERS_DEBUG=1: one line per exchange on stderr (method, path, status, first bytes of both bodies)
+  const debug = process.env.GDS_PEERS_DEBUG === '1' ? (line: string) => process.stderr.write(`[fakesnow adapter] ${line}\n`) : undefined;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -93,6 +100,7 @@ export async function startSnowflakeAdapter(upstreamPort: number): Promise<Snowf
           } catch (e) {
             out = { status: 200, body: Buffer.from(JSON.stringify({ success: false, code: '000000', message: `gds fakesnow adapter: ${(e as Error).message}`, data: null })) };
           }
+          debug?.(`${req.method} ${req.url?.split('?')[0]} -> ${upRes.statusCode} ${out.status}: ${out.body.toString('utf8').slice(0, 300)}`);
           const outHeaders = { ...upRes.headers, 'content-length': String(out.body.length) };
           delete outHeaders['transfer-encoding'];
           delete outHeaders['content-encoding'];
