@@ -7,7 +7,11 @@
  *
  * @module
  */
-import { constants } from 'node:os';
+import { createRequire } from 'node:module';
+import type * as Os from 'node:os';
+
+// node:os is loaded only when a signal arrives: every `gds` start would pay for it otherwise
+const signalNumbers = (): Record<string, number | undefined> => (createRequire(import.meta.url)('node:os') as typeof Os).constants.signals;
 
 /**
  * The signals handled (SIGKILL and SIGSTOP cannot be; SIGUSR1 is Node's debugger signal and
@@ -34,7 +38,7 @@ export const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = Object.freeze([
  * ```
  */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + (constants.signals[signal] ?? 2);
+  return 128 + (signalNumbers()[signal] ?? 2);
 }
 
 /**
