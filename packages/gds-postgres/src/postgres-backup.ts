@@ -277,8 +277,16 @@ async function checkPlainDump(path: string, operation: string): Promise<PlainDum
   return scan;
 }
 
-/** The plain dump for psql's standard input: gds's own `\restrict` first, pg_dump's restrict lines left out. */
-async function* plainFeed(path: string, scan: PlainDumpScan, key: string | undefined, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+/**
+ * The plain dump for psql's standard input: gds's own `\restrict KEY` first (when psql knows it),
+ * pg_dump's restrict lines (found by the scan) left out. Exported for tests, not by the package.
+ *
+ * ### Examples
+ * ```ts
+ * await runTool(psql, ['-X', '-f', '-', target], { env, stdin: plainFeed(path, scan, key, () => {}) });
+ * ```
+ */
+export async function* plainFeed(path: string, scan: PlainDumpScan, key: string | undefined, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   if (key) yield Buffer.from(`\\restrict ${key}\n`);
   let offset = 0;
   const skip = [...scan.restrictLines];
@@ -363,7 +371,7 @@ export async function restoreDatabase(
   const inPlace = exists && !replacing;
   const into = inPlace ? database : sideName('restore');
   const run = async (s: Statement) => ctx.step(describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal }));
-  if (!inPlace) await run(createDatabase(into, { template: 'template0' }));
+  const createSide = createDatabase(into, { template: 'template0' });
   const restrictKey = format === 'plain' && psqlHasRestrict(tool.version) ? randomBytes(24).toString('hex') : undefined;
   const target = `--dbname=${conninfo(conn.config, into)}`;
   const args =
@@ -379,12 +387,13 @@ export async function restoreDatabase(
           ...(options.clean ? ['--clean', '--if-exists'] : []),
           path,
         ];
-  ctx.record(format === 'plain' ? `${commandLine(tool.path, args)} < ${commandLine(path, [])}` : commandLine(tool.path, args));
+  const recordTool = () => ctx.record(format === 'plain' ? `${commandLine(tool.path, args)} < ${commandLine(path, [])}` : commandLine(tool.path, args));
   if (format === 'plain' && !restrictKey) ctx.message(`psql ${tool.version} has no \\restrict: only gds's scan of the file keeps meta-commands out (psql 13.22/14.19/15.14/16.10/17.6 or newer adds the second guard)`);
 
   const dropSide = async (): Promise<string | undefined> => {
     if (inPlace || ctx.dryRun) return undefined;
-    const s = dropDatabase(into, num >= 130000);
+    // IF EXISTS: a cancel may have come before (or while) CREATE DATABASE ran
+    const s: Statement = { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(into)}${num >= 130000 ? ' WITH (FORCE)' : ''}`, params: [] };
     ctx.record(describeStatement(s));
     try {
       await conn.release(into);
@@ -405,10 +414,14 @@ export async function restoreDatabase(
   };
 
   if (ctx.dryRun) {
+    if (!inPlace) await run(createSide);
+    recordTool();
     await swap(ctx, conn, database, into, replacing, options, num, true);
     return { message: `would restore ${database} from ${path} (${format}) with ${tool.name} ${tool.version}${inPlace ? '' : ` into ${into}, then rename it to ${database}`}` };
   }
   try {
+    if (!inPlace) await run(createSide);
+    recordTool();
     const total = read?.tables ?? 0;
     let done = 0;
     const size = format === 'plain' ? (await fs.stat(path)).size : 0;
@@ -494,7 +507,11 @@ async function swap(
   try {
     await exec(renameDatabase(into, database));
   } catch (error) {
-    await conn.query(renameDatabase(aside, database).text).catch(() => undefined);
+    const undo = await conn.query(renameDatabase(aside, database).text).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    if (undo && error instanceof Error) error.message = `${error.message}; the previous database is now named '${aside}' (renaming it back failed: ${undo.message})`;
     throw error;
   }
   try {

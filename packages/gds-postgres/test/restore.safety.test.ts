@@ -12,6 +12,8 @@ import '../src/index.js';
 import type { PostgreSQLConnection, PostgreSQLDatabase } from '../src/index.js';
 import { fingerprint, seed } from './helpers.js';
 import { scanPlainDump } from '../src/postgres-plain-dump.js';
+import { plainFeed } from '../src/postgres-backup.js';
+import { findTool, runTool, toolEnv } from '../src/postgres-tools.js';
 import { spawnSync } from 'node:child_process';
 
 let cluster: PostgresCluster;
@@ -194,6 +196,31 @@ describe('item 2: restoring a plain dump never runs psql meta-commands, and refu
     const refused = await scanPlainDump(file).then(() => false, () => true);
     expect(refused).toBe(c.runs);
   }, 30_000);
+
+  it('second guard: psql runs the feed in restricted mode, so a meta-command the scan missed is refused by psql itself', async () => {
+    const mark = join(dir, `missed-${Math.random().toString(36).slice(2)}`);
+    const file = join(dir, 'missed.sql');
+    const text = await readFile(plain, 'utf8');
+    await writeFile(file, text);
+    const scan = await scanPlainDump(file);
+    // the file changes after the scan (or the scan had a blind spot): a shell escape after the
+    // header (the later restrict offsets shift, but psql stops at the first meta-command)
+    await writeFile(file, text.replace('SET lock_timeout = 0;', `\\! touch ${mark}`));
+    const psql = await findTool('psql');
+    await db('guard_target').create();
+    const run = (key: string | undefined) =>
+      runTool(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', `host=127.0.0.1 port=${cluster.primary.port} user=postgres dbname=guard_target`], {
+        env: toolEnv(pg().config),
+        stdin: plainFeed(file, scan, key, () => undefined),
+      }).catch((err: unknown) => err);
+    const e = await run('gdsTestKey0123456789');
+    expect((e as Error).message).toMatch(/backslash commands are restricted/);
+    expect(existsSync(mark)).toBe(false);
+    // the control: without gds's \restrict the same feed runs the shell escape
+    await run(undefined);
+    expect(existsSync(mark)).toBe(true);
+    await db('guard_target').drop({ force: true }); // psql's backend may still be exiting
+  }, 60_000);
 
   it('a SQL file that is not a pg_dump dump is refused and none of it runs', async () => {
     const file = join(dir, 'script.sql');
