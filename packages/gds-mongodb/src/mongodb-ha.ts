@@ -5,18 +5,32 @@
  * - Nodes: the members of `replSetGetConfig` (priority, votes, hidden, arbiter, delay, tags)
  *   merged with `replSetGetStatus` (state, health, optime, sync source, last heartbeat). Lag per
  *   secondary = the primary's `optimeDate` minus the member's, in seconds.
+ * - Reads go to the primary when there is one, else to any member (`primaryPreferred`): during
+ *   an election, or after the primary lost the majority and stepped down, the status is read
+ *   from a secondary and says so (`resolving` / `disconnected`) instead of waiting for a primary
+ *   until server selection times out.
  * - Healthy = there is a primary and a majority of the voting members is healthy (the original
  *   design counted every member, arbiters and non-voting ones included: wrong for elections).
+ * - The sync mode is the default write concern in force: the cluster-wide one when set, else
+ *   the server's implicit default computed from the config (`{ w: 1 }` for a PSA set; see
+ *   mongodb-replset.ts), which 4.4 and some 5.0 builds leave out of `getDefaultRWConcern`.
  * - `addNode` / `removeNode` do what mongosh's `rs.add` / `rs.remove` do: read the whole config,
  *   change one member, bump `version`, send `replSetReconfig` (the design's `{ add: ... }`
  *   document does not exist). A change of more than one voting member in one call is refused
- *   (the server refuses it without `force`, and it can lose the majority).
+ *   (the server refuses it without `force`, and it can lose the majority). A change that would
+ *   change the implicit default write concern (P-S becoming P-S-A) is refused by 5.0+ servers
+ *   while no cluster-wide default is set: gds first sets the cluster-wide default to the value
+ *   in force (`setDefaultRWConcern`, shown in dry runs), so that nothing changes for writers, and
+ *   says so.
  * - `failover()`: `replSetStepDown` with `secondaryCatchUpPeriodSecs`, so that a secondary has
  *   caught up before the primary steps down (`force` skips that wait: writes may roll back). To a
  *   chosen `target`, as MongoDB's docs describe ("force a member to become primary"): every other
  *   electable secondary is frozen (`replSetFreeze`, straight on each member) for the step-down
  *   period, so the target is the only candidate; the freezes are lifted once the target is seen
- *   as primary. The config is not changed (raising the target's priority would outlive the
+ *   as primary. A target with a lower priority than another electable member is refused: that
+ *   member would take the primary back by a priority takeover as soon as its freeze ends (raise
+ *   the target's priority first). A target more than `catchUpSecs` behind the primary is refused
+ *   without `force`. The config is not changed (raising the target's priority would outlive the
  *   failover).
  * - `setSyncMode` sets the cluster-wide default write concern (`setDefaultRWConcern`):
  *   synchronous = `w: "majority"`, semi-synchronous = `w: 2` (one secondary), asynchronous = `w: 1`.
@@ -45,14 +59,19 @@ import {
 import type { Document } from 'mongodb';
 import type { MongoDBConnection } from './mongodb-connection.js';
 import { InitiateOptionsSchema, MongoDBFailoverOptionsSchema, ReplicaSetMemberSchema, type InitiateOptions, type MongoDBFailoverOptions } from './mongodb-options.js';
-import { addMember, describeReplCommand, initiateConfig, removeMember, syncModeWriteConcern, writeConcernSyncMode } from './mongodb-replset.js';
+import { addMember, describeReplCommand, effectiveWriteConcern, implicitWriteConcern, initiateConfig, removeMember, syncModeWriteConcern, writeConcernSyncMode, type EffectiveWriteConcern } from './mongodb-replset.js';
 
 interface SetView {
   config: Document;
   status: Document;
   defaults: Document | undefined;
+  writeConcern: EffectiveWriteConcern;
+  major: number;
   nodes: HANodeInfo[];
 }
+
+/** Where the reads of the set's state go: the primary when there is one, else any member. */
+const STATE_READS = { readPreference: 'primaryPreferred' } as const;
 
 const NOT_IN_A_SET = new Set([76, 59]); // NoReplicationEnabled (standalone), CommandNotFound (mongos)
 
@@ -141,9 +160,12 @@ export function mergeNodes(config: Document, status: Document): HANodeInfo[] {
  * ```
  */
 export function setIsHealthy(nodes: HANodeInfo[]): boolean {
+  return nodes.some((n) => n.role === HARole.PRIMARY && n.isHealthy) && hasVotingMajority(nodes);
+}
+
+function hasVotingMajority(nodes: HANodeInfo[]): boolean {
   const voters = nodes.filter((n) => Number(n.metadata.votes ?? 1) > 0);
-  const healthy = voters.filter((n) => n.isHealthy).length;
-  return nodes.some((n) => n.role === HARole.PRIMARY && n.isHealthy) && healthy > voters.length / 2;
+  return voters.filter((n) => n.isHealthy).length > voters.length / 2;
 }
 
 /**
@@ -165,14 +187,16 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
   private async view(signal: AbortSignal): Promise<SetView | undefined> {
     let config: Document;
     try {
-      config = (await this.mongo.command('admin', { replSetGetConfig: 1 }, { signal })).config as Document;
+      config = (await this.mongo.command('admin', { replSetGetConfig: 1 }, { signal, ...STATE_READS })).config as Document;
     } catch (error) {
       if (NOT_IN_A_SET.has(Number((error as { code?: unknown }).code))) return undefined;
       throw error;
     }
-    const status = await this.mongo.command('admin', { replSetGetStatus: 1 }, { signal });
-    const defaults = await this.mongo.command('admin', { getDefaultRWConcern: 1 }, { signal }).catch(() => undefined);
-    return { config, status, defaults, nodes: mergeNodes(config, status) };
+    const status = await this.mongo.command('admin', { replSetGetStatus: 1 }, { signal, ...STATE_READS });
+    const defaults = await this.mongo.command('admin', { getDefaultRWConcern: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
+    const build = await this.mongo.command('admin', { buildInfo: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
+    const major = Number.parseInt(String(build?.version ?? '7'), 10) || 7;
+    return { config, status, defaults, major, writeConcern: effectiveWriteConcern(defaults, config, major), nodes: mergeNodes(config, status) };
   }
 
   /**
@@ -188,21 +212,22 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
     return this.read('getConfiguration', options, async (signal) => {
       const v = await this.view(signal);
       if (!v) return undefined;
-      const wc = v.defaults?.defaultWriteConcern as Document | undefined;
+      const wc = v.writeConcern.writeConcern;
       return {
         name: String(v.config._id),
         type: 'replica_set',
         nodes: v.nodes,
         syncMode: writeConcernSyncMode(wc),
         automaticFailover: true,
-        metadata: { version: v.config.version, term: v.config.term, protocolVersion: v.config.protocolVersion, settings: v.config.settings, defaultWriteConcern: wc, myState: v.status.myState },
+        metadata: { version: v.config.version, term: v.config.term, protocolVersion: v.config.protocolVersion, settings: v.config.settings, defaultWriteConcern: wc, defaultWriteConcernSource: v.writeConcern.source, myState: v.status.myState, primary: v.nodes.find((n) => n.role === HARole.PRIMARY)?.nodeName },
       };
     });
   }
 
   /**
-   * `healthy` (a primary and a healthy voting majority), `resolving` (no primary: an election),
-   * `synchronizing` (a member catching up), `disconnected` (a member down), `unknown` (no set).
+   * `healthy` (a primary and a healthy voting majority), `resolving` (no primary but a healthy
+   * voting majority: an election), `synchronizing` (a member catching up), `disconnected` (a
+   * member down, or no primary and no majority left to elect one), `unknown` (no set).
    *
    * ### Examples
    * ```ts
@@ -213,7 +238,7 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
     return this.read('getStatus', options, async (signal) => {
       const v = await this.view(signal);
       if (!v) return HAState.UNKNOWN;
-      if (!v.nodes.some((n) => n.role === HARole.PRIMARY)) return HAState.RESOLVING;
+      if (!v.nodes.some((n) => n.role === HARole.PRIMARY)) return hasVotingMajority(v.nodes) ? HAState.RESOLVING : HAState.DISCONNECTED;
       if (v.nodes.every((n) => n.isHealthy)) return HAState.HEALTHY;
       if (v.nodes.some((n) => n.state === HAState.SYNCHRONIZING)) return HAState.SYNCHRONIZING;
       return setIsHealthy(v.nodes) ? HAState.NOT_SYNCHRONIZED : HAState.DISCONNECTED;
@@ -288,8 +313,9 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
     const spec = validateOptions(ReplicaSetMemberSchema, node, 'addNode', 'mongodb');
     const v = await this.requireView(ctx);
     const next = addMember(v.config, spec);
+    const kept = await this.keepWriteConcern(ctx, v, next);
     await this.runAdmin(ctx, { replSetReconfig: next });
-    return { message: `added ${spec.name} to replica set ${String(v.config._id)} (config version ${Number(next.version)})` };
+    return { message: `added ${spec.name} to replica set ${String(v.config._id)} (config version ${Number(next.version)})${kept}` };
   }
 
   protected override async performRemoveNode(ctx: OperationContext, nodeName: string): Promise<OperationOutcome> {
@@ -299,8 +325,23 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
       throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is the primary` }], { engine: 'mongodb', operation: 'removeNode', hint: 'fail over to another member first (failover()), then remove it' });
     }
     const next = removeMember(v.config, nodeName);
+    const kept = await this.keepWriteConcern(ctx, v, next);
     await this.runAdmin(ctx, { replSetReconfig: next });
-    return { message: `removed ${nodeName} from replica set ${String(v.config._id)} (config version ${Number(next.version)}); shut it down or it keeps trying to rejoin` };
+    return { message: `removed ${nodeName} from replica set ${String(v.config._id)} (config version ${Number(next.version)}); shut it down or it keeps trying to rejoin${kept}` };
+  }
+
+  /**
+   * Before a reconfig that would change the implicit default write concern (which 5.0+ refuse
+   * while no cluster-wide default is set, force or not), sets the cluster-wide default to the
+   * value in force. Returns what to add to the result message.
+   */
+  private async keepWriteConcern(ctx: OperationContext, v: SetView, next: Document): Promise<string> {
+    if (v.major < 5 || v.writeConcern.source === 'global') return '';
+    const before = implicitWriteConcern(v.config, v.major).w;
+    const after = implicitWriteConcern(next, v.major).w;
+    if (before === after) return '';
+    await this.runAdmin(ctx, { setDefaultRWConcern: 1, defaultWriteConcern: { w: before }, writeConcern: { w: 'majority' } });
+    return `; the implicit default write concern would have changed from w: ${JSON.stringify(before)} to w: ${JSON.stringify(after)}, which MongoDB 5.0+ refuses without a cluster-wide default: it was set to w: ${JSON.stringify(before)} first, so writers see no change (change it with setSyncMode())`;
   }
 
   override async failover(options: MongoDBFailoverOptions = {}): Promise<OperationResult> {
@@ -321,7 +362,12 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
       else if (target.role === HARole.PRIMARY) problems.push(`${options.target} is the primary already`);
       else if (target.role !== HARole.SECONDARY || !target.isHealthy) problems.push(`${options.target} is not a healthy secondary (${String(target.metadata.stateStr)})`);
       else if (Number(target.metadata.priority) === 0 || target.metadata.hidden) problems.push(`${options.target} cannot be elected (priority 0 or hidden)`);
-      if (problems.length) throw new ValidationError('Invalid options for failover', problems.map((message) => ({ path: '/target', message })), { engine: 'mongodb', operation: 'failover' });
+      else {
+        const higher = v.nodes.filter((n) => n !== target && n.role !== HARole.ARBITER && !n.metadata.hidden && Number(n.metadata.priority) > Number(target.metadata.priority));
+        if (higher.length) problems.push(`${options.target} has priority ${Number(target.metadata.priority)}, below ${higher.map((n) => `${n.nodeName} (${Number(n.metadata.priority)})`).join(', ')}: that member would take the primary back (priority takeover) as soon as its freeze ends`);
+        else if ((target.lagSeconds ?? 0) > catchUp && options.force !== true) problems.push(`${options.target} is ${target.lagSeconds} s behind the primary, more than the catch-up period (${catchUp} s): writes not yet on it would be rolled back; wait, raise catchUpSecs, or pass force: true`);
+      }
+      if (problems.length) throw new ValidationError('Invalid options for failover', problems.map((message) => ({ path: '/target', message })), { engine: 'mongodb', operation: 'failover', hint: 'to make a lower-priority member primary for good, raise its priority with a reconfig first' });
       for (const n of v.nodes) {
         if (n.nodeName === options.target || n.role !== HARole.SECONDARY || Number(n.metadata.priority) === 0 || !n.isHealthy) continue;
         await this.runAdmin(ctx, { replSetFreeze: stepDownSecs }, n.nodeName);

@@ -2,7 +2,10 @@
  * Pure builders of replica-set config documents and commands (so that tests check them exactly):
  * the `replSetInitiate` config, the next config for `rs.add` / `rs.remove` (whole config, one
  * member changed, `version` + 1), the guard that refuses a change of more than one voting member,
- * and the mapping between gds sync modes and default write concerns.
+ * the mapping between gds sync modes and default write concerns, and the server's implicit default
+ * write concern (mongodb/docs source/reference/mongodb-defaults.txt: `{ w: 1 }` when the set has
+ * arbiters and no more data-bearing voting members than the voting majority, else
+ * `{ w: "majority" }`; before 5.0 always `{ w: 1 }`).
  *
  * @module
  */
@@ -131,8 +134,51 @@ export function syncModeWriteConcern(mode: SyncMode): 'majority' | number {
 }
 
 /**
- * The sync mode a default write concern amounts to (`majority` when none is set: the server's
- * implicit default since 5.0).
+ * The implicit default write concern of a replica-set config on a server of major version
+ * `major` (the manual's formula; `{ w: 1 }` before 5.0).
+ *
+ * ### Examples
+ * ```ts
+ * implicitWriteConcern({ members: [{ host: 'a:1' }, { host: 'b:1' }, { host: 'c:1', arbiterOnly: true }] }, 7); // { w: 1 }
+ * ```
+ */
+export function implicitWriteConcern(config: Document, major: number): { w: 1 | 'majority' } {
+  if (major < 5) return { w: 1 };
+  const list = (config.members as Document[] | undefined) ?? [];
+  const arbiters = list.filter((m) => m.arbiterOnly === true).length;
+  const voters = list.filter(isVoting).length;
+  const dataVoters = list.filter((m) => isVoting(m) && m.arbiterOnly !== true).length;
+  return arbiters > 0 && dataVoters <= Math.floor(voters / 2) + 1 ? { w: 1 } : { w: 'majority' };
+}
+
+/** The default write concern in force, and where it comes from. */
+export interface EffectiveWriteConcern {
+  /** The write concern. */
+  writeConcern: Document;
+  /** `global`: set with setDefaultRWConcern; `implicit`: the server's default for this config. */
+  source: 'global' | 'implicit';
+}
+
+/**
+ * The default write concern in force, from a `getDefaultRWConcern` reply (which 4.4, and 5.0
+ * without a cluster-wide default, may leave without `defaultWriteConcern`), the config and the
+ * server's major version.
+ *
+ * ### Examples
+ * ```ts
+ * effectiveWriteConcern({ ok: 1 }, psaConfig, 7); // { writeConcern: { w: 1 }, source: 'implicit' }
+ * ```
+ */
+export function effectiveWriteConcern(reply: Document | undefined, config: Document, major: number): EffectiveWriteConcern {
+  const wc = reply?.defaultWriteConcern as Document | undefined;
+  const declared = reply?.defaultWriteConcernSource;
+  if (wc && declared !== 'implicit') return { writeConcern: wc, source: 'global' };
+  return { writeConcern: wc ?? implicitWriteConcern(config, major), source: 'implicit' };
+}
+
+/**
+ * The sync mode a default write concern amounts to (pass the effective one, see
+ * {@link effectiveWriteConcern}; a missing `w` means `majority` on its own).
  *
  * ### Examples
  * ```ts

@@ -5,6 +5,6 @@
  * @module
  */
 export { MongoSimulator, type MongoScript, type MongoSimulatorOptions, type ReceivedCommand, type ScriptedError } from './server.js';
-export { SimStore, SimCommandError, exactDocument, type SimCollection } from './store.js';
-export { replicaSetCommand, type MemberState } from './replica-set.js';
-export { decodeMessage, decodeReply, encodeMsg, encodeQuery, encodeReply, encodeRequest, splitFrames, OP_MSG, OP_QUERY, OP_REPLY, type WireRequest } from './wire.js';
+export { SimStore, SimCommandError, exactDocument, KNOWN_INDEX_OPTIONS, type SimCollection } from './store.js';
+export { implicitDefaultWriteConcern, replicaSetCommand, type MemberState } from './replica-set.js';
+export { decodeMessage, decodeReply, encodeMsg, encodeQuery, encodeReply, encodeRequest, rawCursorReply, splitFrames, OP_MSG, OP_QUERY, OP_REPLY, type WireRequest } from './wire.js';

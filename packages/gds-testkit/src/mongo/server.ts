@@ -10,6 +10,13 @@
  * `CommandNotFound`. Every command it receives (but the `hello` heartbeats) is recorded with its
  * database and member, so tests assert exactly what was sent.
  *
+ * Documented server behaviour it reproduces (the evidence is in
+ * packages/gds-mongodb/test/evidence/server-behaviours.json): snapshot reads of a capped
+ * collection fail with SnapshotUnavailable (246) before 8.0; a replica set with no primary
+ * (`setNoPrimary()`, an election) or whose primary sees no voting majority (members marked down
+ * in `memberStates`) has every member answer `hello` as a secondary with no `primary`, and writes
+ * fail with NotWritablePrimary; see replica-set.ts and store.ts for the rest.
+ *
  * It is a test double, not a database: no authentication, no TLS, no compression, equality-only
  * filters. Results from it are simulator results, never a real server's.
  *
@@ -39,6 +46,10 @@ export interface ReceivedCommand {
   body: Document;
   /** The member that received it, `127.0.0.1:<port>`. */
   member: string;
+  /** The body's BSON bytes as they arrived (types the default decoding loses stay visible here). */
+  raw: Buffer;
+  /** The raw BSON of each document of the kind-1 sections, by identifier. */
+  sequences: Record<string, Buffer[]>;
 }
 
 /** An error reply a script can give. */
@@ -123,8 +134,11 @@ export class MongoSimulator {
   readonly received: ReceivedCommand[] = [];
   /** Replica-set state per member host (`127.0.0.1:<port>`); empty for a standalone. */
   readonly memberStates = new Map<string, MemberState>();
-  /** The default read/write concern (`setDefaultRWConcern` changes it). */
-  defaultRWConcern: Document = { defaultReadConcern: { level: 'local' }, defaultWriteConcern: { w: 'majority', wtimeout: 0 } };
+  /**
+   * The cluster-wide read/write concern set by `setDefaultRWConcern` (empty until then: the
+   * server then answers `getDefaultRWConcern` with its implicit default, see replica-set.ts).
+   */
+  defaultRWConcern: Document = {};
   /** Seconds each member was frozen for by `replSetFreeze`, by host. */
   readonly frozen = new Map<string, number>();
   /** The replica set's current config document (`replSetGetConfig`), undefined for a standalone. */
@@ -178,9 +192,28 @@ export class MongoSimulator {
     return this.#members.map((m) => m.host);
   }
 
-  /** The index of the primary in `hosts`. */
+  /**
+   * The index of the primary in `hosts`; -1 while there is none (an election under way, or the
+   * primary stepped down because it no longer sees a majority of the voting members).
+   */
   get primaryIndex(): number {
-    return this.#primary;
+    if (this.#primary < 0 || !this.replicaSetConfig) return this.#primary;
+    const voters = ((this.replicaSetConfig.members as Document[] | undefined) ?? []).filter((m) => m.votes === undefined || Number(m.votes) > 0);
+    const up = voters.filter((m) => (this.memberStates.get(String(m.host))?.health ?? 1) === 1).length;
+    return up > voters.length / 2 ? this.#primary : -1;
+  }
+
+  /**
+   * Leaves the set without a primary (as during an election) until `setPrimary()`; the driver
+   * notices at its next heartbeat.
+   *
+   * ### Examples
+   * ```ts
+   * sim.setNoPrimary();
+   * ```
+   */
+  setNoPrimary(): void {
+    this.#primary = -1;
   }
 
   /**
@@ -248,6 +281,11 @@ export class MongoSimulator {
     if (this.replicaSetConfig) this.replicaSetConfig.term = Number(this.replicaSetConfig.term ?? 1) + 1;
   }
 
+  /** The major version of `options.version` (7 for `7.0.12`). */
+  get majorVersion(): number {
+    return Number.parseInt(this.options.version, 10) || 0;
+  }
+
   /** A cluster time that advances on every call. */
   nextClusterTime(): Timestamp {
     this.#clock += 1;
@@ -276,7 +314,8 @@ export class MongoSimulator {
 
   /** The hello document member `index` answers. */
   hello(index: number, legacy: boolean): Document {
-    const isPrimary = !this.isReplicaSet || index === this.#primary;
+    const primary = this.primaryIndex;
+    const isPrimary = !this.isReplicaSet || (primary >= 0 && index === primary);
     const doc: Document = {
       helloOk: true,
       isWritablePrimary: isPrimary,
@@ -299,13 +338,13 @@ export class MongoSimulator {
         setName: this.options.setName,
         setVersion: Number(this.replicaSetConfig?.version ?? 1),
         hosts: this.hosts,
-        primary: this.hosts[this.#primary],
         me: member?.host,
         secondary: !isPrimary,
         electionId: isPrimary ? this.#electionId : undefined,
         lastWrite: { lastWriteDate: new Date(), opTime: { ts: new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }), t: 1 } },
       });
       if (!isPrimary) delete doc.electionId;
+      if (primary >= 0) doc.primary = this.hosts[primary];
     }
     return doc;
   }
@@ -348,19 +387,23 @@ export class MongoSimulator {
   }
 
   private async answer(socket: net.Socket, index: number, frame: Buffer): Promise<void> {
+    if (this.memberStates.get(this.#members[index]?.host ?? '')?.health === 0) {
+      socket.destroy(); // a member marked down answers nothing, as an unreachable host
+      return;
+    }
     const request = decodeMessage(frame);
     const reply = await this.dispatch(request, index);
     if (request.opCode !== OP_QUERY && request.flags & MORE_TO_COME) return;
     if (socket.destroyed) return;
     const id = this.#requestId++;
-    socket.write(request.opCode === OP_QUERY ? encodeReply(reply, id, request.requestId) : encodeMsg(reply, id, request.requestId));
+    socket.write(request.opCode === OP_QUERY && !(reply instanceof Uint8Array) ? encodeReply(reply, id, request.requestId) : encodeMsg(reply, id, request.requestId));
   }
 
-  private async dispatch(request: WireRequest, index: number): Promise<Document> {
+  private async dispatch(request: WireRequest, index: number): Promise<Document | Buffer> {
     const command = Object.keys(request.body)[0] ?? '';
     const db = request.opCode === OP_QUERY ? (request.collection ?? 'admin.$cmd').split('.')[0]! : String(request.body.$db ?? 'admin');
     if (HEARTBEATS.has(command)) return this.hello(index, request.opCode === OP_QUERY || command !== 'hello');
-    const received: ReceivedCommand = { db, command, body: request.body, member: this.#members[index]?.host ?? '' };
+    const received: ReceivedCommand = { db, command, body: request.body, member: this.#members[index]?.host ?? '', raw: request.rawBody, sequences: request.sequences };
     this.received.push(received);
     try {
       const scripted = this.#scripts.find(
@@ -391,7 +434,7 @@ export class MongoSimulator {
     }
   }
 
-  private builtIn(command: string, db: string, request: WireRequest, index: number): Document | undefined {
+  private builtIn(command: string, db: string, request: WireRequest, index: number): Document | Buffer | undefined {
     switch (command) {
       case 'ping':
       case 'endSessions':
@@ -403,15 +446,19 @@ export class MongoSimulator {
     }
     const rs = replicaSetCommand(this, command, request.body, index);
     if (rs) return rs;
-    const isPrimary = !this.isReplicaSet || index === this.#primary;
+    const isPrimary = !this.isReplicaSet || index === this.primaryIndex;
     const readConcern = request.body.readConcern as Document | undefined;
     let atClusterTime: Timestamp | undefined;
     if (readConcern?.level === 'snapshot') {
       if (!this.isReplicaSet) throw new SimCommandError(72, 'InvalidOptions', 'readConcern level snapshot is only valid in a replica set or sharded cluster');
+      const target = this.store.collection(db, String(request.body[command]));
+      if (['find', 'aggregate', 'distinct'].includes(command) && target?.options.capped === true && this.majorVersion < 8) {
+        throw new SimCommandError(246, 'SnapshotUnavailable', 'Reading from capped collections with readConcern snapshot is not supported');
+      }
       atClusterTime = (readConcern.atClusterTime as Timestamp | undefined) ?? this.nextClusterTime();
     }
-    const writes = new Set(['insert', 'create', 'createIndexes', 'drop', 'dropDatabase']);
+    const writes = new Set(['insert', 'create', 'createIndexes', 'drop', 'dropDatabase', 'renameCollection']);
     if (writes.has(command) && !isPrimary) throw new SimCommandError(10107, 'NotWritablePrimary', 'not primary');
-    return this.store.run(db, command, request.body, request.sequences, { atClusterTime });
+    return this.store.run(db, command, request.body, request.sequences, { atClusterTime, rawBody: request.rawBody, clusterTime: () => this.nextClusterTime() });
   }
 }

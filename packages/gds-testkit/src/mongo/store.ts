@@ -1,9 +1,15 @@
 /**
- * The simulator's in-memory data: databases, collections (documents kept exactly as they
- * arrived, so that what a test reads back is byte-for-byte what was sent), indexes and open
- * cursors, with the built-in answers to the commands a database tool sends (`listDatabases`,
+ * The simulator's in-memory data: databases, collections (documents kept as the BSON bytes that
+ * arrived and served back as those bytes, so that what a test reads back is byte-for-byte what
+ * was sent), indexes and open cursors, with the built-in answers to the commands a database tool sends (`listDatabases`,
  * `listCollections`, `listIndexes`, `find`/`getMore`/`killCursors`, `insert`, `create`,
- * `createIndexes`, `drop`, `dropDatabase`, `dbStats`, `count`).
+ * `createIndexes`, `drop`, `renameCollection`, `dropDatabase`, `dbStats`, `count`).
+ *
+ * Documented server rules it follows: `insert` replaces top-level `Timestamp(0, 0)` values with
+ * the cluster time unless `bypassEmptyTsReplacement` (src/mongo/db/ops/insert.cpp,
+ * fixDocumentForInsert); `createIndexes` refuses index options it does not know (197
+ * InvalidIndexSpecificationOption) unless `ignoreUnknownIndexOptions`, and index versions other
+ * than 1 and 2 (67 CannotCreateIndex); `create` keeps its options with their BSON types.
  *
  * Limits: filters match top-level fields by equality only; no updates, deletes or sorting; sizes
  * are BSON sizes, not storage sizes. Anything else is scripted per test (see MongoSimulator).
@@ -11,7 +17,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { Binary, EJSON, Long, calculateObjectSize, deserialize, serialize, type Document, type Timestamp } from 'bson';
+import { Binary, EJSON, Long, Timestamp, deserialize, serialize, type Document } from 'bson';
+import { rawCursorReply } from './wire.js';
 
 /** One collection (or view, or time-series collection). */
 export interface SimCollection {
@@ -23,8 +30,10 @@ export interface SimCollection {
   options: Document;
   /** Its UUID (subtype 4), as listCollections reports it in `info.uuid`. */
   uuid: Binary;
-  /** Its documents, exactly as inserted. */
+  /** Its documents, decoded exactly (Int32, Double, Long kept) from {@link SimCollection.raw}. */
   docs: Document[];
+  /** Its documents as the BSON bytes stored (what `find` returns, byte for byte). */
+  raw: Buffer[];
   /** Its index specifications (with `_id_` first for collections). */
   indexes: Document[];
 }
@@ -49,8 +58,28 @@ export class SimCommandError extends Error {
 
 interface OpenCursor {
   ns: string;
-  docs: Document[];
+  docs: Buffer[];
   position: number;
+}
+
+/** The index options a 7.0 server knows (mongodb/mongo src/mongo/db/catalog/index_key_validate.cpp, kAllowedFieldNames). */
+export const KNOWN_INDEX_OPTIONS: ReadonlySet<string> = new Set([
+  'key', 'name', 'v', 'ns', 'unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'hidden', 'collation',
+  'weights', 'default_language', 'language_override', 'textIndexVersion', '2dsphereIndexVersion', 'bits', 'min', 'max',
+  'wildcardProjection', 'storageEngine', 'background', 'prepareUnique', 'clustered', 'coarsestIndexedLevel', 'finestIndexedLevel',
+]);
+
+/** Replaces every top-level Timestamp(0, 0) of a raw document with `now`, as mongod's insert does. */
+function replaceEmptyTimestamps(raw: Buffer, now: () => Timestamp): Buffer {
+  const doc = deserialize(raw, { promoteValues: false, bsonRegExp: true });
+  let changed = false;
+  for (const [k, v] of Object.entries(doc)) {
+    if (v instanceof Timestamp && v.high === 0 && v.low === 0) {
+      doc[k] = now();
+      changed = true;
+    }
+  }
+  return changed ? Buffer.from(serialize(doc)) : raw;
 }
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
@@ -64,7 +93,7 @@ const EXACT = { promoteValues: false, bsonRegExp: true } as const;
  * const doc = exactDocument(rawBson);
  * ```
  */
-export function exactDocument(raw: Buffer): Document {
+export function exactDocument(raw: Uint8Array): Document {
   return deserialize(raw, EXACT);
 }
 
@@ -113,7 +142,8 @@ export class SimStore {
     }
     const type = extra.type ?? (extra.options?.viewOn ? 'view' : extra.options?.timeseries ? 'timeseries' : 'collection');
     const indexes = type === 'view' ? [] : [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...(extra.indexes ?? [])];
-    const coll: SimCollection = { name, type, options: extra.options ?? {}, uuid: new Binary(randomBytes(16), 4), docs: docs.map((d) => exactDocument(Buffer.from(serializeDoc(d)))), indexes };
+    const raw = docs.map((d) => Buffer.from(serializeDoc(d)));
+    const coll: SimCollection = { name, type, options: extra.options ?? {}, uuid: new Binary(randomBytes(16), 4), docs: raw.map(exactDocument), raw, indexes };
     colls.set(name, coll);
     return coll;
   }
@@ -127,7 +157,7 @@ export class SimStore {
    * The built-in answer to `body` run against `db`, or `undefined` when the command is not built in.
    * Throws {@link SimCommandError} for server errors (NamespaceNotFound, NamespaceExists...).
    */
-  run(db: string, name: string, body: Document, sequences: Record<string, Buffer[]>, extras: { atClusterTime?: Timestamp }): Document | undefined {
+  run(db: string, name: string, body: Document, sequences: Record<string, Buffer[]>, extras: { atClusterTime?: Timestamp; rawBody?: Buffer; clusterTime?: () => Timestamp }): Document | Buffer | undefined {
     switch (name) {
       case 'listDatabases':
         return this.listDatabases(body);
@@ -135,11 +165,11 @@ export class SimStore {
         return this.listCollections(db, body);
       case 'listIndexes': {
         const coll = this.requireCollection(db, String(body.listIndexes));
-        return this.openCursor(`${db}.${coll.name}`, coll.indexes, undefined, undefined);
+        return this.openCursor(`${db}.${coll.name}`, coll.indexes.map((d) => Buffer.from(serializeDoc(d))), undefined, undefined);
       }
       case 'find': {
         const coll = this.collection(db, String(body.find));
-        const docs = coll ? coll.docs.filter((d) => matches(d, body.filter as Document | undefined)) : [];
+        const docs = coll ? coll.raw.filter((_, i) => matches(coll.docs[i]!, body.filter as Document | undefined)) : [];
         const limited = typeof body.limit === 'number' && body.limit > 0 ? docs.slice(0, body.limit) : docs;
         return this.openCursor(`${db}.${String(body.find)}`, limited, body.batchSize as number | undefined, extras.atClusterTime);
       }
@@ -153,23 +183,37 @@ export class SimStore {
       case 'insert': {
         const coll = this.collection(db, String(body.insert)) ?? this.putCollection(db, String(body.insert));
         if (coll.type === 'view') throw new SimCommandError(166, 'CommandNotSupportedOnView', `Namespace ${db}.${coll.name} is a view, not a collection`);
-        const raw = sequences.documents ?? [];
-        const docs = raw.length > 0 ? raw.map(exactDocument) : ((body.documents as Document[]) ?? []).map((d) => exactDocument(Buffer.from(serializeDoc(d))));
-        coll.docs.push(...docs);
-        return { n: docs.length, ok: 1 };
+        const sent = sequences.documents ?? ((body.documents as Document[]) ?? []).map((d) => Buffer.from(serializeDoc(d)));
+        const now = extras.clusterTime ?? (() => new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }));
+        const raw = body.bypassEmptyTsReplacement === true ? sent.map((b) => Buffer.from(b)) : sent.map((b) => replaceEmptyTimestamps(Buffer.from(b), now));
+        coll.raw.push(...raw);
+        coll.docs.push(...raw.map(exactDocument));
+        return { n: raw.length, ok: 1 };
       }
       case 'create': {
         const collName = String(body.create);
         if (this.collection(db, collName)) throw new SimCommandError(48, 'NamespaceExists', `Collection ${db}.${collName} already exists.`);
         const options: Document = {};
-        for (const [k, v] of Object.entries(body)) if (!['create', '$db', 'lsid', '$clusterTime', 'writeConcern', '$readPreference'].includes(k)) options[k] = v;
+        const exact = extras.rawBody ? exactDocument(extras.rawBody) : body;
+        for (const [k, v] of Object.entries(exact)) if (!['create', '$db', 'lsid', '$clusterTime', 'writeConcern', '$readPreference', 'txnNumber'].includes(k)) options[k] = v;
         this.putCollection(db, collName, [], { options });
         return { ok: 1 };
       }
       case 'createIndexes': {
         const coll = this.collection(db, String(body.createIndexes)) ?? this.putCollection(db, String(body.createIndexes));
         const before = coll.indexes.length;
-        for (const spec of (body.indexes as Document[]) ?? []) if (!coll.indexes.some((i) => i.name === spec.name)) coll.indexes.push({ v: 2, ...spec });
+        const specs = (body.indexes as Document[]) ?? [];
+        for (const spec of specs) {
+          if (spec.v !== undefined && Number(spec.v) !== 1 && Number(spec.v) !== 2) throw new SimCommandError(67, 'CannotCreateIndex', `Invalid index specification ${EJSON.stringify(spec)}; index version v:${Number(spec.v)} is not allowed`);
+          const unknown = Object.keys(spec).find((k) => !KNOWN_INDEX_OPTIONS.has(k));
+          if (unknown && body.ignoreUnknownIndexOptions !== true) throw new SimCommandError(197, 'InvalidIndexSpecificationOption', `The field '${unknown}' is not valid for an index specification. Specification: ${EJSON.stringify(spec)}`);
+        }
+        for (const spec of specs) {
+          if (coll.indexes.some((i) => i.name === spec.name)) continue;
+          const kept: Document = {};
+          for (const [k, v] of Object.entries(spec)) if (KNOWN_INDEX_OPTIONS.has(k) && k !== 'ns') kept[k] = v;
+          coll.indexes.push({ v: 2, ...kept });
+        }
         return { numIndexesBefore: before, numIndexesAfter: coll.indexes.length, createdCollectionAutomatically: before === 0, ok: 1 };
       }
       case 'drop': {
@@ -177,6 +221,30 @@ export class SimStore {
         if (!colls?.delete(String(body.drop))) throw new SimCommandError(26, 'NamespaceNotFound', 'ns not found');
         if (colls.size === 0) this.databases.delete(db);
         return { nIndexesWas: 1, ns: `${db}.${String(body.drop)}`, ok: 1 };
+      }
+      case 'renameCollection': {
+        const [fromDb, ...fromRest] = String(body.renameCollection).split('.');
+        const [toDb, ...toRest] = String(body.to).split('.');
+        const source = this.collection(fromDb!, fromRest.join('.'));
+        if (!source) throw new SimCommandError(26, 'NamespaceNotFound', 'Source collection does not exist');
+        if (source.type === 'view') throw new SimCommandError(166, 'CommandNotSupportedOnView', `Namespace ${String(body.renameCollection)} is a view, not a collection`);
+        if (source.type === 'timeseries') throw new SimCommandError(20, 'IllegalOperation', 'Renaming a time-series collection is not allowed');
+        const toName = toRest.join('.');
+        if (this.collection(toDb!, toName)) {
+          if (body.dropTarget !== true) throw new SimCommandError(48, 'NamespaceExists', 'target namespace exists');
+          this.databases.get(toDb!)!.delete(toName);
+        }
+        const from = this.databases.get(fromDb!)!;
+        from.delete(source.name);
+        if (from.size === 0) this.databases.delete(fromDb!);
+        let to = this.databases.get(toDb!);
+        if (!to) {
+          to = new Map();
+          this.databases.set(toDb!, to);
+        }
+        source.name = toName;
+        to.set(toName, source);
+        return { ok: 1 };
       }
       case 'dropDatabase':
         this.databases.delete(db);
@@ -200,7 +268,7 @@ export class SimStore {
 
   private sizeOf(db: string): number {
     let total = 0;
-    for (const coll of this.databases.get(db)?.values() ?? []) for (const d of coll.docs) total += calculateObjectSize(d);
+    for (const coll of this.databases.get(db)?.values() ?? []) for (const d of coll.raw) total += d.length;
     return total;
   }
 
@@ -220,7 +288,7 @@ export class SimStore {
       if (!body.nameOnly && coll.type === 'collection') entry.idIndex = { v: 2, key: { _id: 1 }, name: '_id_' };
       if (matches(entry, filter)) out.push(entry);
     }
-    return this.openCursor(`${db}.$cmd.listCollections`, out, undefined, undefined);
+    return this.openCursor(`${db}.$cmd.listCollections`, out.map((d) => Buffer.from(serializeDoc(d))), undefined, undefined);
   }
 
   private dbStats(db: string): Document {
@@ -246,7 +314,7 @@ export class SimStore {
     };
   }
 
-  private openCursor(ns: string, docs: Document[], batchSize: number | undefined, atClusterTime: Timestamp | undefined): Document {
+  private openCursor(ns: string, docs: Buffer[], batchSize: number | undefined, atClusterTime: Timestamp | undefined): Buffer {
     const size = batchSize && batchSize > 0 ? batchSize : this.defaultBatchSize;
     const first = docs.slice(0, size);
     let id = Long.ZERO;
@@ -254,12 +322,12 @@ export class SimStore {
       id = Long.fromNumber(1 + this.#cursors.size + Math.floor(Math.random() * 1e9));
       this.#cursors.set(id.toString(), { ns, docs, position: size });
     }
-    const cursor: Document = { firstBatch: first, id, ns };
-    if (atClusterTime) cursor.atClusterTime = atClusterTime;
-    return { cursor, ok: 1 };
+    const rest: Document = { id, ns };
+    if (atClusterTime) rest.atClusterTime = atClusterTime;
+    return rawCursorReply('firstBatch', first, rest);
   }
 
-  private getMore(body: Document): Document {
+  private getMore(body: Document): Buffer {
     const id = String(body.getMore);
     const open = this.#cursors.get(id);
     if (!open) throw new SimCommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
@@ -268,7 +336,7 @@ export class SimStore {
     open.position += next.length;
     const done = open.position >= open.docs.length;
     if (done) this.#cursors.delete(id);
-    return { cursor: { nextBatch: next, id: done ? Long.ZERO : Long.fromString(id), ns: open.ns }, ok: 1 };
+    return rawCursorReply('nextBatch', next, { id: done ? Long.ZERO : Long.fromString(id), ns: open.ns });
   }
 
   /** How many cursors are open (a test can check that a tool closed or exhausted them). */

@@ -141,15 +141,15 @@ function header(length: number, requestId: number, responseTo: number, opCode: n
 }
 
 /**
- * Encodes an OP_MSG reply with one body section.
+ * Encodes an OP_MSG reply with one body section (a document, or its BSON bytes as they are).
  *
  * ### Examples
  * ```ts
  * socket.write(encodeMsg({ ok: 1 }, 7, req.requestId));
  * ```
  */
-export function encodeMsg(doc: Document, requestId: number, responseTo: number): Buffer {
-  const body = serialize(doc);
+export function encodeMsg(doc: Document | Uint8Array, requestId: number, responseTo: number): Buffer {
+  const body = doc instanceof Uint8Array ? doc : serialize(doc);
   const flags = Buffer.alloc(5); // flagBits 0, then section kind 0
   return Buffer.concat([header(16 + 5 + body.length, requestId, responseTo, OP_MSG), flags, body]);
 }
@@ -220,4 +220,41 @@ export function decodeReply(frame: Buffer): { responseTo: number; opCode: number
   const opCode = frame.readInt32LE(12);
   const offset = opCode === OP_REPLY ? 36 : 21;
   return { responseTo, opCode, doc: deserialize(readDocument(frame, offset).raw) };
+}
+
+const ELEMENT_DOCUMENT = 0x03;
+const ELEMENT_ARRAY = 0x04;
+
+function cstring(name: string): Buffer {
+  return Buffer.from(`${name}\u0000`, 'utf8');
+}
+
+function frameDocument(parts: Uint8Array[]): Buffer {
+  const content = Buffer.concat(parts);
+  const out = Buffer.alloc(content.length + 5);
+  out.writeInt32LE(out.length, 0);
+  content.copy(out, 4);
+  return out;
+}
+
+/** The elements of a serialized document (its bytes without the length prefix and the final NUL). */
+function elementsOf(doc: Document): Buffer {
+  const bytes = Buffer.from(serialize(doc));
+  return bytes.subarray(4, bytes.length - 1);
+}
+
+/**
+ * A cursor reply (`{ cursor: { <batchKey>: [...], ...rest }, ok: 1 }`) whose batch holds documents
+ * as raw BSON, byte for byte (bson's decode/encode would change DBPointer, undefined, -0.0...).
+ *
+ * ### Examples
+ * ```ts
+ * const reply = rawCursorReply('firstBatch', storedBytes, { id: Long.ZERO, ns: 'app.orders' });
+ * socket.write(encodeMsg(reply, 2, req.requestId));
+ * ```
+ */
+export function rawCursorReply(batchKey: 'firstBatch' | 'nextBatch', docs: readonly Uint8Array[], rest: Document, extra: Document = {}): Buffer {
+  const batch = frameDocument(docs.flatMap((d, i) => [Buffer.from([ELEMENT_DOCUMENT]), cstring(String(i)), d]));
+  const cursor = frameDocument([Buffer.from([ELEMENT_ARRAY]), cstring(batchKey), batch, elementsOf(rest)]);
+  return frameDocument([Buffer.from([ELEMENT_DOCUMENT]), cstring('cursor'), cursor, elementsOf({ ...extra, ok: 1 })]);
 }
