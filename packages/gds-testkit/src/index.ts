@@ -6,5 +6,6 @@
  * @packageDocumentation
  */
 export * from './postgres/index.js';
+export * from './mariadb/index.js';
 export * from './resolve-test-server.js';
 export * from './conformance/open-handles.js';

@@ -2,8 +2,11 @@
  * Finds a real server for an engine's integration tests, in this order:
  * 1. a `GDS_TEST_<ENGINE>_URL` variable (`GDS_TEST_POSTGRESQL_URL` or `GDS_TEST_POSTGRES_URL`,
  *    `GDS_TEST_MSSQL_URL`, `GDS_TEST_MONGODB_URL`, `GDS_TEST_SNOWFLAKE_URL`);
+ *    `GDS_TEST_MYSQL_URL` (Oracle MySQL) and `GDS_TEST_MARIADB_URL` (MariaDB) are two engines: a
+ *    MySQL-family suite resolves both and runs once per flavour it gets;
  * 2. a container started with testcontainers, when a Docker engine answers;
  * 3. for PostgreSQL, a throwaway cluster from the local server binaries;
+ *    for MariaDB, a throwaway server from the local MariaDB binaries (there is no local MySQL);
  * 4. otherwise a skip, with one line saying why.
  *
  * Snowflake has no container image: it runs only with its URL variable. testcontainers is loaded
@@ -13,9 +16,10 @@
  */
 import { existsSync } from 'node:fs';
 import { findPostgresBinaries, postgresMissingReason, startPostgres } from './postgres/index.js';
+import { findMariadbBinaries, mariadbMissingReason, startMariadb } from './mariadb/index.js';
 
 /** The engines with real-server suites. */
-export type TestEngine = 'postgresql' | 'mssql' | 'mongodb' | 'snowflake';
+export type TestEngine = 'postgresql' | 'mssql' | 'mongodb' | 'snowflake' | 'mysql' | 'mariadb';
 
 /**
  * A server to test against, or the reason there is none.
@@ -62,6 +66,21 @@ const IMAGES: Partial<Record<TestEngine, { image: string; port: number; env: Rec
     env: {},
     url: (h, p) => `mongodb://${h}:${p}/?directConnection=true`,
     log: /Waiting for connections/,
+  },
+  // Both images run a temporary server (port 0) while initialising; only the final one listens on 3306.
+  mysql: {
+    image: 'mysql:8.4',
+    port: 3306,
+    env: { MYSQL_ROOT_PASSWORD: 'gds-test-Pw1' },
+    url: (h, p) => `mysql://root:gds-test-Pw1@${h}:${p}/`,
+    log: /socket: '[^']*'\s+port: 3306\s/,
+  },
+  mariadb: {
+    image: 'mariadb:10.11',
+    port: 3306,
+    env: { MARIADB_ROOT_PASSWORD: 'gds-test-Pw1' },
+    url: (h, p) => `mariadb://root:gds-test-Pw1@${h}:${p}/`,
+    log: /socket: '[^']*'\s+port: 3306\s/,
   },
 };
 
@@ -123,8 +142,10 @@ export function testServerSkipReason(engine: TestEngine, options: ResolveOptions
   if (testServerEnvNames(engine).some((n) => env[n])) return undefined;
   if (options.docker !== false && dockerMayBeAvailable(env) && IMAGES[engine]) return undefined;
   if (engine === 'postgresql' && options.local !== false && findPostgresBinaries()) return undefined;
+  if (engine === 'mariadb' && options.local !== false && findMariadbBinaries()) return undefined;
   const reasons = [`no ${testServerEnvNames(engine)[0]}`, IMAGES[engine] ? 'no Docker engine' : 'no container image exists for it'];
   if (engine === 'postgresql') reasons.push(postgresMissingReason());
+  if (engine === 'mariadb') reasons.push(options.local === false ? 'local MariaDB not allowed (local: false)' : mariadbMissingReason());
   return `${engine} real-server suite skipped: ${reasons.join('; ')}`;
 }
 
@@ -156,6 +177,13 @@ export async function resolveTestServer(engine: TestEngine, options: ResolveOpti
       return { kind: 'local', url: cluster.primary.url('postgres'), description: `local PostgreSQL ${cluster.binaries.major} (throwaway cluster)`, stop: () => cluster.stop() };
     }
     reasons.push(postgresMissingReason());
+  }
+  if (engine === 'mariadb' && options.local !== false) {
+    if (findMariadbBinaries()) {
+      const db = await startMariadb();
+      return { kind: 'local', url: db.primary.url(), description: `local MariaDB ${db.version} (throwaway server)`, stop: () => db.stop() };
+    }
+    reasons.push(mariadbMissingReason());
   }
   return { kind: 'skip', reason: `${engine} real-server suite skipped: ${reasons.join('; ')}` };
 }

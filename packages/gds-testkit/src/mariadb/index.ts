@@ -1,0 +1,13 @@
+// Throwaway real MariaDB servers (primary + GTID replicas) for tests.
+export { MariadbSqlError, sqlString as mariadbString, type MariadbRow } from './client.js';
+export { findMariadbBinaries, mariadbMissingReason, type MariadbBinaries } from './find-binaries.js';
+export type { MariadbSetting } from './server-config.js';
+export {
+  startMariadb,
+  type MariadbAccount,
+  type MariadbAccountName,
+  type MariadbCluster,
+  type MariadbNode,
+  type MariadbQueryOptions,
+  type StartMariadbOptions,
+} from './start-mariadb.js';
