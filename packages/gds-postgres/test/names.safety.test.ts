@@ -104,15 +104,17 @@ describePg('identifiers are exact or refused (real PostgreSQL)', () => {
       expect(ValidationError.isInstance(removed)).toBe(true);
       expect(await pg.query('select 1 from pg_catalog.pg_replication_slots where slot_name = $1::text', [ASCII_PREFIX])).toHaveLength(1);
 
-      // the database of a connection URL: no session may land in the prefix database
-      const url = cluster.primary.url(LONG);
+      // the database of a connection URL: no session may land in the prefix database (the server
+      // cuts the startup packet's name at byte 63, not at a character: use ASCII)
+      await db(ASCII_PREFIX).create();
+      const url = cluster.primary.url(ASCII_LONG);
       const connected = await refusal(DatabaseManager.connect(url).then(async (m) => {
         await m.close();
         return m;
       }));
       tried.push('connect');
       expect(ValidationError.isInstance(connected)).toBe(true);
-      const sessions = await pg.query('select 1 from pg_catalog.pg_stat_activity where datname = $1::text', [PREFIX]);
+      const sessions = await pg.query('select 1 from pg_catalog.pg_stat_activity where datname = $1::text', [ASCII_PREFIX]);
       expect(sessions).toEqual([]);
 
       // the prefix objects are all still there, untouched
