@@ -1,15 +1,19 @@
 /**
  * Backup, restore and verification with pg_dump, pg_restore and psql.
  *
- * - A backup is written beside the target under a temporary name and renamed into place only
- *   when pg_dump succeeded: a failed or cancelled backup leaves nothing at the target path.
- *   An existing target is refused unless `overwrite` is set.
+ * - A backup is written beside the target under a temporary name carrying this process's pid
+ *   and renamed into place only when pg_dump succeeded: a failed or cancelled backup leaves
+ *   nothing at the target path. An existing target is refused unless `overwrite` is set, and even
+ *   then only a regular file or a pg_dump directory backup is replaced (by rename). Each backup
+ *   first removes the partials in its folder whose owner process is gone.
  * - Progress: pg_dump/pg_restore run with `--verbose`; each table they report advances the
  *   percentage (out of the tables counted first), and the bytes written are sampled twice a second.
  * - pg_dump is a logical dump of one database: differential, incremental and log backups are not
  *   what it does (the capability table says so and the core rejects them first).
- * - Restoring over a database that holds objects is refused unless `replace` (drop and recreate,
- *   shown in dry runs) or `clean` (pg_restore drops each object it restores) is set.
+ * - Restoring over a database that holds objects is refused unless `replace` (restore into a
+ *   side database, then swap names; shown in dry runs) or `clean` (pg_restore drops each object
+ *   it restores, in place) is set. The whole source is read before anything changes; plain dumps
+ *   are scanned for psql meta-commands (postgres-plain-dump.ts) and run with psql restricted.
  *
  * @module
  */

@@ -9,7 +9,9 @@
  *   them. Superusers are exempt from connection limits (PostgreSQL's rule, not gds's).
  * - drop: refused with DatabaseInUseError while other sessions are connected, unless `force`
  *   (`WITH (FORCE)` on 13+, ending sessions first on older servers).
- * - backup/restore: pg_dump / pg_restore (see postgres-backup.ts); vacuum: `VACUUM` inside it.
+ * - backup/restore: pg_dump / pg_restore (see postgres-backup.ts): a restore reads the whole
+ *   source first, restores into a side database and swaps names on success; `replace` with other
+ *   sessions is refused like drop() unless `force`. vacuum: `VACUUM` inside it.
  * - names: exact, any characters but NUL; over 63 bytes is a ValidationError (PostgreSQL would
  *   truncate it and act on another database).
  *
