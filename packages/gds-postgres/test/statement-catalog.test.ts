@@ -26,8 +26,12 @@ interface CatalogEntry {
 /** The names each case runs on: a plain one and one that needs quoting. */
 const NAMES = ['app', `gds "cat"; x`];
 
+type Case = readonly [string, Record<string, unknown>, (db: PostgreSQLDatabase, o: Record<string, unknown>) => Promise<{ statements: string[] }>];
+const create = (o: Record<string, unknown>): Case => ['create', o, (db, opts) => db.create({ ...opts, dryRun: true })];
+const vacuum = (o: Record<string, unknown>): Case => ['vacuum', o, (db, opts) => db.vacuum({ ...opts, dryRun: true })];
+
 /** The matrix: [operation, options, call]. The database exists (and has a table) before each call. */
-const CASES: ReadonlyArray<[string, Record<string, unknown>, (db: PostgreSQLDatabase, o: Record<string, unknown>) => Promise<{ statements: string[] }>]> = [
+const CASES: readonly Case[] = [
   ...[
     {},
     { owner: 'gds_cat_owner' },
@@ -37,16 +41,14 @@ const CASES: ReadonlyArray<[string, Record<string, unknown>, (db: PostgreSQLData
     { connectionLimit: 7, isTemplate: false, allowConnections: true },
     { strategy: 'file_copy' },
     { tablespace: 'pg_default' },
-  ].map((o) => ['create', o, (db: PostgreSQLDatabase, opts: Record<string, unknown>) => db.create({ ...opts, dryRun: true })] as const),
+  ].map(create),
   ['drop', {}, (db) => db.drop({ dryRun: true })],
   ['drop', { force: true }, (db) => db.drop({ force: true, dryRun: true })],
   ['setOffline', {}, (db) => db.setOffline({ dryRun: true })],
   ['setOffline', { force: true }, (db) => db.setOffline({ force: true, dryRun: true })],
   ['setSingleUserMode', { force: true }, (db) => db.setSingleUserMode({ force: true, dryRun: true })],
   ['setRestrictedUserMode', { force: true }, (db) => db.setRestrictedUserMode({ force: true, dryRun: true })],
-  ...[{}, { full: true }, { analyze: false }, { freeze: true, verbose: true }, { tables: ['orders', { schema: 'sales', name: 'odd "t"' }] }].map(
-    (o) => ['vacuum', o, (db: PostgreSQLDatabase, opts: Record<string, unknown>) => db.vacuum({ ...opts, dryRun: true })] as const,
-  ),
+  ...[{}, { full: true }, { analyze: false }, { freeze: true, verbose: true }, { tables: ['orders', { schema: 'sales', name: 'odd "t"' }] }].map(vacuum),
 ];
 
 /** Generates the catalog on `manager`'s server. */
@@ -94,7 +96,7 @@ if (missing) process.stderr.write(`SKIP postgres statement catalog: ${missing}\n
   }, 60_000);
 
   it('evidence/statement-catalog.json equals a fresh generation (GDS_UPDATE_CATALOG=1 rewrites it)', async () => {
-    const version = (await (manager.connection as PostgreSQLConnection).query<{ v: string }>('show server_version_num'))[0]!.server_version_num as unknown as string;
+    const version = (await (manager.connection as PostgreSQLConnection).query<{ server_version_num: string }>('show server_version_num'))[0]!.server_version_num;
     const server = String(Math.floor(Number(version) / 10000));
     const fresh = renderCatalog(await generate(manager, server));
     if (process.env.GDS_UPDATE_CATALOG === '1') writeFileSync(CATALOG, fresh);
