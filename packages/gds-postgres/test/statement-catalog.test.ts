@@ -26,7 +26,7 @@ interface CatalogEntry {
 /** The names each case runs on: a plain one and one that needs quoting. */
 const NAMES = ['app', `gds "cat"; x`];
 
-type Case = readonly [string, Record<string, unknown>, (db: PostgreSQLDatabase, o: Record<string, unknown>) => Promise<{ statements: string[] }>];
+type Case = readonly [string, Record<string, unknown>, (db: PostgreSQLDatabase, o: Record<string, unknown>) => Promise<{ readonly statements: readonly string[] }>];
 const create = (o: Record<string, unknown>): Case => ['create', o, (db, opts) => db.create({ ...opts, dryRun: true })];
 const vacuum = (o: Record<string, unknown>): Case => ['vacuum', o, (db, opts) => db.vacuum({ ...opts, dryRun: true })];
 
@@ -68,7 +68,7 @@ async function generate(manager: DatabaseManager, server: string): Promise<Catal
         await conn.release(name);
       }
       const result = await call(db, options);
-      out.push({ operation, options, database: name, server, statements: result.statements });
+      out.push({ operation, options, database: name, server, statements: [...result.statements] });
     }
   }
   for (const name of NAMES) if (await manager.getDatabase(name).exists()) await manager.getDatabase(name).drop({ force: true });
