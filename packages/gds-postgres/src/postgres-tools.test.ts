@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExternalToolError, Secret, type GdsError } from '@gds/database';
 import { resolveConfig, type PostgreSQLConfigInput } from './postgres-config.js';
-import { commandLine, conninfo, findTool, runTool, toolCandidates, toolEnv, type PgTool } from './postgres-tools.js';
+import { commandLine, conninfo, findTool, psqlHasRestrict, runTool, toolCandidates, toolEnv, type PgTool } from './postgres-tools.js';
 
 let root: string;
 let n = 0;
@@ -316,7 +316,33 @@ describe('findTool', () => {
   });
 });
 
+describe('psqlHasRestrict', () => {
+  it('is true from the 2025 security releases on (13.22, 14.19, 15.14, 16.10, 17.6, 18)', () => {
+    expect(['13.22', '14.19', '15.14', '15.18', '16.10', '17.6', '18.0', '19'].map(psqlHasRestrict)).toEqual(Array(8).fill(true));
+    expect(['12.22', '13.21', '14.18', '15.13', '16.9', '17.5', '11.0'].map(psqlHasRestrict)).toEqual(Array(7).fill(false));
+  });
+});
+
 describe('runTool', () => {
+  it('writes stdin to the tool and closes it; without stdin the tool reads end of file at once', async () => {
+    const path = script(freshDir(), 'psql', 'cat');
+    async function* chunks() {
+      yield Buffer.from('one ');
+      yield 'two\n';
+    }
+    expect((await runTool(fakeTool(path, 'psql'), [], { env: baseEnv(), stdin: chunks() })).stdout).toBe('one two\n');
+    expect((await runTool(fakeTool(path, 'psql'), [], { env: baseEnv() })).stdout).toBe('');
+  });
+
+  it('a tool that exits without reading all of stdin fails by its exit code, not by EPIPE', async () => {
+    const path = script(freshDir(), 'psql', 'head -c 1 >/dev/null; exit 3');
+    async function* big() {
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(1 << 16, 0x41);
+    }
+    const e = await rejection(runTool(fakeTool(path, 'psql'), [], { env: baseEnv(), stdin: big() }));
+    expect((e as GdsError).message).toMatch(/exit code 3/);
+  });
+
   it('resolves with stdout and passes the arguments without a shell', async () => {
     const path = script(freshDir(), 'pg_restore', 'for a in "$@"; do printf "[%s]\\n" "$a"; done');
     const { stdout } = await runTool(fakeTool(path, 'pg_restore'), ['--list', 'a b', "it's", '$HOME;`id`'], { env: baseEnv() });
