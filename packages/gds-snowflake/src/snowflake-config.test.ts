@@ -47,6 +47,11 @@ describe('Snowflake config', () => {
     expect(printed).not.toContain('pass-Phrase-9');
   });
 
+  it('refuses a connectTimeoutMs a timer would wrap (above 2^31-1 ms Node fires after 1 ms)', () => {
+    expect(() => resolveConfig({ account: 'a', username: 'u', password: 'pw-123456', connectTimeoutMs: 2 ** 31 })).toThrow(/connectTimeoutMs|Invalid options/);
+    expect(resolveConfig({ account: 'a', username: 'u', password: 'pw-123456', connectTimeoutMs: 2 ** 31 - 1 }).connectTimeoutMs).toBe(2 ** 31 - 1);
+  });
+
   it('names the endpoint without secrets', () => {
     expect(new SnowflakeConnection('snowflake://u:pw-123456@myorg-acct/SALES').endpoint).toBe('snowflake://myorg-acct/SALES');
     expect(new SnowflakeConnection('snowflake://u:pw-123456@acct?host=127.0.0.1&port=8080&protocol=http').endpoint).toBe('snowflake://acct (at http://127.0.0.1:8080)');

@@ -12,7 +12,8 @@
  * Login deadline: snowflake-sdk retries a failed login 7 times with exponential backoff
  * (`sfRetryMaxLoginRetries`, and `retryTimeout` cannot go below 300 s except 0 = unlimited), so an
  * address that refuses took minutes to fail. gds turns the driver's login retries off and bounds
- * the whole login (driver load, login request, session pinning) by `connectTimeoutMs`: a
+ * the whole login (login request and session pinning; the driver is loaded before the clock
+ * starts) by `connectTimeoutMs`: a
  * refused address fails at once, a silent one after `connectTimeoutMs`, both as ConnectionError.
  *
  * Session pinning: right after each login the session runs
@@ -144,8 +145,10 @@ export class SnowflakeConnection implements DatabaseConnection {
     return this.#session;
   }
 
-  /** Loads the driver, logs in and pins the session, all within `connectTimeoutMs`. */
+  /** Loads the driver, then logs in and pins the session within `connectTimeoutMs`. */
   private async login(): Promise<SdkConnection> {
+    // loading the driver is local work (~0.75 s cold): the network deadline starts after it
+    const sdk = await loadSnowflakeSdk(this.config.driverLogLevel);
     const ms = this.config.connectTimeoutMs;
     let conn: SdkConnection | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -162,7 +165,6 @@ export class SnowflakeConnection implements DatabaseConnection {
       }, ms);
     });
     const attempt = (async () => {
-      const sdk = await loadSnowflakeSdk(this.config.driverLogLevel);
       conn = sdk.createConnection(this.driverOptions());
       const c = conn;
       // not connectAsync(): in snowflake-sdk 3.3 it resolves even when the login is refused

@@ -147,9 +147,9 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
   }
 
   /** The state of this account's secondary from the refresh progress (database) or history (group). */
-  private async secondaryState(view: ReplicationView, signal: AbortSignal): Promise<HAState> {
+  private async secondaryState(view: ReplicationView, signal: AbortSignal, known?: Awaited<ReturnType<SnowflakeReplicationManager['lastRefresh']>>): Promise<HAState> {
     if (view.kind !== 'database') {
-      const last = await this.lastRefresh(view, signal);
+      const last = known ?? (await this.lastRefresh(view, signal));
       // no completed refresh in the 13 days read: the copy is not being kept up to date
       if (last.failed || last.at === undefined) return HAState.NOT_SYNCHRONIZED;
       return last.phase === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
@@ -180,11 +180,18 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
         metadata: { self, secondaryState: r.secondary_state ?? undefined, accountLocator: r.account_locator ?? undefined, region: r.snowflake_region ?? undefined, regionGroup: r.region_group ?? undefined, primary: r.primary ?? undefined, via: view.kind === 'database' ? 'database replication' : `${view.kind.toLowerCase()} group ${view.name}` },
       };
       if (!primary && self) {
-        const state = await this.secondaryState(view, signal);
+        // groups: one history read gives both the state and the lag
+        let last = view.kind === 'database' ? undefined : await this.lastRefresh(view, signal);
+        const state = await this.secondaryState(view, signal, last);
         if (!suspended) node.state = state;
         node.isHealthy = !suspended && state !== HAState.NOT_SYNCHRONIZED;
-        const last = await this.lastRefresh(view, signal);
-        if (last.at === undefined && view.kind !== 'database') node.metadata.note = `no completed refresh in the last ${S.GROUP_HISTORY_DAYS} days`;
+        if (!last) last = await this.lastRefresh(view, signal);
+        if (last.at === undefined) {
+          node.metadata.note =
+            view.kind === 'database'
+              ? 'no completed refresh visible in the last 14 days (DATABASE_REFRESH_HISTORY shows results to ACCOUNTADMIN only)'
+              : `no completed refresh in the last ${S.GROUP_HISTORY_DAYS} days`;
+        }
         if (last.at !== undefined) {
           node.lastSyncTime = new Date(last.at);
           node.lagSeconds = Math.max(0, (Date.now() - last.at) / 1000);

@@ -15,6 +15,8 @@ export interface Evidence {
   source: EvidenceSource;
   rule: string;
   matches?: string;
+  /** Whether the source was read while writing this entry, or is cited from the page's known content. */
+  checked: string;
 }
 
 /** Every entry of test/evidence/snowflake-sources.json. */

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { REFRESH_HISTORY_COLUMNS, REFRESH_PROGRESS_COLUMNS, SHOW_DATABASES_COLUMNS, SHOW_GROUPS_COLUMNS, SHOW_REPLICATION_DATABASES_COLUMNS, SHOW_SCHEMAS_COLUMNS } from './show.js';
+import { REFRESH_HISTORY_COLUMNS, REFRESH_PROGRESS_COLUMNS, SHOW_DATABASES_COLUMNS, SHOW_GROUPS_COLUMNS, SHOW_REPLICATION_DATABASES_COLUMNS, SHOW_SCHEMAS_COLUMNS, SHOW_TABLES_COLUMNS } from './show.js';
 import { REFRESH_PHASES, SimReplication, type SimRefresh } from './replication.js';
 import type { SimColumn, SimValue } from './rowset.js';
 import type { SimErrorReply, SimRowsReply } from './script.js';
@@ -166,6 +166,18 @@ export class SimAccountModel {
       if (!this.databases.has(id(m[1]!))) return notFound(id(m[1]!));
       const db = this.databases.get(String(binds[0] ?? ''));
       return { columns: [{ name: 'LAST_ALTERED', type: 'timestamp_ltz' }], rows: db ? [{ LAST_ALTERED: db.createdOn }] : [] };
+    }
+    if ((m = new RegExp(`^SHOW TABLES IN (?:DATABASE (${IDENT})|SCHEMA (${IDENT})\\.(${IDENT}))$`, 'i').exec(sql))) {
+      const db = id(m[1] ?? m[2]!);
+      if (!this.databases.has(db)) return notFound(db);
+      return { columns: SHOW_TABLES_COLUMNS, rows: [] };
+    }
+    if (/^SELECT CURRENT_VERSION\(\) AS VERSION, CURRENT_ORGANIZATION_NAME\(\) AS ORGANIZATION/i.test(sql)) {
+      const [org = '', name = ''] = this.accountId.split('.');
+      return {
+        columns: ['VERSION', 'ORGANIZATION', 'ACCOUNT', 'REGION', 'ROLE', 'WAREHOUSE'].map((n) => ({ name: n, type: 'text' as const })),
+        rows: [{ VERSION: '9.38.1', ORGANIZATION: org, ACCOUNT: name, REGION: 'AWS_EU_WEST_1', ROLE: 'SYSADMIN', WAREHOUSE: null }],
+      };
     }
     return this.replicationStatement(sql, binds, id);
   }
