@@ -3,10 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import * as core from '@gds/database';
 import { DatabaseManager, Secret, registerProvider, unregisterProvider, type Database } from '@gds/database';
+import Type from 'typebox';
 import { memoryProvider, type MemoryConnection } from '../../gds-database/test/memory-provider.js';
-import { runConformanceSuite } from '../src/jest.js';
+import { describeOptionSchemas, runConformanceSuite, unboundedNumbers } from '../src/jest.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-conf-self-'));
 registerProvider(memoryProvider());
@@ -38,4 +40,27 @@ runConformanceSuite({
     entry.sessions++;
     return async () => void entry.sessions--;
   },
+});
+
+// the numeric-bounds check of describeOptionSchemas (issue 12 item 10), on the core's option schemas
+describeOptionSchemas('@gds/database (numeric bounds)', core, 50, { numericBounds: true });
+
+describe('unboundedNumbers (issue 12 item 10)', () => {
+  it('finds numeric options a timer or a server limit cannot honour, however deep', () => {
+    const schema = Type.Object({
+      waitMs: Type.Optional(Type.Integer({ minimum: 1 })),
+      lagSecs: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+      poolSize: Type.Optional(Type.Integer({ minimum: 1 })),
+      members: Type.Array(Type.Object({ delaySecs: Type.Integer({ minimum: 0 }) })),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: core.MAX_TIMER_MS })),
+      ratio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    });
+    expect(unboundedNumbers(schema)).toEqual([
+      '/waitMs: no maximum (at most 2147483647)',
+      '/lagSecs: maximum 10000000 is above 2147483, what a timer honours',
+      '/poolSize: no maximum',
+      '/members/items/delaySecs: no maximum (at most 2147483)',
+    ]);
+    expect(unboundedNumbers(core.MutationOptionsSchema)).toEqual([]);
+  });
 });

@@ -6,12 +6,16 @@
  *   node by node and compared with hidden markers, enumerability and key order), and
  * - `validateOptions` accepts exactly the values TypeBox's `Check` accepts, over a few hundred
  *   generated values per object schema (valid ones, and ones with wrong types, bounds, unknown
- *   keys and holes).
+ *   keys and holes), and
+ * - with `{ numericBounds: true }`, no numeric option is unbounded: every integer or number has a `maximum`, at most
+ *   {@link MAX_TIMER_MS} (2^31-1) for a millisecond option (its name ends in `Ms`, or it is a
+ *   timeout) and at most 2^31-1 / 1000 for a seconds option, so that no value silently wraps in a
+ *   Node timer (above 2^31-1 ms it fires after 1 ms) or overflows a server's 32-bit limit.
  *
  * @module
  */
 import { describe, expect, it } from '@jest/globals';
-import { ValidationError, validateOptions } from '@gds/database';
+import { MAX_TIMER_MS, ValidationError, validateOptions } from '@gds/database';
 import Type from 'typebox';
 import { Check } from 'typebox/value';
 
@@ -115,6 +119,32 @@ function rebuild(node: unknown): unknown {
   return '~optional' in node ? Type.Optional(built as never) : built;
 }
 
+/**
+ * The numeric options of `schema` that are unbounded, or bounded above what a timer (for a
+ * millisecond or seconds option) can honour: `'/path: why'` for each.
+ *
+ * ### Examples
+ * ```ts
+ * unboundedNumbers(Type.Object({ waitMs: Type.Integer({ minimum: 1 }) })); // ['/waitMs: no maximum']
+ * ```
+ */
+export function unboundedNumbers(schema: unknown, path = ''): string[] {
+  if (!isRecord(schema)) return [];
+  const out: string[] = [];
+  if (schema.type === 'integer' || schema.type === 'number') {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const max = typeof schema.maximum === 'number' ? schema.maximum : typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum : undefined;
+    const limit = /(Ms|Millis|Milliseconds|^timeout)$/i.test(name) ? MAX_TIMER_MS : /(Secs|Seconds)$/.test(name) ? Math.floor(MAX_TIMER_MS / 1000) : undefined;
+    if (max === undefined) out.push(`${path || '/'}: no maximum${limit === undefined ? '' : ` (at most ${limit})`}`);
+    else if (limit !== undefined && max > limit) out.push(`${path}: maximum ${max} is above ${limit}, what a timer honours`);
+  }
+  if (isRecord(schema.properties)) for (const [key, prop] of Object.entries(schema.properties)) out.push(...unboundedNumbers(prop, `${path}/${key}`));
+  if (schema.items !== undefined) out.push(...unboundedNumbers(schema.items, `${path}/items`));
+  if (Array.isArray(schema.anyOf)) schema.anyOf.forEach((branch) => out.push(...unboundedNumbers(branch, path)));
+  if (isRecord(schema.patternProperties)) for (const value of Object.values(schema.patternProperties)) out.push(...unboundedNumbers(value, `${path}/*`));
+  return [...new Set(out)];
+}
+
 /** Whether `validateOptions` accepts `value` for `schema`. */
 function accepts(schema: Parameters<typeof validateOptions>[0], value: Json): boolean {
   try {
@@ -129,15 +159,17 @@ function accepts(schema: Parameters<typeof validateOptions>[0], value: Json): bo
 /**
  * Declares, for each schema `module` exports (as `...Schema`), a test comparing it with what
  * TypeBox builds, and for each object schema one comparing `validateOptions` with TypeBox's
- * `Check` on generated values.
+ * `Check` on generated values; with `checks.numericBounds`, also one per option schema (not the
+ * metadata ones) finding numeric options without a maximum a timer or a server limit honours
+ * (see {@link unboundedNumbers}).
  *
  * ### Examples
  * ```ts
  * import * as postgres from '../src/index.js';
- * describeOptionSchemas('@gds/postgres', postgres);
+ * describeOptionSchemas('@gds/postgres', postgres, 300, { numericBounds: true });
  * ```
  */
-export function describeOptionSchemas(name: string, module: Record<string, unknown>, samplesPerSchema = 300): void {
+export function describeOptionSchemas(name: string, module: Record<string, unknown>, samplesPerSchema = 300, checks: { numericBounds?: boolean } = {}): void {
   const schemas = Object.entries(module).filter(([key, value]) => key.endsWith('Schema') && isRecord(value) && '~kind' in value);
   const objects = schemas.filter(([, value]) => (value as Json).type === 'object');
   describe(`${name}: schemas agree with TypeBox`, () => {
@@ -164,5 +196,11 @@ export function describeOptionSchemas(name: string, module: Record<string, unkno
       expect(disagreements).toEqual([]);
       expect(accepted).toBeGreaterThan(0); // the generator reaches valid values too
     });
+    const options = objects.filter(([key]) => !/Metadata|Info|Listing|Result/.test(key));
+    if (checks.numericBounds && options.length > 0) {
+      it.each(options)('%s: every numeric option has a maximum a timer or a server limit can honour', (_key, schema) => {
+        expect(unboundedNumbers(schema)).toEqual([]);
+      });
+    }
   });
 }
