@@ -3,7 +3,7 @@
 import { generateKeyPairSync, createSign } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { databaseRow, encodeCell, encodeRows, SHOW_DATABASES_COLUMNS, showReply, startSnowflakeSimulator, type SnowflakeSimulator } from '@gds/testkit/snowflake';
+import { databaseRow, encodeCell, encodeRows, refusedPort, SHOW_DATABASES_COLUMNS, showReply, SimReplication, startSilentServer, startSnowflakeSimulator, type SnowflakeSimulator } from '@gds/testkit/snowflake';
 
 let sim: SnowflakeSimulator | undefined;
 afterEach(async () => {
@@ -133,5 +133,111 @@ describe('Snowflake simulator (plain HTTP)', () => {
     expect(sim.counts).toMatchObject({ heartbeats: 1, telemetry: 1, logouts: 1 });
     expect(sim.openSessions()).toBe(0);
     expect(await post('/session/heartbeat', {}, token)).toMatchObject({ code: '390111' });
+  });
+});
+
+describe('Snowflake simulator: the account model (documented behaviour)', () => {
+  const run = async (token: string, sqlText: string, binds: string[] = []) =>
+    post('/queries/v1/query-request', { sqlText, bindings: Object.fromEntries(binds.map((v, i) => [String(i + 1), { type: 'TEXT', value: v }])) }, token);
+  const names = (r: Reply) => (r.data.rowset as string[][]).map((row) => row[1]);
+
+  it('creates, clones (content carried), swaps whole databases, drops and undrops, with Snowflake error codes', async () => {
+    sim = await startSnowflakeSimulator();
+    const token = await login();
+    sim.model.addDatabase({ name: 'SALES', content: 'v1' });
+    expect(await run(token, 'CREATE DATABASE "sales_bk" CLONE "SALES"')).toMatchObject({ success: true });
+    expect(sim.model.database('sales_bk')?.content).toBe('v1');
+    expect(await run(token, 'CREATE DATABASE sales')).toMatchObject({ success: false, code: '002002' });
+    expect(names(await run(token, "SHOW DATABASES LIKE 'sal%'"))).toEqual(['SALES', 'sales_bk']);
+    sim.model.database('sales_bk')!.content = 'v2';
+    const before = sim.model.database('SALES')!.createdOn;
+    expect(await run(token, 'ALTER DATABASE "SALES" SWAP WITH "sales_bk"')).toMatchObject({ success: true });
+    expect(sim.model.database('SALES')?.content).toBe('v2');
+    expect(sim.model.database('sales_bk')?.createdOn).toEqual(before);
+    expect(await run(token, 'DROP DATABASE "sales_bk"')).toMatchObject({ success: true });
+    expect(await run(token, 'DROP DATABASE "sales_bk"')).toMatchObject({ success: false, code: '002003' });
+    expect(await run(token, 'DROP DATABASE IF EXISTS "sales_bk"')).toMatchObject({ success: true });
+    expect(await run(token, 'CREATE DATABASE "x" CLONE "sales_bk"')).toMatchObject({ success: false, code: '002003' });
+    expect(await run(token, 'UNDROP DATABASE "sales_bk"')).toMatchObject({ success: true });
+    expect(sim.model.database('sales_bk')?.content).toBe('v1');
+    expect(await run(token, 'SELECT no_such_thing()')).toMatchObject({ success: false, code: '999999' });
+  });
+
+  it('QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE (account) upper-cases quoted names until ALTER SESSION sets it FALSE', async () => {
+    sim = await startSnowflakeSimulator({ parameters: { QUOTED_IDENTIFIERS_IGNORE_CASE: 'TRUE' } });
+    const token = await login();
+    await run(token, 'CREATE DATABASE "sales"');
+    expect(sim.model.names()).toEqual(['SALES']);
+    expect(await run(token, 'ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE')).toMatchObject({ success: true });
+    await run(token, 'CREATE DATABASE "sales"');
+    expect(sim.model.names()).toEqual(['SALES', 'sales']);
+    const other = await login();
+    await run(other, 'CREATE DATABASE "hr"');
+    expect(sim.model.names()).toEqual(['HR', 'SALES', 'sales']);
+  });
+
+  it('REPLICATION_GROUP_REFRESH_HISTORY: the last 12 hours by default, other ranges within 14 days, an error beyond', async () => {
+    const org = new SimReplication();
+    org.addGroup({ name: 'G', type: 'FAILOVER', databases: ['SALES'], accounts: ['MYORG.PRIMARY', 'MYORG.DR'], primary: 'MYORG.PRIMARY' });
+    const now = Date.now();
+    for (const hours of [1, 20, 24 * 10]) org.recordGroupRefresh('G', 'MYORG.DR', { start: now - hours * 3_600_000, end: now - hours * 3_600_000 + 1000, phase: 'COMPLETED' });
+    sim = await startSnowflakeSimulator({ account: 'MYORG-DR', replication: org, users: { gds: { password: 'gds-sim-Pw1' } } });
+    const token = (await post('/session/v1/login-request', { data: { ACCOUNT_NAME: 'MYORG-DR', LOGIN_NAME: 'gds', PASSWORD: 'gds-sim-Pw1' } })).data.token as string;
+    sim.model.addDatabase({ name: 'SALES' });
+    const history = (args: string) => run(token, `SELECT PHASE_NAME, START_TIME FROM TABLE("SALES".INFORMATION_SCHEMA.REPLICATION_GROUP_REFRESH_HISTORY(?${args})) ORDER BY START_TIME DESC`, ['"G"']);
+    expect((await history('')).data.rowset).toHaveLength(1);
+    expect((await history(', DATE_RANGE_START => DATEADD(DAY, -13, CURRENT_TIMESTAMP()), DATE_RANGE_END => CURRENT_TIMESTAMP()')).data.rowset).toHaveLength(3);
+    expect(await history(', DATE_RANGE_START => DATEADD(DAY, -15, CURRENT_TIMESTAMP())')).toMatchObject({ success: false });
+    expect(await run(token, 'SHOW FAILOVER GROUPS')).toMatchObject({ success: true });
+  });
+
+  it('failover suspends every secondary until RESUME runs in its account; RESUME on the primary is refused', async () => {
+    const org = new SimReplication();
+    org.addGroup({ name: 'G', type: 'FAILOVER', databases: ['SALES'], accounts: ['MYORG.PRIMARY', 'MYORG.DR', 'MYORG.DR2'], primary: 'MYORG.PRIMARY' });
+    sim = await startSnowflakeSimulator({ account: 'MYORG-DR', replication: org, users: { gds: { password: 'gds-sim-Pw1' } } });
+    const token = (await post('/session/v1/login-request', { data: { ACCOUNT_NAME: 'MYORG-DR', LOGIN_NAME: 'gds', PASSWORD: 'gds-sim-Pw1' } })).data.token as string;
+    expect(await run(token, 'ALTER FAILOVER GROUP "G" PRIMARY')).toMatchObject({ success: true });
+    expect(org.groups.get('G')?.primary).toBe('MYORG.DR');
+    expect([...org.groups.get('G')!.suspended].sort()).toEqual(['MYORG.DR2', 'MYORG.PRIMARY']);
+    const groups = await run(token, 'SHOW FAILOVER GROUPS');
+    const cols = (groups.data.rowtype as { name: string }[]).map((c) => c.name);
+    const state = (groups.data.rowset as (string | null)[][]).map((r) => [r[cols.indexOf('account_name')], r[cols.indexOf('secondary_state')]]);
+    expect(state).toEqual([['PRIMARY', 'SUSPENDED'], ['DR', null], ['DR2', 'SUSPENDED']]);
+    expect(await run(token, 'ALTER FAILOVER GROUP "G" RESUME')).toMatchObject({ success: false });
+    org.groups.get('G')!.primary = 'MYORG.PRIMARY';
+    org.groups.get('G')!.suspended.add('MYORG.DR');
+    expect(await run(token, 'ALTER FAILOVER GROUP "G" RESUME')).toMatchObject({ success: true });
+    expect(org.groups.get('G')!.suspended.has('MYORG.DR')).toBe(false);
+  });
+
+  it('DATABASE_REFRESH_PROGRESS answers in no particular order unless the statement orders it', async () => {
+    const org = new SimReplication();
+    org.addDatabase({ name: 'SALES', primary: 'MYORG.PRIMARY', secondaries: ['MYORG.DR'] });
+    org.recordDatabaseRefresh('SALES', 'MYORG.DR', { start: Date.now() - 60_000, end: Date.now() - 1000, phase: 'COMPLETED' });
+    sim = await startSnowflakeSimulator({ account: 'MYORG-DR', replication: org, users: { gds: { password: 'gds-sim-Pw1' } } });
+    const token = (await post('/session/v1/login-request', { data: { ACCOUNT_NAME: 'MYORG-DR', LOGIN_NAME: 'gds', PASSWORD: 'gds-sim-Pw1' } })).data.token as string;
+    const sql = 'SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE("SALES".INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?))';
+    const phases = async (text: string) => ((await run(token, text, ['"SALES"'])).data.rowset as string[][]).map((r) => r[0]);
+    const unordered = await phases(sql);
+    const ordered = await phases(`${sql} ORDER BY START_TIME`);
+    expect(ordered.at(-1)).toBe('COMPLETED');
+    expect(unordered.at(-1)).not.toBe('COMPLETED');
+    expect([...unordered].sort()).toEqual([...ordered].sort());
+  });
+
+  it('gives a refused port and a server that accepts and never answers', async () => {
+    const port = await refusedPort();
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    const silent = await startSilentServer();
+    try {
+      const ac = new AbortController();
+      const pending = fetch(`http://127.0.0.1:${silent.port}/`, { signal: ac.signal });
+      await new Promise((r) => setTimeout(r, 200));
+      ac.abort();
+      await expect(pending).rejects.toThrow();
+      expect(silent.accepted()).toBe(1);
+    } finally {
+      await silent.close();
+    }
   });
 });
