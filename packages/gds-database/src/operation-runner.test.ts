@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { GdsError, OperationCancelledError, OperationTimeoutError, QueryError } from './errors.js';
 import { runOperation, runRead } from './operation-runner.js';
+import { MAX_TIMER_MS } from './options.js';
 import { Secret } from './secret.js';
 
 const wait = (ms: number, signal?: AbortSignal) =>
@@ -231,6 +234,14 @@ describe('user callbacks (issue 12 item 7)', () => {
 });
 
 describe('timer limits (issue 12 item 10)', () => {
+  it('MAX_TIMER_MS is the documented limit, and above it this Node really fires at once (test/evidence/node-timers.json)', async () => {
+    const evidence = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'evidence', 'node-timers.json'), 'utf8')) as { maxDelayMs: number };
+    expect(MAX_TIMER_MS).toBe(evidence.maxDelayMs);
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, evidence.maxDelayMs + 1)); // Node also prints a TimeoutOverflowWarning
+    expect(Date.now() - started).toBeLessThan(1_000); // the wrap the option schemas and checkTimer prevent
+  });
+
   it('refuses a timeoutMs above 2^31-1 instead of letting Node turn it into 1 ms', async () => {
     let ran = false;
     const work = async () => {
