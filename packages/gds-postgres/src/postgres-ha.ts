@@ -50,10 +50,24 @@ import { quoteIdentifier, quoteLiteral, validateIdentifierLength } from './postg
 /** How long setSyncMode waits for the server to load the new synchronous_standby_names. */
 const SYNC_RELOAD_WAIT_MS = 10_000;
 
-/** A standby more than this many bytes behind in replay is not healthy (one default WAL segment). */
+/**
+ * A standby more than this many bytes behind in replay is not healthy (one default WAL segment).
+ *
+ * ### Examples
+ * ```ts
+ * const late = (await db.ha!.getAllNodes()).filter((n) => Number(n.metadata.lagBytes) > HEALTHY_LAG_BYTES);
+ * ```
+ */
 export const HEALTHY_LAG_BYTES = 16 * 1024 * 1024;
 
-/** How long failover waits for the target to replay what the primary had written when asked. */
+/**
+ * How long failover waits for a streaming target to replay what the primary had written when asked.
+ *
+ * ### Examples
+ * ```ts
+ * await db.ha!.failover({ target, timeoutMs: FAILOVER_CATCH_UP_MS + 60_000 });
+ * ```
+ */
 export const FAILOVER_CATCH_UP_MS = 5_000;
 
 /** The application_name a walreceiver uses when none is configured (and cluster_name is empty). */
