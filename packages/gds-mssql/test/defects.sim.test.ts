@@ -4,9 +4,9 @@
 // refused restore leaves the existing database as it was (the scripted server's state is checked).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DatabaseInUseError, DatabaseManager, QueryError, ValidationError } from '@gds/database';
-import { TdsSimulator, type TdsReply, type TdsRequest } from '@gds/testkit/tds';
+import { TdsCatalog, TdsSimulator, type TdsReply } from '@gds/testkit/tds';
 import type { MSSQLDatabase, MSSQLDatabaseMetadata } from '../src/index.js';
-import { acceptChanges, databases, dbState, exists, PASSWORD, sessions } from './sim.js';
+import { acceptChanges, databases, dbState, exists, PASSWORD, sessions, useCatalog } from './sim.js';
 
 const open: Array<{ sim: TdsSimulator; manager: DatabaseManager }> = [];
 async function server(options: Parameters<typeof TdsSimulator.start>[0] = {}, database = 'master') {
@@ -123,10 +123,11 @@ describe('7. a connection that sits in the target database', () => {
     exists(sim, true);
     sessions(sim, 0);
     acceptChanges(sim);
-    sim.on('USE master', { rowCount: 0 });
     await db('app').drop();
     const q = sim.queries().filter((x) => !x.sql.startsWith('SELECT') && !x.sql.startsWith('select'));
     expect(q.map((x) => [x.kind, x.sql])).toEqual([['batch', 'USE master'], ['batch', 'DROP DATABASE [app]']]);
+    // the server moved the session (ENVCHANGE): the DROP ran from master
+    expect(sim.databaseOf(q[1]!.connection)).toBe('master');
   });
 });
 
@@ -213,66 +214,73 @@ describe('13. permissions', () => {
   });
 });
 
-describe('issue 12: a refused or failed restore leaves the existing database as it was', () => {
-  /** A scripted server whose databases are a set: RESTORE/DROP change it, as the server would. */
-  function stateful(sim: TdsSimulator, dbs: Set<string>) {
-    sim.on('SELECT COUNT(*) AS n FROM sys.databases WHERE name = @db', (req: TdsRequest) => ({ columns: [{ name: 'n', type: 'int' }], rows: [[dbs.has(String(req.params.db)) ? 1 : 0]] }));
-    sim.on('SELECT d.state_desc, d.user_access_desc', (req: TdsRequest) => ({ columns: ['state_desc', 'user_access_desc', { name: 'in_ag', type: 'int' }], rows: dbs.has(String(req.params.db)) ? [['ONLINE', 'MULTI_USER', 0]] : [] }));
-    sessions(sim, 0);
+describe('issue 12: a refused or failed restore leaves the existing database as it was (simulator catalog state)', () => {
+  async function withCatalog() {
+    const s = await server();
+    const catalog = new TdsCatalog();
+    useCatalog(s.sim, catalog);
+    return { ...s, catalog };
   }
 
-  it('a damaged backup + replace: VERIFYONLY fails (3241 + 3013), no RESTORE DATABASE is sent, the database is still there', async () => {
-    const { sim, db } = await server();
-    const dbs = new Set(['app']);
-    stateful(sim, dbs);
-    header(sim, () => 1);
-    sim.on('RESTORE VERIFYONLY', { errors: [{ number: 3241, message: "The media family on device '/b/bad.bak' is incorrectly formed. SQL Server cannot process this media family." }, { number: 3013, message: 'VERIFY DATABASE is terminating abnormally.' }] });
-    sim.on(/^RESTORE DATABASE/, () => {
-      dbs.delete('app'); // what a real RESTORE WITH REPLACE of a bad file would cost
-      return { errors: [{ number: 3013, message: 'RESTORE DATABASE is terminating abnormally.' }] };
-    });
+  it('a damaged backup + replace: VERIFYONLY fails (3241 + 3013), no RESTORE DATABASE is sent, the database and its data are still there', async () => {
+    const { sim, db, catalog } = await withCatalog();
+    catalog.addDatabase('app', { data: 'rows of today' });
+    catalog.files.set('/b/bad.bak', { damaged: true });
     const e = (await db('app').restore('/b/bad.bak', { replace: true }).catch((x: unknown) => x)) as QueryError;
+    expect(QueryError.isInstance(e)).toBe(true);
     expect(e.serverCode).toBe('3241');
+    expect(e.message).toContain('(3013)');
     expect(sim.queries().some((q) => q.sql.startsWith('RESTORE DATABASE'))).toBe(false);
-    expect(dbs.has('app')).toBe(true);
+    expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'rows of today' });
   });
 
   it('a missing backup file: HEADERONLY fails (3201), nothing is changed', async () => {
-    const { sim, db } = await server();
-    const dbs = new Set(['app']);
-    stateful(sim, dbs);
-    header(sim, () => 'missing');
-    await expect(db('app').restore('/b/none.bak', { replace: true })).rejects.toThrow(/Cannot open backup device/);
-    expect(sim.queries().filter((q) => !q.sql.startsWith('SELECT') && !q.sql.startsWith('select') && !q.sql.startsWith('RESTORE HEADERONLY'))).toEqual([]);
-    expect(dbs.has('app')).toBe(true);
+    const { db, catalog } = await withCatalog();
+    catalog.addDatabase('app', { data: 'rows of today' });
+    await expect(db('app').restore('/b/none.bak', { replace: true, force: true })).rejects.toThrow(/Cannot open backup device/);
+    expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'rows of today' });
   });
 
-  it('other sessions and no force is DatabaseInUseError, the database untouched', async () => {
-    const { sim, db } = await server();
-    const dbs = new Set(['app']);
-    stateful(sim, dbs);
-    sessions(sim, 2);
-    header(sim, () => 1);
+  it('a damaged log among the logs: refused before the full backup is restored over the database', async () => {
+    const { db, catalog } = await withCatalog();
+    catalog.addDatabase('app', { data: 'rows of today' });
+    catalog.files.set('/b/app.bak', { sets: [{ type: 1, database: 'app', data: 'rows of monday', started: new Date('2024-07-01T00:00:00Z') }] });
+    catalog.files.set('/b/1.trn', { sets: [{ type: 2, database: 'app', data: 'rows of tuesday', started: new Date('2024-07-02T00:00:00Z') }] });
+    catalog.files.set('/b/2.trn', { damaged: true });
+    await expect(db('app').restore('/b/app.bak', { replace: true, logs: ['/b/1.trn', '/b/2.trn'] })).rejects.toThrow(/incorrectly formed/);
+    expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'rows of today' });
+  });
+
+  it('other sessions and no force is DatabaseInUseError, the database untouched; force ends them and restores', async () => {
+    const { db, catalog } = await withCatalog();
+    catalog.addDatabase('app', { data: 'rows of today', sessions: 2 });
+    catalog.files.set('/b/app.bak', { sets: [{ type: 1, database: 'app', data: 'rows of monday', started: new Date('2024-07-01T00:00:00Z') }] });
     await expect(db('app').restore('/b/app.bak', { replace: true })).rejects.toThrow(DatabaseInUseError);
-    expect(dbs.has('app')).toBe(true);
+    expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'rows of today', sessions: 2 });
+    const r = await db('app').restore('/b/app.bak', { replace: true, force: true });
+    expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'rows of monday', sessions: 0 });
+    expect(r.message).toMatch(/verified \(RESTORE VERIFYONLY\) before app was overwritten in place/);
   });
 
   it('a RESTORE into a new name that fails leaves no half-restored database behind', async () => {
-    const { sim, db } = await server();
-    const dbs = new Set<string>();
-    stateful(sim, dbs);
-    header(sim, () => 1);
-    sim.on('InstanceDefaultDataPath', { columns: ['data_path', 'log_path'], rows: [['/d/', '/l/']] });
-    sim.on('RESTORE FILELISTONLY', { columns: ['LogicalName', 'PhysicalName', 'Type'], rows: [['app', '/x/app.mdf', 'D']] });
+    const { sim, db, catalog } = await withCatalog();
+    catalog.files.set('/b/app.bak', { sets: [{ type: 1, database: 'app', data: 'rows', started: new Date('2024-07-01T00:00:00Z') }] });
+    // the file is readable for HEADERONLY/FILELISTONLY, then the RESTORE itself fails half-way (end of file)
     sim.on(/^RESTORE DATABASE/, () => {
-      dbs.add('copy'); // left RESTORING
-      return { errors: [{ number: 3203, message: "Read on \"/b/app.bak\" failed: 38(Reached the end of the file.)" }, { number: 3013, message: 'RESTORE DATABASE is terminating abnormally.' }] };
-    });
-    sim.on(/^DROP DATABASE/, (req) => {
-      dbs.delete(req.sql.replace(/^DROP DATABASE \[(.*)\]$/, '$1'));
-      return { rowCount: 0 };
+      catalog.addDatabase('copy', { state: 'RESTORING' });
+      return { errors: [{ number: 3203, message: 'Read on "/b/app.bak" failed: 38(Reached the end of the file.)' }, { number: 3013, message: 'RESTORE DATABASE is terminating abnormally.' }] };
     });
     await expect(db('copy').restore('/b/app.bak')).rejects.toThrow(/3203/);
-    expect(dbs.has('copy')).toBe(false);
+    expect(catalog.databases.has('copy')).toBe(false);
+  });
+
+  it('backup then restore round trip through the catalog: the data comes back, the log goes as RESTORE LOG', async () => {
+    const { db, catalog } = await withCatalog();
+    const app = catalog.addDatabase('app', { data: 'v1' });
+    await db('app').backup('/b/app.bak');
+    await db('app').backup('/b/app.trn', { type: 'transaction_log' });
+    app.data = 'v2';
+    await db('app').restore('/b/app.bak', { replace: true, logs: ['/b/app.trn'] });
+    expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'v1' });
   });
 });

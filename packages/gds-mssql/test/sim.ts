@@ -1,7 +1,7 @@
 // Scripting helpers for the TDS simulator tests: a simulator with the replies every test needs
 // (server version, existence, session counts) and fixtures shaped like SQL Server's documented
 // catalog columns.
-import { TdsSimulator, type TdsColumn, type TdsValue } from '@gds/testkit/tds';
+import { TdsSimulator, type TdsCatalog, type TdsColumn, type TdsValue } from '@gds/testkit/tds';
 import { DatabaseManager } from '@gds/database';
 import '../src/index.js';
 
@@ -153,4 +153,23 @@ export function databases(
     rows: dbs.filter((d) => req.params.name === null || req.params.name === d.name).flatMap((d) => fileRows(d.name, d.id)),
   }));
   sim.on('.sys.filegroups', { columns: [int('data_space_id'), 'name', 'type_desc', { name: 'is_default', type: 'bit' }, { name: 'is_read_only', type: 'bit' }], rows: [[1, 'PRIMARY', 'ROWS_FILEGROUP', true, false]] });
+}
+
+/**
+ * Installs `catalog` (the simulator's documented statement answers) and answers the provider's
+ * catalog reads from its state: existence, state/access, other sessions (user sessions, with
+ * VIEW SERVER STATE), and the server's default data folders.
+ */
+export function useCatalog(sim: TdsSimulator, catalog: TdsCatalog): void {
+  sim.useCatalog(catalog);
+  const db = (req: { params: Record<string, unknown> }) => catalog.databases.get(String(req.params.db));
+  sim.on('SELECT COUNT(*) AS n FROM sys.databases WHERE name = @db', (req) => ({ columns: [int('n')], rows: [[db(req) ? 1 : 0]] }));
+  sim.on('SELECT d.state_desc, d.user_access_desc', (req) => {
+    const d = db(req);
+    return { columns: ['state_desc', 'user_access_desc', int('in_ag')], rows: d ? [[d.state, d.access, 0]] : [] };
+  });
+  sim.on('FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db)', (req) => ({ columns: [int('n'), int('sees')], rows: [[db(req)?.sessions ?? 0, 1]] }));
+  sim.on('InstanceDefaultDataPath', { columns: ['data_path', 'log_path'], rows: [['/var/opt/mssql/data/', '/var/opt/mssql/log/']] });
+  sim.on('xp_fileexist', (req) => ({ columns: [int('File Exists'), int('File is a Directory'), int('Parent Directory Exists')], rows: [[catalog.files.has(String(req.params.path)) ? 1 : 0, 0, 1]] }));
+  sim.on('FROM msdb.dbo.backupset WHERE database_name = @db ORDER BY backup_set_id DESC', { columns: ['backup_size'], rows: [] });
 }

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 export { TdsSimulator, type TdsSimulatorOptions, type TdsLogin } from './tds/server.js';
+export { TdsCatalog, type TdsBackupFile, type TdsBackupSet, type TdsDatabase } from './tds/catalog.js';
 export { matches, type TdsInfo, type TdsMatcher, type TdsReply, type TdsRequest, type TdsResultSet, type TdsRule } from './tds/script.js';
 export type { TdsColumn, TdsType, TdsValue } from './tds/values.js';
 export type { ServerMessage } from './tds/tokens.js';

@@ -2,7 +2,7 @@
 // layouts (the real driver, tedious, is exercised against it in @gds/mssql's *.sim.test.ts).
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { TdsSimulator } from '@gds/testkit/tds';
+import { TdsCatalog, TdsSimulator } from '@gds/testkit/tds';
 import { MessageReader, packets, PacketType } from '../src/tds/packet.js';
 import { decodeLogin7, decodeRpc } from '../src/tds/decode.js';
 import { encodeValue, inferType, resolveColumns } from '../src/tds/values.js';
@@ -288,3 +288,43 @@ describe('TDS pieces', () => {
     }
   });
 });
+
+describe('TdsCatalog (documented answers on server state)', () => {
+  const req = (sql: string, params: Record<string, string | number> = {}, kind: 'rpc' | 'batch' = 'rpc') => ({ kind, sql, params, connection: 1, user: 'sa' });
+  const numbers = (r: { error?: { number: number }; errors?: ReadonlyArray<{ number: number }> } | undefined) => [...(r?.errors ?? []), ...(r?.error ? [r.error] : [])].map((e) => e.number);
+
+  it('ALTER ... WITH NO_WAIT with other sessions: 5070 then 5069; ROLLBACK IMMEDIATE ends them; SINGLE_USER on an OFFLINE database: 5052', () => {
+    const c = new TdsCatalog();
+    c.addDatabase('a]b', { sessions: 2 });
+    expect(numbers(c.answer(req('ALTER DATABASE [a]]b] SET OFFLINE WITH NO_WAIT')))).toEqual([5070, 5069]);
+    expect(c.databases.get('a]b')?.state).toBe('ONLINE');
+    expect(numbers(c.answer(req('ALTER DATABASE [a]]b] SET OFFLINE WITH ROLLBACK IMMEDIATE')))).toEqual([]);
+    expect(c.databases.get('a]b')).toMatchObject({ state: 'OFFLINE', sessions: 0 });
+    expect(numbers(c.answer(req('ALTER DATABASE [a]]b] SET SINGLE_USER WITH ROLLBACK IMMEDIATE')))).toEqual([5052, 5069]);
+  });
+
+  it('RESTORE: a missing file 3201 + 3013, a damaged one 3241 + 3013, a log set with RESTORE DATABASE 3135 + 3013, exclusive access 3101', () => {
+    const c = new TdsCatalog();
+    c.files.set('/b/bad.bak', { damaged: true });
+    c.files.set('/b/1.trn', { sets: [{ type: 2, database: 'app', data: 'x', started: new Date(0) }] });
+    c.files.set('/b/app.bak', { sets: [{ type: 1, database: 'app', data: 'x', started: new Date(0) }] });
+    expect(numbers(c.answer(req('RESTORE HEADERONLY FROM DISK = @path', { path: '/b/none.bak' })))).toEqual([3201, 3013]);
+    expect(numbers(c.answer(req('RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file', { path: '/b/bad.bak', file: 1 })))).toEqual([3241, 3013]);
+    expect(numbers(c.answer(req('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, RECOVERY', { db: 'app', path: '/b/1.trn', file: 1 })))).toEqual([3135, 3013]);
+    expect(c.answer(req('RESTORE HEADERONLY FROM DISK = @path', { path: '/b/1.trn' }))?.rows).toEqual([[2, 1, 'app', new Date(0)]]);
+    c.addDatabase('app', { sessions: 1 });
+    expect(numbers(c.answer(req('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, REPLACE, RECOVERY', { db: 'app', path: '/b/app.bak', file: 1 })))).toEqual([3101, 3013]);
+    expect(numbers(c.answer(req('DROP DATABASE [app]', {}, 'batch')))).toEqual([3702]);
+    expect(c.answer(req('SELECT 1'))).toBeUndefined();
+  });
+
+  it('a USE batch moves the session (ENVCHANGE 1), inside sp_executesql it does not last', async () => {
+    const c = await loggedIn();
+    c.send(PacketType.SQL_BATCH, Buffer.concat([ALL_HEADERS, ucs2('USE master')]));
+    const reply = await c.next();
+    expect(reply[0]).toBe(0xe3);
+    expect(sim.databaseOf(sim.requests.at(-1)!.connection)).toBe('master');
+    c.close();
+  });
+});
+

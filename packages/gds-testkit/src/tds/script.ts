@@ -87,6 +87,8 @@ export interface TdsReply {
    * then 5069); tedious then fails the request with an AggregateError of them.
    */
   errors?: readonly ServerMessage[];
+  /** The session's database changes to this (ENVCHANGE type 1 and message 5701), as after `USE`. */
+  database?: string;
   /** The row count reported for a statement without results. */
   rowCount?: number;
   /** Wait this long before answering (an attention cuts the wait short). */

@@ -14,6 +14,7 @@ import { decodeLogin7, decodeRpc, decodeSqlBatch } from './decode.js';
 import { MessageReader, packets, PacketType, type TdsMessage } from './packet.js';
 import { matches, type TdsMatcher, type TdsReply, type TdsRequest, type TdsRule } from './script.js';
 import * as T from './tokens.js';
+import type { TdsCatalog } from './catalog.js';
 import { resolveColumns, type TdsColumn, type TdsValue } from './values.js';
 
 type TdsColumnLike = Omit<TdsColumn, 'name'>;
@@ -107,6 +108,9 @@ export class TdsSimulator {
   readonly #options: TdsSimulatorOptions;
   readonly #rules: Array<TdsRule & { used: number }> = [];
   readonly #sockets = new Set<net.Socket>();
+  /** Each connection's current database (ENVCHANGE at login, then every USE). */
+  readonly #databaseOf = new Map<number, string>();
+  #catalog: TdsCatalog | undefined;
   #nextConnection = 1;
 
   private constructor(server: net.Server, options: TdsSimulatorOptions) {
@@ -173,6 +177,27 @@ export class TdsSimulator {
   /** The requests gds sent, without the driver's automatic post-login batch. */
   queries(): TdsRequest[] {
     return this.requests.filter((r) => !(r.kind === 'batch' && INITIAL_SQL.test(r.sql)));
+  }
+
+  /**
+   * Lets `catalog` answer the statements it knows (CREATE/DROP/ALTER DATABASE, BACKUP, RESTORE)
+   * with the documented results and errors, after the scripted rules and before the built-in
+   * answers. `undefined` removes it.
+   *
+   * ### Examples
+   * ```ts
+   * const catalog = new TdsCatalog();
+   * sim.useCatalog(catalog);
+   * ```
+   */
+  useCatalog(catalog: TdsCatalog | undefined): this {
+    this.#catalog = catalog;
+    return this;
+  }
+
+  /** The current database of simulated connection `connection` (1, 2, ...). */
+  databaseOf(connection: number): string | undefined {
+    return this.#databaseOf.get(connection);
   }
 
   /** Forgets the rules and the records (keeps connections open). */
@@ -256,7 +281,7 @@ export class TdsSimulator {
         write(T.preloginReply(version), true);
         return undefined;
       case PacketType.LOGIN7:
-        return this.#login(message.payload, version, write);
+        return this.#login(message.payload, version, write, connection);
       case PacketType.SQL_BATCH: {
         const request: TdsRequest = { kind: 'batch', sql: decodeSqlBatch(message.payload), params: {}, connection, user };
         await this.#answer(request, false, flight, write, drop);
@@ -284,7 +309,7 @@ export class TdsSimulator {
     }
   }
 
-  #login(payload: Buffer, version: readonly [number, number, number], write: (payload: Buffer, eom: boolean) => void): string {
+  #login(payload: Buffer, version: readonly [number, number, number], write: (payload: Buffer, eom: boolean) => void, connection: number): string {
     const login = decodeLogin7(payload);
     const users = this.#options.users;
     const database = login.database || 'master';
@@ -307,6 +332,7 @@ export class TdsSimulator {
       return login.user;
     }
     record.accepted = true;
+    this.#databaseOf.set(connection, database);
     write(
       Buffer.concat([
         T.envChange(1, database, 'master'),
@@ -337,6 +363,12 @@ export class TdsSimulator {
    */
   #builtIn(request: TdsRequest): TdsReply | undefined {
     const sql = request.sql;
+    // USE in a batch of its own changes the session's database (ENVCHANGE 1 + message 5701)
+    const use = /^\s*USE\s+(\[(?:[^\]]|\]\])*\]|\w+)\s*;?\s*$/i.exec(sql);
+    if (use && request.kind === 'batch') {
+      const name = (use[1] ?? '').startsWith('[') ? (use[1] ?? '').slice(1, -1).replaceAll(']]', ']') : (use[1] ?? '');
+      return { database: name };
+    }
     if (/^\s*select\b/i.test(sql) && !/\bfrom\b/i.test(sql)) {
       const [major, minor, build] = this.#options.version ?? [16, 0, 4135];
       const known: Array<[RegExp, TdsColumnLike, TdsValueLike]> = [
@@ -362,7 +394,7 @@ export class TdsSimulator {
       rule.used++;
       return typeof rule.reply === 'function' ? rule.reply(request) : rule.reply;
     }
-    return this.#builtIn(request) ?? { error: { number: 50000, class: 16, message: `gds-tds-sim: no scripted reply for: ${request.sql.slice(0, 300)}` } };
+    return this.#catalog?.answer(request) ?? this.#builtIn(request) ?? { error: { number: 50000, class: 16, message: `gds-tds-sim: no scripted reply for: ${request.sql.slice(0, 300)}` } };
   }
 
   async #answer(request: TdsRequest, rpc: boolean, flight: Flight, write: (payload: Buffer, eom: boolean) => void, drop: () => void): Promise<void> {
@@ -391,10 +423,17 @@ export class TdsSimulator {
       return;
     }
     const sets = reply.resultSets ?? (reply.columns ? [{ columns: reply.columns, rows: reply.rows ?? [] }] : []);
+    const parts: Buffer[] = [];
+    if (reply.database !== undefined) {
+      // inside sp_executesql a USE ends with the call: only a batch changes the session's database
+      const old = this.#databaseOf.get(request.connection) ?? 'master';
+      if (!rpc) this.#databaseOf.set(request.connection, reply.database);
+      parts.push(T.envChange(1, reply.database, old), T.info({ number: 5701, class: 0, message: `Changed database context to '${reply.database}'.` }));
+      if (rpc) parts.push(T.envChange(1, old, reply.database));
+    }
     // SQL Server sends every error of a statement as its own ERROR token (BACKUP: 3201 then 3013;
     // ALTER DATABASE: 5070 then 5069), then one DONE with the error bit
     const errors = [...(reply.errors ?? []), ...(reply.error ? [reply.error] : [])];
-    const parts: Buffer[] = [];
     const doneOf = rpc ? T.doneInProc : T.done;
     sets.forEach((set, i) => {
       const columns = resolveColumns(set.columns, set.rows);
