@@ -388,6 +388,7 @@ describe('startMariadb in child processes (imports dist/)', () => {
   const leaks = [
     { how: 'process.exit() without stop()', replica: false, end: 'process.exit(0);', status: 0 },
     { how: 'an uncaught error (primary + replica)', replica: true, end: "throw new Error('test failed');", status: 1 },
+    { how: 'SIGTERM (as jest sends a worker that does not exit in time)', replica: true, end: "process.kill(process.pid, 'SIGTERM'); setTimeout(() => undefined, 30_000);", status: 128 + 15 },
   ];
   for (const leak of leaks) {
     itDb(

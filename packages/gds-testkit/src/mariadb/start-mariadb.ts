@@ -12,6 +12,7 @@ import { runSql, sqlString, writeClientDefaults, type MariadbRow } from './clien
 import { findMariadbBinaries, mariadbMissingReason, type MariadbBinaries } from './find-binaries.js';
 import { readGreeting } from './greeting.js';
 import { installTemplate } from './install-template.js';
+import { exitOnSignals } from './signal-exit.js';
 import { asUser, cleanEnv, resolveServerUser, run, type ServerUser } from './run-command.js';
 import { accountsSql, checkSettings, optionFile, type MariadbSetting, type NodeConfig } from './server-config.js';
 
@@ -351,7 +352,8 @@ function password(): string {
  * loopback ports. `mariadb-install-db` runs once per process; every node starts from a copy of its result.
  * Authentication is real: root has no password from 127.0.0.1 only, the test and replication users have
  * random passwords. As root, the servers run as the `mysql` OS user. stop() kills everything and removes
- * the temp directory; clusters not stopped are killed and removed at process exit.
+ * the temp directory; clusters not stopped are killed and removed at process exit, including an exit by
+ * SIGTERM, SIGINT or SIGHUP (turned into a normal exit when nobody else listens to them).
  *
  * ### Examples
  * ```ts
@@ -371,6 +373,7 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<M
     throw new Error(`invalid test user name: ${JSON.stringify(testUser)}`);
   }
   const user = resolveServerUser();
+  exitOnSignals();
   const rootDir = await mkdtemp(path.join(os.tmpdir(), 'gds-mariadb-'));
   const ctx: Context = { binaries, user, rootDir, tracked: { rootDir, nodes: [] }, children: [] };
   track(ctx.tracked);
