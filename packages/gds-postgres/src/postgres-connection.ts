@@ -73,7 +73,7 @@ export class PostgreSQLConnection implements DatabaseConnection {
   readonly #sessions = new Set<Sql>();
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Sessions being closed (after a cancel, a release or close()). */
-  readonly #ending = new Set<Promise<void>>();
+  readonly #ending = new Map<Promise<void>, string>();
   #version: Promise<{ version: string; num: number }> | undefined;
   #closed = false;
 
@@ -272,7 +272,7 @@ export class PostgreSQLConnection implements DatabaseConnection {
     const at = idle?.findIndex((e) => e.sql === sql) ?? -1;
     if (at >= 0) idle!.splice(at, 1);
     const ending = sql.end({ timeout: graceSeconds }).catch(() => undefined);
-    this.#ending.add(ending);
+    this.#ending.set(ending, database);
     void ending.then(() => {
       this.#ending.delete(ending);
       this.#sessionCount.set(database, (this.#sessionCount.get(database) ?? 1) - 1);
@@ -331,8 +331,10 @@ export class PostgreSQLConnection implements DatabaseConnection {
    * ```
    */
   async release(database: string): Promise<void> {
-    // idle sessions close now; sessions running a query are left to it (they are other work)
+    // idle sessions close now, and sessions already closing (after a cancel) are waited for;
+    // sessions running a query are left to it (they are other work)
     const ends = [...(this.#idleSessions.get(database) ?? [])].map((e) => this.#endSession(database, e.sql, 5));
+    for (const [ending, db] of this.#ending) if (db === database) ends.push(ending);
     const sql = this.#pools.get(database);
     this.#pools.delete(database);
     if (sql) ends.push(sql.end({ timeout: 5 }));
@@ -357,7 +359,7 @@ export class PostgreSQLConnection implements DatabaseConnection {
     this.#idleSessions.clear();
     if (this.#sweepTimer) clearTimeout(this.#sweepTimer);
     for (const waiters of this.#sessionWaiters.values()) for (const waiter of waiters.splice(0)) waiter.fail(this.#closedError());
-    await Promise.all([...pools.map((sql) => sql.end({ timeout: 5 })), ...this.#ending]);
+    await Promise.all([...pools.map((sql) => sql.end({ timeout: 5 })), ...this.#ending.keys()]);
     this.config.password?.forget();
   }
 }
