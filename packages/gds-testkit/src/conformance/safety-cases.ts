@@ -31,6 +31,7 @@ export type SafetyCase =
   | 'truncated-backup'
   | 'throwing-callbacks'
   | 'cancelled-backup'
+  | 'cancelled-restore'
   | 'secret-lifetime'
   | 'sessions-without-force';
 
@@ -273,6 +274,51 @@ export function declareSafetyCases(suite: SafetySuite): void {
         if (error !== undefined) expect(GdsError.isInstance(error)).toBe(true);
       }
     }, 120_000);
+  }
+
+  /** Aborts after `ms`, or at the first progress event, whichever comes first. */
+  const soonAborted = (ms: number) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    return { signal: controller.signal, onProgress: () => controller.abort(), done: () => clearTimeout(timer) };
+  };
+
+  if (!skip('cancelled-restore', skipped('cancelled-restore'))) {
+    it('safety: a cancelled restore keeps the replaced database as it was, and leaves no new database behind (or names it)', async () => {
+      const db = await suite.create('cr_keep');
+      if (!backs(db)) return;
+      await target.seed(db);
+      const before = await target.snapshot(db);
+      // the backup restored is of an EMPTY database, so a restore that went through would show
+      const empty = await suite.create('cr_empty');
+      const location = target.backupTarget('cr_empty');
+      if (files) await fs.rm(location, { recursive: true, force: true });
+      await empty.backup(location);
+      const seededLocation = target.backupTarget('cr_seeded');
+      if (files) await fs.rm(seededLocation, { recursive: true, force: true });
+      await db.backup(seededLocation);
+      for (const ms of [0, 20, 100]) {
+        const abort = soonAborted(ms);
+        const error = await outcome(db.restore(location, { replace: true, signal: abort.signal, onProgress: abort.onProgress }));
+        abort.done();
+        if (error === undefined) break; // the restore beat the cancellation: nothing to check at this delay or later
+        expect(GdsError.isInstance(error)).toBe(true);
+        expect(await db.exists()).toBe(true);
+        expect(await target.snapshot(db)).toEqual(before);
+      }
+      // into a new name: cancelled means no database, or an error that names the one left
+      for (const ms of [0, 20, 100]) {
+        const fresh = await suite.fresh(`cr_new_${ms}`);
+        const abort = soonAborted(ms);
+        const error = await outcome(fresh.restore(seededLocation, { signal: abort.signal, onProgress: abort.onProgress }));
+        abort.done();
+        if (error === undefined) {
+          expect(await target.snapshot(fresh)).toEqual(before);
+          break;
+        }
+        if (await fresh.exists()) expect((error as Error).message).toContain(fresh.name);
+      }
+    }, 240_000);
   }
 
   const secretReason = skipped('secret-lifetime') ?? (target.connectionConfig ? undefined : 'the target gives no connectionConfig() holding a Secret');
