@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { inspectOverwrite, moveIntoPlace, parsePartialName, partialPath, removeStalePartials, sizeOnDisk } from './backup-files.js';
+import { hostTag, inspectOverwrite, moveIntoPlace, parsePartialName, partialPath, removeStalePartials, sizeOnDisk } from './backup-files.js';
 import { ValidationError } from './errors.js';
 
 /** A pid that is certainly gone: a child that ran and was reaped. */
@@ -21,6 +21,7 @@ describe('backup files', () => {
     expect(basename(a)).toMatch(new RegExp(`^\\.app\\.dump\\.gds-partial-${process.pid}-[0-9a-f]{8}-[0-9a-f]{8}$`));
     expect(a).not.toBe(b);
     expect(parsePartialName(basename(a))).toEqual({ target: 'app.dump', pid: process.pid, thisHost: true });
+    expect(basename(a)).toContain(`-${hostTag()}-`);
     expect(parsePartialName('.app.dump.gds-partial-3f9a1c2e')).toEqual({ target: 'app.dump', thisHost: false });
     expect(parsePartialName('app.dump')).toBeUndefined();
   });

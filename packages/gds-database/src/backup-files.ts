@@ -25,6 +25,19 @@ import { ValidationError } from './errors.js';
 const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 8);
 
 /**
+ * 8 hex digits naming this host in partial names (a hash of its hostname), so that a process on
+ * another machine sharing the folder is never taken for a dead one here.
+ *
+ * ### Examples
+ * ```ts
+ * hostTag(); // '1a2b3c4d'
+ * ```
+ */
+export function hostTag(): string {
+  return HOST_TAG;
+}
+
+/**
  * A fresh temporary path next to `target` (same folder, so the final rename is atomic), hidden,
  * marked `.gds-partial-` and named after its owner (this process and host).
  *

@@ -25,8 +25,10 @@ import {
   DatabaseNotFoundError,
   ExternalToolError,
   ValidationError,
+  hostTag,
   inspectOverwrite,
   moveIntoPlace,
+  processAlive,
   partialPath,
   removeStalePartials,
   sizeOnDisk,
@@ -229,8 +231,42 @@ function inUse(database: string, sessions: number): DatabaseInUseError {
   });
 }
 
-/** A fresh name for the side database a restore writes into (63 bytes at most). */
-const sideName = (kind: 'restore' | 'replaced'): string => `gds_${kind}_${randomBytes(6).toString('hex')}`;
+/**
+ * A fresh name for a side database: `gds_restore_<pid>_<host>_<hex>` (the copy being restored) or
+ * `gds_replaced_<pid>_<host>_<hex>` (the database it replaces, between the two renames), naming the
+ * owning process so that a later restore can tell an interrupted one from a running one.
+ */
+const sideName = (kind: 'restore' | 'replaced'): string => `gds_${kind}_${process.pid}_${hostTag()}_${randomBytes(3).toString('hex')}`;
+const SIDE_NAME = /^gds_(restore|replaced)_(\d+)_([0-9a-f]{8})_[0-9a-f]{6}$/;
+
+/**
+ * Side databases left by restores whose process is gone (`kill -9`, a crash): a `gds_restore_*`
+ * copy made on this host by a dead process is dropped (it never held anything but a partial
+ * restore); a `gds_replaced_*` one holds the data an interrupted swap renamed aside and is only
+ * reported, as are those of live processes and other hosts.
+ */
+async function dropLeftovers(ctx: OperationContext, conn: PostgreSQLConnection, num: number): Promise<void> {
+  const rows = await conn.query<{ datname: string }>("select datname from pg_catalog.pg_database where datname ~ '^gds_(restore|replaced)_' order by 1", [], { signal: ctx.signal });
+  for (const { datname } of rows) {
+    const m = SIDE_NAME.exec(datname);
+    const pid = Number(m?.[2]);
+    const here = m?.[3] === hostTag();
+    const running = here && (pid === process.pid || processAlive(pid));
+    if (!m) ctx.message(`database '${datname}' looks like a side database of an older gds restore; left alone (drop it if no restore is running)`);
+    else if (running) continue; // a restore in progress
+    else if (m[1] === 'replaced') ctx.message(`database '${datname}' holds the data an interrupted restore (process ${pid}${here ? '' : ' on another host'}) renamed aside: rename it back, or drop it`);
+    else if (!here) ctx.message(`left database '${datname}' alone: the side database of a restore on another host (process ${pid} there)`);
+    else if (ctx.dryRun) ctx.message(`would drop '${datname}', the side database of an interrupted restore (process ${pid} is gone)`);
+    else {
+      const s: Statement = { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}${num >= 130000 ? ' WITH (FORCE)' : ''}`, params: [] };
+      ctx.record(describeStatement(s));
+      await conn.query(s.text, s.params, { signal: ctx.signal }).then(
+        () => ctx.message(`dropped '${datname}', the side database of an interrupted restore (process ${pid} is gone)`),
+        (error: unknown) => ctx.message(`could not drop '${datname}', the side database of an interrupted restore: ${(error as Error).message}`),
+      );
+    }
+  }
+}
 
 /**
  * Reads the whole dump before anything changes: a plain dump is scanned (no psql meta-commands,
@@ -343,6 +379,7 @@ export async function restoreDatabase(
   if (issues.length) throw new ValidationError('Invalid options for restore', issues, { engine: 'postgresql', operation: 'restore' });
 
   const { num } = await conn.serverVersion(ctx.signal);
+  await dropLeftovers(ctx, conn, num);
   const serverMajor = Math.floor(num / 10000);
   const tool = await findTool(format === 'plain' ? 'psql' : 'pg_restore', { binDir: options.binDir ?? conn.config.binDir, serverMajor });
   const reader = format === 'plain' ? tool : await findTool('pg_restore', { binDir: options.binDir ?? conn.config.binDir, serverMajor });

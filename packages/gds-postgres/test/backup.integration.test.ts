@@ -73,7 +73,7 @@ describe('backup and restore round trips', () => {
 
     const copy = db(`copy_${format}`);
     const restored = await copy.restore(target);
-    const side = /^CREATE DATABASE "(gds_restore_[0-9a-f]{12})" WITH TEMPLATE = "template0"$/.exec(restored.statements.find((st) => st.startsWith('CREATE DATABASE')) ?? '')?.[1];
+    const side = /^CREATE DATABASE "(gds_restore_\d+_[0-9a-f]{8}_[0-9a-f]{6})" WITH TEMPLATE = "template0"$/.exec(restored.statements.find((st) => st.startsWith('CREATE DATABASE')) ?? '')?.[1];
     expect(side).toBeDefined();
     expect(restored.statements.at(-1)).toBe(`ALTER DATABASE "${side}" RENAME TO "copy_${format}"`);
     expect(await fingerprint(copy)).toEqual(expected);
@@ -195,9 +195,9 @@ describe('restore safety and verification', () => {
     const plan = await copy.restore(target, { replace: true, dryRun: true });
     expect(plan.statements[0]).toMatch(/pg_restore --list /);
     expect(plan.statements[1]).toMatch(/pg_restore --file=\/dev\/null /);
-    expect(plan.statements[2]).toMatch(/^CREATE DATABASE "gds_restore_[0-9a-f]{12}" WITH TEMPLATE = "template0"$/);
+    expect(plan.statements[2]).toMatch(/^CREATE DATABASE "gds_restore_\d+_[0-9a-f]{8}_[0-9a-f]{6}" WITH TEMPLATE = "template0"$/);
     expect(plan.statements[3]).toMatch(/pg_restore '--dbname=.*gds_restore_.*' --exit-on-error --verbose/);
-    expect(plan.statements.slice(4).map((st) => st.replace(/gds_(restore|replaced)_[0-9a-f]{12}/g, 'gds_$1_X'))).toEqual([
+    expect(plan.statements.slice(4).map((st) => st.replace(/gds_(restore|replaced)_\d+_[0-9a-f]{8}_[0-9a-f]{6}/g, 'gds_$1_X'))).toEqual([
       'ALTER DATABASE "copy_custom" RENAME TO "gds_replaced_X"',
       'ALTER DATABASE "gds_restore_X" RENAME TO "copy_custom"',
       'DROP DATABASE "gds_replaced_X" WITH (FORCE)',

@@ -14,7 +14,8 @@ import { fingerprint, seed } from './helpers.js';
 import { scanPlainDump } from '../src/postgres-plain-dump.js';
 import { plainFeed } from '../src/postgres-backup.js';
 import { findTool, runTool, toolEnv } from '../src/postgres-tools.js';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 
 let cluster: PostgresCluster;
 let manager: DatabaseManager;
@@ -263,6 +264,32 @@ describe('item 3: a restore into a new name that fails or is cancelled leaves no
     expect(await db('fresh2').exists()).toBe(false);
     expect(await sideDatabases()).toEqual([]);
     expect(restoreProcesses()).toEqual([]);
+  }, 60_000);
+
+  it('after kill -9 of a restoring process, the next restore drops the side database it left', async () => {
+    // the built packages, as a user runs them (jest maps @gds/* to the sources)
+    const dist = (pkg: string) => pathToFileURL(join(__dirname, '..', '..', pkg, 'dist', 'index.js')).href;
+    const script = `const { DatabaseManager } = await import(${JSON.stringify(dist('gds-database'))}); await import(${JSON.stringify(dist('gds-postgres'))});
+      const m = await DatabaseManager.connect(process.argv[1]); let said = false;
+      await m.getDatabase('victim').restore(process.argv[2], { onProgress: (p) => { if (p.message && !said) { said = true; console.log('restoring'); } } });
+      console.log('finished');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, cluster.primary.url('postgres'), big], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const first = await new Promise<string>((resolve) => child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim())));
+    expect(first).toBe('restoring');
+    const left = await sideDatabases();
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(new RegExp(`^gds_restore_${child.pid}_[0-9a-f]{8}_[0-9a-f]{6}$`));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const dry = await db('after_kill').restore(custom, { dryRun: true });
+    expect(dry.messages).toContain(`would drop '${left[0]}', the side database of an interrupted restore (process ${child.pid} is gone)`);
+    const r = await db('after_kill').restore(custom);
+    expect(r.messages).toContain(`dropped '${left[0]}', the side database of an interrupted restore (process ${child.pid} is gone)`);
+    expect(await sideDatabases()).toEqual([]);
+    expect(await db('victim').exists()).toBe(false);
+    for (let i = 0; i < 50 && restoreProcesses().length > 0; i++) await new Promise((res) => setTimeout(res, 100));
+    expect(restoreProcesses()).toEqual([]); // the orphaned pg_restore ended with its session
   }, 60_000);
 
   it('a restore that fails after the data (missing owner role) leaves nothing under the new name', async () => {
