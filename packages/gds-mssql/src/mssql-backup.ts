@@ -329,8 +329,13 @@ async function headersOf(conn: MSSQLConnection, path: string, offsetMinutes: num
 }
 
 async function stateOf(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<string | undefined> {
+  return (await fullStateOf(conn, name, signal))?.state;
+}
+
+async function fullStateOf(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<{ state: string; inAg: boolean } | undefined> {
   const s = S.databaseState(name);
-  return (await conn.query<{ state_desc: string }>(s.text, s.params, { signal }))[0]?.state_desc;
+  const r = (await conn.query<{ state_desc: string; in_ag: number | null }>(s.text, s.params, { signal }))[0];
+  return r ? { state: r.state_desc, inAg: Number(r.in_ag) === 1 } : undefined;
 }
 
 function invalid(path: string, message: string, title = 'Invalid options for restore'): ValidationError {
@@ -364,7 +369,12 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
     if (set?.backupType !== 'transaction_log') throw invalid('/logs', `${log} holds a ${set?.backupType ?? 'no'} backup, not a transaction log backup`, 'Invalid backup source');
   }
   const present = await exists(conn, name, ctx.signal);
-  const before = present ? await stateOf(conn, name, ctx.signal) : undefined;
+  const current = present ? await fullStateOf(conn, name, ctx.signal) : undefined;
+  const before = current?.state;
+  if (current?.inAg) {
+    // RESTORE refuses a database joined to an availability group (1468)
+    throw invalid('/replace', `${name} is joined to an availability group: remove it from the group first (ALTER AVAILABILITY GROUP ... REMOVE DATABASE)`, `Refusing to restore over '${name}'`);
+  }
   if (kind === 'LOG' && before !== 'RESTORING') {
     throw invalid('/source', `${source} is a log backup: it applies only to a database left RESTORING (restore its full backup with norecovery first)${present ? `; ${name} is ${before ?? 'in an unknown state'}` : `; ${name} does not exist`}`, 'Invalid backup source');
   }

@@ -29,6 +29,7 @@ import {
   type ReadOptions,
 } from '@gds/database';
 import { MSSQLConnection } from './mssql-connection.js';
+import { fromServerTime } from './mssql-metadata.js';
 import { quoteIdentifier as q, quoteString as lit } from './mssql-quote.js';
 
 /** The replicas of the database's group, with the database's replica states. `@db` the database. */
@@ -36,7 +37,8 @@ export const AG_SQL = `SELECT ag.name AS ag_name, ag.automated_backup_preference
   ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc, ar.secondary_role_allow_connections_desc,
   ars.role_desc, ars.connected_state_desc, ars.synchronization_health_desc, ars.operational_state_desc, ars.last_connect_error_description, ars.is_local,
   drs.synchronization_state_desc, drs.synchronization_health_desc AS database_health_desc, drs.is_suspended, drs.suspend_reason_desc,
-  drs.log_send_queue_size, drs.log_send_rate, drs.redo_queue_size, drs.redo_rate, drs.last_commit_time, drs.last_hardened_time, drs.secondary_lag_seconds
+  drs.log_send_queue_size, drs.log_send_rate, drs.redo_queue_size, drs.redo_rate, drs.last_commit_time, drs.last_hardened_time, drs.secondary_lag_seconds,
+  DATEPART(TZOFFSET, SYSDATETIMEOFFSET()) AS utc_offset
 FROM sys.databases d
 JOIN sys.availability_databases_cluster adc ON adc.group_database_id = d.group_database_id
 JOIN sys.availability_groups ag ON ag.group_id = adc.group_id
@@ -74,6 +76,8 @@ export interface AgRow {
   last_commit_time: Date | null;
   last_hardened_time: Date | null;
   secondary_lag_seconds?: string | number | null;
+  /** The server's offset from UTC: last_commit_time and last_hardened_time are its local time. */
+  utc_offset?: number | null;
 }
 
 /**
@@ -143,7 +147,7 @@ export function rowsToNodes(rows: readonly AgRow[]): HANodeInfo[] {
       state: nodeState(r),
       endpoint: r.endpoint_url ?? r.replica_server_name,
       lagSeconds,
-      lastSyncTime: r.last_hardened_time ?? undefined,
+      lastSyncTime: fromServerTime(r.last_hardened_time, Number(r.utc_offset ?? 0)),
       isHealthy: r.synchronization_health_desc === 'HEALTHY' && r.connected_state_desc !== 'DISCONNECTED' && r.is_suspended !== true,
       metadata: {
         availabilityMode: r.availability_mode_desc,
@@ -155,7 +159,7 @@ export function rowsToNodes(rows: readonly AgRow[]): HANodeInfo[] {
         logSendRateKbPerSec: n(r.log_send_rate),
         redoQueueKb: n(r.redo_queue_size),
         redoRateKbPerSec: n(r.redo_rate),
-        lastCommitTime: r.last_commit_time ?? undefined,
+        lastCommitTime: fromServerTime(r.last_commit_time, Number(r.utc_offset ?? 0)),
         isLocal: r.is_local === true,
         suspendReason: r.suspend_reason_desc ?? undefined,
         lastConnectError: r.last_connect_error_description ?? undefined,

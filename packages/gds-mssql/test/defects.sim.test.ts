@@ -67,7 +67,26 @@ describe('3. datetime values are the server\'s local time', () => {
   });
 });
 
+describe('3 (HA). availability group times', () => {
+  it('last_hardened_time of a server at UTC+03:00 is reported as the true instant (lastSyncTime)', async () => {
+    const { sim, manager } = await server({ utcOffsetMinutes: 180 });
+    const cols = ['ag_name', 'replica_server_name', 'availability_mode_desc', 'failover_mode_desc', 'role_desc', { name: 'is_local', type: 'bit' as const }, { name: 'last_hardened_time', type: 'datetime' as const }, { name: 'last_commit_time', type: 'datetime' as const }, { name: 'utc_offset', type: 'int' as const }];
+    sim.on('ar.replica_server_name, ar.endpoint_url', { columns: cols, rows: [['AG1', 'SQL1', 'SYNCHRONOUS_COMMIT', 'AUTOMATIC', 'PRIMARY', true, new Date('2024-07-01T12:00:00Z'), new Date('2024-07-01T12:00:00Z'), 180]] });
+    const [node] = await manager.getDatabase('app').ha!.getAllNodes();
+    expect(node?.lastSyncTime?.toISOString()).toBe('2024-07-01T12:00:00.000Z');
+  });
+});
+
 describe('4, 5, 6. restore by the backup set\'s type, stopAt with its logs', () => {
+  it('a database joined to an availability group is refused before anything is changed (RESTORE would fail with 1468)', async () => {
+    const { sim, db, changes } = await server();
+    header(sim, () => 1);
+    exists(sim, true);
+    dbState(sim, 'ONLINE', true);
+    await expect(db('app').restore('/b/app.bak', { replace: true, force: true })).rejects.toThrow(/availability group/);
+    expect(changes()).toHaveLength(0);
+  });
+
   it('stopAt without logs on a full backup is refused instead of "restored to <stopAt>"', async () => {
     const { sim, db, changes } = await server();
     header(sim, () => 1);
