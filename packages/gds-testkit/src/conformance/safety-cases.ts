@@ -1,7 +1,8 @@
 /**
  * The engine-neutral safety cases of the conformance suite (issue 12): a refused restore keeps
- * the data, a failed restore into a new name leaves nothing behind, a throwing callback breaks
- * nothing, a cancelled backup leaves no partial file, a Secret stays redacted while any manager
+ * the data, a failed restore into a new name leaves nothing behind, a cancelled restore keeps
+ * the replaced database and leaves no new one, a throwing callback breaks nothing, a cancelled
+ * backup leaves no partial file, a Secret stays redacted while any manager
  * still uses it, and other sessions without `force` are refused by `drop()` and by
  * `restore({ replace: true })` alike. Every case asserts on the server's state afterwards
  * (databases, data, files), not only on the error. A case that cannot apply to an engine is
