@@ -174,6 +174,23 @@ describe('signals (items 6 and 16)', () => {
     expect(err.text.slice(0, notice)).not.toContain('90%');
   });
 
+  it('a signal that comes after the operation finished: the result stands, the exit code still says 128+n', async () => {
+    const err = new Capture(false);
+    const out = new Capture(false);
+    const code = await runCommand(
+      {},
+      async (ctx) => {
+        process.emit('SIGTERM', 'SIGTERM');
+        ctx.output.out.write('backed up app\n');
+      },
+      io(false),
+      { json: false, out, err },
+    );
+    expect(code).toBe(143);
+    expect(out.text).toBe('backed up app\n');
+    expect(err.text).toContain('gds: SIGTERM came too late to cancel: the operation had finished\n');
+  });
+
   it('in --json mode the left-behind lines are part of the one error document', async () => {
     const out = new Capture(false);
     const code = await runCommand(
