@@ -140,7 +140,7 @@ export interface MariadbCluster extends AsyncDisposable {
   readonly timings: { readonly installDb: number; readonly copy: number; readonly start: number; readonly replication: number };
   /** Waits until every replica has applied everything the primary has logged (MASTER_GTID_WAIT). */
   waitForReplicas(timeoutMs?: number): Promise<void>;
-  /** Kills the servers (replicas first) and removes rootDir; safe to call more than once. */
+  /** Kills the servers (SIGKILL: the data is thrown away) and removes rootDir; safe to call more than once. */
   stop(): Promise<void>;
 }
 
@@ -220,6 +220,9 @@ async function startServer(ctx: Context, spec: Spec, config: Omit<NodeConfig, 'p
     if (attempt >= 3 || !/Address already in use|Bind on TCP\/IP port/i.test(tail)) {
       throw new Error(`${spec.name}: mariadbd ${child.exitCode === null ? 'did not answer' : `exited with ${child.exitCode}`} (port ${port})`);
     }
+    // The port was taken between freePort() and the bind: that server has exited; forget its pid and retry.
+    const stale = ctx.tracked.nodes.findIndex((node) => node.pid === pid);
+    if (stale >= 0 && !isAlive(pid)) ctx.tracked.nodes.splice(stale, 1);
   }
 }
 
@@ -311,16 +314,15 @@ async function waitForSemiSyncClients(primary: MariadbNode, count: number, timeo
 }
 
 async function stopCluster(ctx: Context): Promise<void> {
-  for (const node of ctx.tracked.nodes) {
-    const pid = node.pid;
-    if (pid === undefined || !isAlive(pid)) continue;
+  const pids = ctx.tracked.nodes.map((node) => node.pid).filter((pid): pid is number => pid !== undefined && isAlive(pid));
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
-    for (let i = 0; i < 250 && isAlive(pid); i += 1) await sleep(20);
   }
+  for (let i = 0; i < 250 && pids.some((pid) => isAlive(pid)); i += 1) await sleep(20);
   await rm(ctx.rootDir, { recursive: true, force: true, maxRetries: 3 });
   untrack(ctx.tracked);
 }
