@@ -1,10 +1,13 @@
 // Unit tests of the CLI's safety rules (issue 12 items 6, 10, 14, 15, 16): typed-name
 // confirmation, one switch for every spelling of a guarded option, signals handled like Ctrl-C,
 // the cancelling notice cleared, what a cancelled command left behind, and --timeout bounds.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it, jest } from '@jest/globals';
+import type { Database } from '@gds/database';
+import { backupLeftovers, restoreLeftovers } from './commands/at-stake.js';
 import { confirmDestructive, confirmQuestion, type ConfirmIO } from './confirm.js';
 import { CliContext, MAX_TIMEOUT_MS, runCommand } from './context.js';
 import { describeGuarded, splitGuarded } from './guard.js';
@@ -205,5 +208,32 @@ describe('signals (items 6 and 16)', () => {
     );
     expect(code).toBe(143);
     expect(JSON.parse(out.text)).toMatchObject({ ok: false, exitCode: 143, error: { leftBehind: ['database "x" still exists (it existed before the restore)'] } });
+  });
+});
+
+describe('what a cut-short command left behind (item 16)', () => {
+  it('a backup: nothing, the target, or the partial files next to it; nothing said for a clone name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gds-left-'));
+    try {
+      const target = join(dir, 'app.dump');
+      expect(backupLeftovers(target)).toBe(`nothing: no file at ${target} and no partial file next to it`);
+      writeFileSync(join(dir, '.app.dump.gds-partial-1234-abcd'), 'x');
+      expect(backupLeftovers(target)).toBe(`partial files .app.dump.gds-partial-1234-abcd in ${dir}`);
+      writeFileSync(target, 'x');
+      expect(backupLeftovers(target)).toMatch(/ exists; partial files /);
+      expect(backupLeftovers('SALES_BACKUP')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a restore: compared with whether the database existed before', async () => {
+    const db = (exists: boolean | Error) =>
+      ({ name: 'x', exists: async () => (exists instanceof Error ? Promise.reject(exists) : exists) }) as unknown as Database;
+    expect(await restoreLeftovers(db(false), false)).toBe('nothing: database "x" does not exist, as before the restore');
+    expect(await restoreLeftovers(db(true), false)).toBe('database "x" was created by the restore and may be incomplete: check it, or drop it with gds drop "x"');
+    expect(await restoreLeftovers(db(true), true)).toBe('database "x" still exists (it existed before the restore)');
+    expect(await restoreLeftovers(db(false), true)).toBe('database "x" no longer exists (it existed before the restore)');
+    expect(await restoreLeftovers(db(new Error('down')), true)).toBe('unknown: could not check whether database "x" exists');
   });
 });
