@@ -419,7 +419,9 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
         moves: moved,
         replace: replacing,
         norecovery: logs.length > 0 || o.norecovery === true,
-        stopAt: logs.length === 0 ? stopAt : undefined,
+        // on RESTORE DATABASE, STOPAT only makes the server refuse a data backup newer than the
+        // target (the whole backup is restored either way); the logs stop at it, each with the same STOPAT
+        stopAt,
         checksum: o.checksum,
         stats: o.stats,
       }),

@@ -253,7 +253,7 @@ describe('backup, restore, verify (simulator)', () => {
     expect(changes.map((q) => q.sql)).toEqual([
       // OFFLINE, not SINGLE_USER: no other client can take a slot between the two statements
       'ALTER DATABASE [app] SET OFFLINE WITH ROLLBACK IMMEDIATE',
-      'RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, MOVE @move1 TO @to1, REPLACE, NORECOVERY, STATS = 10',
+      'RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, MOVE @move1 TO @to1, REPLACE, NORECOVERY, STOPAT = @stopAt, STATS = 10',
       'RESTORE LOG @db FROM DISK = @path WITH FILE = @file, NORECOVERY, STOPAT = @stopAt, STATS = 10',
       'RESTORE LOG @db FROM DISK = @path WITH FILE = @file, RECOVERY, STOPAT = @stopAt, STATS = 10',
     ]);
