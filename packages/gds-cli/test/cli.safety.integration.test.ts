@@ -207,6 +207,20 @@ skipLine('gds CLI safety subprocess tests');
     await pg().release('typed name');
   }, 60_000);
 
+  (python ? it : it.skip)('restore --opt replace=true on a terminal asks to type the name and shows what is at stake; y keeps the data', async () => {
+    await seeded('typed restore', 50);
+    await seeded('typed source', 2);
+    const dump = join(dir, 'typed-source.dump');
+    await admin.getDatabase('typed source').backup(dump);
+    const refused = onTerminal('y', ['--url', url, 'restore', 'typed restore', dump, '--opt', 'replace=true']);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toMatch(/restore "typed restore" on .* from .*typed-source\.dump and replace the existing database\? At stake: [\d.]+ (KiB|MiB) of data\. This cannot be undone\. Type the name typed restore to go on: /);
+    expect(await rows('typed restore')).toBe(50);
+    const done = onTerminal('typed restore', ['--url', url, 'restore', 'typed restore', dump, '--opt', 'replace=true']);
+    expect(done.code).toBe(0);
+    expect(await rows('typed restore')).toBe(2);
+  }, 60_000);
+
   (python ? it : it.skip)('a signal while the question is on screen ends gds with 128+n and changes nothing', async () => {
     await seeded('asked', 5);
     for (const [signal, code] of [
