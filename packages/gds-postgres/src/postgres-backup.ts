@@ -38,7 +38,7 @@ import {
   type OperationOutcome,
 } from '@gds/database';
 import type { PostgreSQLConnection } from './postgres-connection.js';
-import type { PostgreSQLBackupOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
+import type { PostgreSQLBackupOptions, PostgreSQLCreateOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
 import { PlainDumpRefusal, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
 import { quoteIdentifier } from './postgres-quote.js';
 import { commandLine, conninfo, findTool, psqlHasRestrict, runTool, toolEnv, type PgTool } from './postgres-tools.js';
@@ -412,7 +412,7 @@ export async function restoreDatabase(
   const inPlace = exists && !replacing;
   const into = inPlace ? database : sideName('restore');
   const run = async (s: Statement) => ctx.step(describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal }));
-  const createSide = createDatabase(into, { template: 'template0' });
+  const createSide = createDatabase(into, replacing ? { template: 'template0', ...(await keptProperties(conn, database, ctx.signal)) } : { template: 'template0' });
   const restrictKey = format === 'plain' && psqlHasRestrict(tool.version) ? randomBytes(24).toString('hex') : undefined;
   const target = `--dbname=${conninfo(conn.config, into)}`;
   const args =
@@ -494,6 +494,22 @@ export async function restoreDatabase(
   ctx.progress({ percent: 100 });
   const extra = [swapped.ended ? `ended ${swapped.ended} other session${swapped.ended === 1 ? '' : 's'}` : '', swapped.note ?? ''].filter(Boolean);
   return { message: `restored ${database} from ${path} (${format})${replacing ? ', replacing the previous database' : ''}${extra.length ? `; ${extra.join('; ')}` : ''}` };
+}
+
+/**
+ * What the replacement keeps of the database it replaces: owner, encoding, collation, character
+ * classification and tablespace (pg_restore without --create restores none of them).
+ */
+async function keptProperties(conn: PostgreSQLConnection, database: string, signal: AbortSignal): Promise<PostgreSQLCreateOptions> {
+  const rows = await conn.query<{ owner: string; encoding: string; collate: string; ctype: string; tablespace: string }>(
+    `select pg_catalog.pg_get_userbyid(d.datdba) as owner, pg_catalog.pg_encoding_to_char(d.encoding) as encoding, d.datcollate as collate, d.datctype as ctype, t.spcname as tablespace
+     from pg_catalog.pg_database d join pg_catalog.pg_tablespace t on t.oid = d.dattablespace where d.datname = $1`,
+    [database],
+    { signal },
+  );
+  const r = rows[0];
+  if (!r) return {};
+  return { owner: r.owner, encoding: r.encoding, lcCollate: r.collate, lcCtype: r.ctype, ...(r.tablespace === 'pg_default' ? {} : { tablespace: r.tablespace }) };
 }
 
 function inPlaceNote(database: string, options: PostgreSQLRestoreOptions): string | undefined {

@@ -162,6 +162,19 @@ describe('item 1: a refused, failed or cancelled restore with replace keeps the 
   }, 60_000);
 });
 
+describe('item 1 (what replace keeps)', () => {
+  it('the replacement keeps the owner, encoding and locale of the database it replaces', async () => {
+    await pg().query('create role app_owner');
+    await pg().query("create database latin_db owner app_owner encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0");
+    await db('latin_db').restore(custom, { replace: true });
+    const rows = await pg().query<{ owner: string; enc: string; collate: string }>(
+      "select pg_catalog.pg_get_userbyid(datdba) as owner, pg_catalog.pg_encoding_to_char(encoding) as enc, datcollate as collate from pg_catalog.pg_database where datname = 'latin_db'",
+    );
+    expect(rows[0]).toEqual({ owner: 'app_owner', enc: 'LATIN1', collate: 'C' });
+    expect(await fingerprint(db('latin_db'))).toEqual(await fingerprint(db('src')));
+  }, 60_000);
+});
+
 describe('item 2: restoring a plain dump never runs psql meta-commands, and refuses a file that is not a dump', () => {
   it.each([
     ['after a statement on the same line', (t: string) => t.replace('SET lock_timeout = 0;', 'SET lock_timeout = 0; \\! touch MARK')],
