@@ -220,6 +220,7 @@ describe('startMariadb', () => {
         expect(client(port, 'later', 'pw1', 'SELECT CURRENT_USER()')).toBe('later@127.0.0.1');
         // The helper's query() goes through an option file; its errors carry the server's number.
         expect(await db.primary.query('SELECT CURRENT_USER() AS me', { account: 'test' })).toEqual([{ me: 'gds@127.0.0.1' }]);
+        expect(await db.primary.query('SHOW SLAVE STATUS')).toEqual([]); // an empty result set
         const failure = await db.primary.query('SELECT nosuch').catch((error: unknown) => error);
         expect(failure).toBeInstanceOf(MariadbSqlError);
         expect(failure).toMatchObject({ errno: 1054, sqlState: '42S22' });
@@ -269,12 +270,13 @@ describe('startMariadb', () => {
       await expect(startMariadb({ settings: { 'skip-grant-tables': true } })).rejects.toThrow(/managed by startMariadb/);
       await expect(startMariadb({ settings: { 'bad name; x': 1 } })).rejects.toThrow(/invalid MariaDB option name/);
       await expect(startMariadb({ replica: 9 })).rejects.toThrow(/from 0 to 8/);
-      const db = await startMariadb({ settings: { 'max-connections': 77, sql_mode: 'ANSI_QUOTES' }, testUser: "o'brien" });
+      const db = await startMariadb({ settings: { 'max-connections': 77, sql_mode: 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES' }, testUser: 'o\'b\\"r' });
       try {
         const expectedUid = isRoot ? Number(execFileSync('id', ['-u', 'mysql'], { encoding: 'utf8' })) : process.getuid!();
         expect(uidOfProcess(db.primary.pid)).toBe(expectedUid);
-        expect(root(db.primary, 'SELECT @@max_connections, @@sql_mode')).toBe('77\tANSI_QUOTES');
-        expect(client(db.primary.port, "o'brien", db.accounts.test.password, 'SELECT CURRENT_USER()')).toBe("o'brien@127.0.0.1");
+        expect(root(db.primary, 'SELECT @@max_connections, @@sql_mode')).toBe('77\tANSI_QUOTES,NO_BACKSLASH_ESCAPES');
+        expect(await db.primary.query('SELECT CURRENT_USER() AS me', { account: 'test' })).toEqual([{ me: 'o\'b\\"r@127.0.0.1' }]);
+        expect(db.primary.url('', 'test')).toBe(`mariadb://o'b%5C%22r:${db.accounts.test.password}@127.0.0.1:${db.primary.port}/`);
       } finally {
         await db[Symbol.asyncDispose]();
       }

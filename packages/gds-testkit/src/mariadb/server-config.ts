@@ -127,6 +127,8 @@ export function accountsSql(accounts: ClusterAccounts): string {
   const repl = accounts.replication;
   return [
     'SET SESSION sql_log_bin = 0;',
+    // The literals below escape backslashes, whatever sql_mode the settings chose (NO_BACKSLASH_ESCAPES).
+    "SET SESSION sql_mode = '';",
     `CREATE USER ${account(test.user)} IDENTIFIED BY ${sqlString(test.password)};`,
     `GRANT ALL PRIVILEGES ON *.* TO ${account(test.user)} WITH GRANT OPTION;`,
     `CREATE USER ${account(repl.user)} IDENTIFIED BY ${sqlString(repl.password)};`,
