@@ -4,9 +4,10 @@
  *
  * Azure SQL Managed Instance (`SERVERPROPERTY('EngineEdition') = 8`) is not a box server: per
  * the "T-SQL differences between SQL Server and Azure SQL Managed Instance" page it refuses
- * files/filegroups/containment in CREATE DATABASE, SET OFFLINE / SINGLE_USER, BACKUP other than
- * `TO URL ... WITH COPY_ONLY`, RESTORE other than `FROM URL`, ALTER AVAILABILITY GROUP and
- * `xp_fileexist`: its capabilities say so, with the reason.
+ * files/filegroups/containment in CREATE DATABASE, SET OFFLINE / SINGLE_USER / RESTRICTED_USER,
+ * RECOVERY SIMPLE / BULK_LOGGED, BACKUP other than `TO URL ... WITH COPY_ONLY`, RESTORE other than
+ * `FROM URL` without WITH options, ALTER AVAILABILITY GROUP and extended stored procedures
+ * (`xp_fileexist`): its capabilities say so, with the reason.
  *
  * @module
  */
@@ -86,8 +87,15 @@ export const MSSQL_VERSION_RULES: readonly MssqlVersionRule[] = Object.freeze([
 /** `SERVERPROPERTY('EngineEdition')` of Azure SQL Managed Instance. */
 export const ENGINE_EDITION_MANAGED_INSTANCE = 8;
 
-/** Managed Instance runs the newest engine: it accepts levels 100 to 170 (compatibility-level page). */
-export const MANAGED_INSTANCE_RULE: MssqlVersionRule = Object.freeze({ name: 'Azure SQL Managed Instance', major: 0, minCompatibilityLevel: 100, maxCompatibilityLevel: 170, hasSecondaryLagSeconds: true });
+/**
+ * Managed Instance: "Supported compatibility levels are 100, 110, 120, 130, 140 and 150"
+ * (azure-sql/managed-instance/transact-sql-tsql-differences-sql-server.md, as read; newer
+ * instances may accept more, the docs win until they say so).
+ */
+export const MANAGED_INSTANCE_RULE: MssqlVersionRule = Object.freeze({ name: 'Azure SQL Managed Instance', major: 0, minCompatibilityLevel: 100, maxCompatibilityLevel: 150, hasSecondaryLagSeconds: true });
+
+/** Recovery models Managed Instance accepts: only FULL ("RECOVERY BULK_LOGGED", "RECOVERY_SIMPLE" can't be modified). */
+export const MANAGED_INSTANCE_RECOVERY_MODELS: readonly string[] = Object.freeze(['full']);
 
 /**
  * The rule for a server: Managed Instance by its engine edition, else by major version (a
@@ -120,13 +128,14 @@ const MI = 'Azure SQL Managed Instance';
 export const MANAGED_INSTANCE_CAPABILITIES: Capabilities = Object.freeze({
   ...MSSQL_CAPABILITIES,
   'state.offline': `${MI} does not support ALTER DATABASE ... SET OFFLINE`,
-  'access.singleUser': `${MI} does not support ALTER DATABASE ... SET SINGLE_USER`,
+  'access.singleUser': `${MI} does not support ALTER DATABASE ... SET SINGLE_USER (MULTI_USER is fixed)`,
+  'access.restrictedUser': `${MI} does not support ALTER DATABASE ... SET RESTRICTED_USER (MULTI_USER is fixed)`,
   'backup.full': `${MI} backs up only TO URL ... WITH COPY_ONLY (Azure Blob Storage), not to a file: gds does not wrap BACKUP TO URL yet`,
   'backup.differential': `${MI} takes differential and log backups itself (automated backups); user backups are COPY_ONLY TO URL only`,
   'backup.log': `${MI} takes log backups itself (automated backups); BACKUP LOG is refused`,
-  'backup.verify': `${MI} restores only FROM URL: RESTORE VERIFYONLY FROM DISK is refused`,
+  'backup.verify': `${MI} reads backups only FROM URL: RESTORE VERIFYONLY FROM DISK is refused`,
   'backup.progress': `${MI} user backups go TO URL only, which gds does not wrap`,
-  restore: `${MI} restores only FROM URL (and never over an existing database): gds does not wrap RESTORE FROM URL yet`,
+  restore: `${MI} restores only FROM URL, without WITH options (no REPLACE, NORECOVERY, STATS) and without RESTORE LOG: gds does not wrap RESTORE FROM URL yet`,
   'restore.pointInTime': `${MI} restores to a point in time through its own point-in-time restore (Azure API), not RESTORE ... STOPAT`,
   'ha.failover': `${MI} manages its own replicas: ALTER AVAILABILITY GROUP is refused (use a failover group through Azure)`,
   'ha.addNode': `${MI} manages its own replicas: ALTER AVAILABILITY GROUP is refused`,

@@ -20,6 +20,7 @@ import {
   DatabaseInUseError,
   DropOptionsSchema,
   MutationOptionsSchema,
+  UnsupportedOperationError,
   ValidationError,
   type BackupInfo,
   type Capabilities,
@@ -35,7 +36,7 @@ import {
   type TableInfo,
 } from '@gds/database';
 import { backupDatabase, backupHistoryStatement, restoreDatabase, rowsToHistory, rowToHeader, verifyBackup, type BackupHeader, type BackupHistoryEntry } from './mssql-backup.js';
-import { capabilitiesFor, ENGINE_EDITION_MANAGED_INSTANCE, versionRule } from './mssql-capabilities.js';
+import { capabilitiesFor, ENGINE_EDITION_MANAGED_INSTANCE, MANAGED_INSTANCE_RECOVERY_MODELS, versionRule } from './mssql-capabilities.js';
 import type { MSSQLConnection } from './mssql-connection.js';
 import { mapMssqlError } from './mssql-errors.js';
 import { MSSQLAvailabilityGroupManager } from './mssql-ha.js';
@@ -174,6 +175,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
     if (server.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE) {
       for (const key of ['dataFiles', 'logFiles', 'filegroups'] as const) if (options[key]?.length) throw invalid(`/${key}`, `${rule.name} places files itself: CREATE DATABASE takes no file or filegroup options there`);
       if (options.containment === 'partial') throw invalid('/containment', `${rule.name} does not support CONTAINMENT = PARTIAL in CREATE DATABASE`);
+      if (options.recoveryModel && !MANAGED_INSTANCE_RECOVERY_MODELS.includes(options.recoveryModel)) throw invalid('/recoveryModel', `${rule.name} keeps every database in the FULL recovery model`);
     }
     const level = options.compatibilityLevel;
     // checked first: a level the server does not know fails (15048) only after the database exists
@@ -315,6 +317,9 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
       throw new ValidationError('Invalid recovery model', [{ path: '', message: 'must be simple, full or bulk_logged' }], { engine: 'mssql', operation: 'setRecoveryModel' });
     }
     return this.change('setRecoveryModel', 'recoveryModel', MutationOptionsSchema, options, async (ctx) => {
+      if (this.mssql.knownVersion?.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE && !MANAGED_INSTANCE_RECOVERY_MODELS.includes(model)) {
+        throw new UnsupportedOperationError(`Azure SQL Managed Instance keeps every database in the FULL recovery model: SET RECOVERY ${model.toUpperCase()} is refused there`, { engine: 'mssql', operation: 'setRecoveryModel' });
+      }
       await this.requireExists(ctx);
       await this.run(ctx, S.setRecoveryModel(this.name, model));
       return { message: `${this.name} uses the ${model.toUpperCase()} recovery model${model === 'simple' ? '' : ' (take a full backup to start the log chain)'}` };

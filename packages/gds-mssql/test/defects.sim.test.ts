@@ -198,6 +198,10 @@ describe('12. Azure SQL Managed Instance (EngineEdition 8)', () => {
     await expect(app.setOffline()).rejects.toThrow(/Managed Instance/);
     await expect(app.backup('/b/app.bak')).rejects.toThrow(/TO URL/);
     await expect(app.create({ dataFiles: [{ name: 'app', path: '/d/app.mdf' }] })).rejects.toThrow(/places files itself/);
+    // the differences page: RESTRICTED_USER and RECOVERY SIMPLE/BULK_LOGGED can't be modified, levels 100-150
+    expect(app.supports('access.restrictedUser')).toBe(false);
+    await expect(app.setRecoveryModel('simple')).rejects.toThrow(/FULL recovery model/);
+    await expect(app.create({ compatibilityLevel: 160 })).rejects.toThrow(/100 to 150/);
     expect(changes()).toHaveLength(0);
   });
 });

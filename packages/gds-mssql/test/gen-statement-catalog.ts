@@ -7,6 +7,7 @@
 import { DatabaseManager, GdsError, type OperationResult } from '@gds/database';
 import { TdsSimulator, type TdsColumn, type TdsRequest, type TdsValue } from '@gds/testkit/tds';
 import type { MSSQLDatabase } from '../src/index.js';
+import { versionRule } from '../src/mssql-capabilities.js';
 import { describeStatement } from '../src/mssql-statements.js';
 import '../src/index.js';
 import { PASSWORD } from './sim.js';
@@ -79,6 +80,7 @@ const CASES = (maxLevel: number): Case[] => [
   ['verifyBackup', {}, (db) => db.verifyBackup('/b/app.bak')],
   ['verifyBackupWith', { fileNumber: 2, checksum: true }, (db) => db.verifyBackupWith('/b/app.bak', { fileNumber: 2, checksum: true })],
   ['setRecoveryModel', { model: 'bulk_logged' }, (db, o) => db.setRecoveryModel('bulk_logged', o)],
+  ['setRecoveryModel', { model: 'full' }, (db, o) => db.setRecoveryModel('full', o)],
   ['shrink', { targetPercent: 10 }, (db, o) => db.shrink(o)],
   ['shrink', { truncateOnly: true }, (db, o) => db.shrink(o)],
   ['checkIntegrity', { physicalOnly: true, noIndex: true }, (db, o) => db.checkIntegrity(o)],
@@ -101,8 +103,7 @@ export async function generateStatementCatalog(): Promise<CatalogEntry[]> {
     const sim = await TdsSimulator.start({ users: { sa: PASSWORD }, version: s.version, engineEdition: s.engineEdition, utcOffsetMinutes: 60 });
     const manager = await DatabaseManager.connect(sim.url('sa', PASSWORD));
     try {
-      const maxLevel = { 13: 130, 14: 140, 15: 150, 16: 160, 17: 170 }[s.version[0]] ?? 160;
-      for (const [operation, options, run, state = { present: true, dbState: 'ONLINE' }] of CASES(s.engineEdition === 8 ? 170 : maxLevel)) {
+      for (const [operation, options, run, state = { present: true, dbState: 'ONLINE' }] of CASES(versionRule(s.version[0], s.engineEdition).maxCompatibilityLevel)) {
         sim.reset();
         script(sim, state);
         const db = manager.getDatabase('app') as MSSQLDatabase;
