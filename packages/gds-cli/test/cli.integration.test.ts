@@ -141,7 +141,8 @@ skipLine('gds CLI subprocess tests');
 
   it('HA status and lag print JSON', async () => {
     const s = json((await gds(['--url', url, '--json', 'ha', 'status'])).stdout);
-    expect(s).toMatchObject({ ok: true, database: 'postgres', status: 'unknown', healthy: true, configuration: null });
+    // a standalone server is no healthy HA configuration: there is no standby to fail over to (issue 12 item 12)
+    expect(s).toMatchObject({ ok: true, database: 'postgres', status: 'unknown', healthy: false, configuration: null });
     expect(json((await gds(['--url', url, '--json', 'ha', 'lag'])).stdout)).toEqual({ ok: true, database: 'postgres', lag: {} });
     expect((await gds(['--url', url, 'ha', 'failover', '--target', url])).code).toBe(2);
   }, 30_000);
