@@ -5,12 +5,20 @@
  * - It streams: each collection is read with a raw cursor (documents stay the server's BSON
  *   bytes, never decoded) piped into the file (through gzip with `gzip: true`), with
  *   backpressure, so memory holds about one cursor batch whatever the data size.
- * - On a replica set or sharded cluster every collection is read at one point in time (a
- *   snapshot session: `readConcern: { level: 'snapshot' }`, then the `atClusterTime` the server
- *   chose on the first read), recorded in the manifest and the result. A snapshot lives only as
- *   long as the server keeps history (`minSnapshotHistoryWindowInSeconds`, 300 s by default): a
- *   longer dump fails with SnapshotTooOld, and the hint says what to do. A standalone cannot read
- *   at a point in time: each collection is read as it is then, and the result says so.
+ * - On a replica set or sharded cluster of MongoDB 5.0+ every collection is read at one point in
+ *   time (a snapshot session: `readConcern: { level: 'snapshot' }`, then the `atClusterTime` the
+ *   server chose on the first read), recorded in the manifest and the result. A snapshot lives
+ *   only as long as the server keeps history (`minSnapshotHistoryWindowInSeconds`, 300 s by
+ *   default): a longer dump fails with SnapshotTooOld, and the hint says what to do. A standalone
+ *   (or a server before 5.0, which has no snapshot reads outside transactions) cannot read at a
+ *   point in time: each collection is read as it is then, and the result says so.
+ * - Capped collections cannot be read at a snapshot before MongoDB 8.0 (SnapshotUnavailable,
+ *   246): with `pointInTime: 'auto'` they are read outside the snapshot, listed in the manifest
+ *   (`notAtPointInTime`) and the result; with `pointInTime: 'snapshot'` the backup is refused
+ *   before anything is read.
+ * - listCollections and listIndexes are decoded exactly (`promoteValues: false`,
+ *   `bsonRegExp: true`), so that metadata.json holds `1.0` as a double and a validator's regex
+ *   with all its flags (`x` too), in canonical Extended JSON, as mongodump writes it.
  * - It is written to a hidden folder beside the target and renamed into place only when
  *   complete; a failure or cancellation removes that folder, so the target never holds a
  *   partial backup.
@@ -31,6 +39,9 @@ import type { MongoDBConnection } from './mongodb-connection.js';
 import { MANIFEST_FILE, fileStem, metadataJson, type BackupManifest, type ManifestCollection } from './mongodb-dump-layout.js';
 import type { MongoDBBackupOptions } from './mongodb-options.js';
 import { describeCommand, listCollections, listDatabases } from './mongodb-statements.js';
+
+/** How server replies are decoded where their BSON types matter: Int32/Double/Long kept, regexes as BSONRegExp. */
+export const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
 /** A collection as listCollections describes it. */
 export interface CollectionInfo {
@@ -62,7 +73,7 @@ export function isSkippedSystemCollection(name: string): boolean {
  * ```
  */
 export async function readCollections(conn: MongoDBConnection, database: string, signal: AbortSignal): Promise<CollectionInfo[]> {
-  const raw = await conn.db(database).listCollections({}, { signal }).toArray();
+  const raw = await conn.db(database).listCollections({}, { signal, ...EXACT }).toArray();
   return raw.map((c) => {
     const doc = c as Document;
     const info = doc.info as { uuid?: { sub_type?: number; buffer?: Uint8Array; toString(enc: 'hex'): string } } | undefined;
@@ -102,18 +113,30 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
   if (!((listing.databases as Document[] | undefined) ?? []).some((d) => d.name === database)) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'mongodb', operation: 'backup' });
 
   const deployment = await conn.deployment(ctx.signal);
+  const build = await conn.command('admin', { buildInfo: 1 }, { signal: ctx.signal }).catch(() => undefined);
+  const major = Number.parseInt(String(build?.version ?? ''), 10) || (deployment.maxWireVersion >= 25 ? 8 : deployment.maxWireVersion >= 13 ? 5 : 4);
   const mode = options.pointInTime ?? 'auto';
-  if (mode === 'snapshot' && deployment.kind === 'standalone') {
-    throw new ValidationError('Invalid options for backup', [{ path: '/pointInTime', message: 'a standalone server cannot read at a point in time (snapshot reads need a replica set or sharded cluster)' }], { engine: 'mongodb', operation: 'backup' });
+  const canSnapshot = deployment.kind !== 'standalone' && major >= 5;
+  if (mode === 'snapshot' && !canSnapshot) {
+    const why = deployment.kind === 'standalone' ? 'a standalone server cannot read at a point in time (snapshot reads need a replica set or sharded cluster)' : `MongoDB ${String(build?.version ?? major)} has no snapshot reads outside transactions (5.0+)`;
+    throw new ValidationError('Invalid options for backup', [{ path: '/pointInTime', message: why }], { engine: 'mongodb', operation: 'backup' });
   }
-  const snapshot = mode !== 'none' && deployment.kind !== 'standalone';
+  const snapshot = mode !== 'none' && canSnapshot;
   ctx.record(describeCommand(listCollections(database)));
   const collections = selectCollections(await readCollections(conn, database, ctx.signal), options);
+  const outside = snapshot && major < 8 ? collections.filter((c) => c.type === 'collection' && c.options.capped === true).map((c) => c.name) : [];
+  if (outside.length && mode === 'snapshot') {
+    throw new ValidationError('Invalid options for backup', [{ path: '/pointInTime', message: `capped collections cannot be read at a snapshot before MongoDB 8.0 (SnapshotUnavailable): ${outside.join(', ')}` }], {
+      engine: 'mongodb',
+      operation: 'backup',
+      hint: "pass pointInTime: 'auto' to read them outside the snapshot, or excludeCollections",
+    });
+  }
   const filter = options.query ? (BSON.EJSON.deserialize(options.query as Document, { relaxed: true }) as Document) : {};
-  const readConcern = snapshot ? ', readConcern: { level: "snapshot" }' : '';
   for (const c of collections) {
     if (c.type === 'view') continue;
     const source = c.type === 'timeseries' ? `system.buckets.${c.name}` : c.name;
+    const readConcern = snapshot && !outside.includes(c.name) ? ', readConcern: { level: "snapshot" }' : '';
     ctx.record(`db.getSiblingDB(${JSON.stringify(database)}).getCollection(${JSON.stringify(source)}).find(${BSON.EJSON.stringify(filter, { relaxed: true })}, { raw: true${readConcern} })`);
   }
   const data: BackupInfo = { target, type: 'full', format: options.gzip ? 'mongodump-directory-gzip' : 'mongodump-directory', details: { collections: collections.length, pointInTime: snapshot ? 'snapshot' : 'none' } };
@@ -125,10 +148,10 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
   const startedAt = new Date();
   try {
     await fs.mkdir(dbDir, { recursive: true });
-    const written = await dumpCollections(ctx, conn, database, dbDir, collections, filter, options, session);
+    if (outside.length) ctx.message(`read outside the snapshot (capped collections cannot be read at one before MongoDB 8.0): ${outside.join(', ')}`);
+    const written = await dumpCollections(ctx, conn, database, dbDir, collections, filter, options, session, new Set(outside));
     const snapshotTime = session ? (session as unknown as { snapshotTime?: Timestamp }).snapshotTime : undefined;
     const pointInTime = snapshotTime ? { t: snapshotTime.high, i: snapshotTime.low, date: new Date(snapshotTime.high * 1000).toISOString() } : undefined;
-    const build = await conn.command('admin', { buildInfo: 1 }, { signal: ctx.signal }).catch(() => undefined);
     const manifest: BackupManifest = {
       format: 'gds-mongodb-dump',
       version: 1,
@@ -137,6 +160,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
       finishedAt: new Date().toISOString(),
       gzip: options.gzip === true,
       ...(pointInTime ? { pointInTime } : {}),
+      ...(outside.length ? { notAtPointInTime: outside } : {}),
       ...(typeof build?.version === 'string' ? { serverVersion: build.version } : {}),
       collections: written,
     };
@@ -153,10 +177,16 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
     const sizeBytes = await sizeOnDisk(target);
     const documents = written.reduce((s, c) => s + c.documents, 0);
     ctx.progress({ percent: 100, bytes: sizeBytes });
-    const when = pointInTime ? `at cluster time ${pointInTime.t}.${pointInTime.i} (${pointInTime.date})` : deployment.kind === 'standalone' ? 'without a point in time (a standalone has no snapshot reads)' : 'without a point in time (pointInTime: none)';
+    const when = pointInTime
+      ? `at cluster time ${pointInTime.t}.${pointInTime.i} (${pointInTime.date})${outside.length ? `, but for ${outside.join(', ')} (capped: read outside the snapshot, MongoDB before 8.0 cannot)` : ''}`
+      : deployment.kind === 'standalone'
+        ? 'without a point in time (a standalone has no snapshot reads)'
+        : !canSnapshot
+          ? 'without a point in time (snapshot reads need MongoDB 5.0)'
+          : 'without a point in time (pointInTime: none)';
     return {
       message: `dumped ${written.length} collection(s), ${documents} document(s) of ${database} to ${target} ${when}`,
-      data: { ...data, sizeBytes, details: { ...data.details, documents, pointInTime: pointInTime ?? 'none', manifest: join(target, MANIFEST_FILE) } },
+      data: { ...data, sizeBytes, details: { ...data.details, documents, pointInTime: pointInTime ?? 'none', ...(outside.length ? { notAtPointInTime: outside } : {}), manifest: join(target, MANIFEST_FILE) } },
     };
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });
@@ -175,6 +205,7 @@ async function dumpCollections(
   filter: Document,
   options: MongoDBBackupOptions,
   session: ClientSession | undefined,
+  outsideSnapshot: ReadonlySet<string>,
 ): Promise<ManifestCollection[]> {
   const db = conn.db(database);
   const gz = options.gzip ? '.gz' : '';
@@ -197,7 +228,7 @@ async function dumpCollections(
   for (const c of collections) {
     ctx.throwIfAborted();
     const stem = fileStem(c.name);
-    const indexes = c.type === 'view' ? [] : ((await db.collection(c.name).listIndexes({ signal: ctx.signal } as never).toArray()) as Document[]);
+    const indexes = c.type === 'view' ? [] : ((await db.collection(c.name).listIndexes({ signal: ctx.signal, ...EXACT } as never).toArray()) as Document[]);
     const meta = metadataJson({ name: c.name, type: c.type, options: c.options, uuid: c.uuid, indexes });
     await fs.writeFile(join(dbDir, `${stem}.metadata.json${gz}`), options.gzip ? gzipSync(meta) : meta);
     if (c.type === 'view') {
@@ -209,7 +240,7 @@ async function dumpCollections(
     const cursor = db.collection(source).find(filter, {
       raw: true,
       signal: ctx.signal,
-      ...(session ? { session } : {}),
+      ...(session && !outsideSnapshot.has(c.name) ? { session } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     });
     let documents = 0;

@@ -53,6 +53,7 @@ export class MongoDBConnection implements DatabaseConnection {
   #client: MongoClient | undefined;
   #deployment: Promise<DeploymentInfo> | undefined;
   #closed = false;
+  readonly #background = new Set<Promise<void>>();
 
   /** Makes the connection object; nothing is sent until the first command. */
   constructor(target: string | MongoDBConfigInput) {
@@ -140,7 +141,46 @@ export class MongoDBConnection implements DatabaseConnection {
   }
 
   /**
-   * Closes every socket of the client. Safe to call twice. The password stays known to
+   * Runs `task` after the current operation has returned (a restore's drop of the collections it
+   * replaced, once it is committed); `close()` and {@link settled} wait for it. A failure goes to
+   * `onError`.
+   *
+   * ### Examples
+   * ```ts
+   * conn.defer(() => conn.command('app', { drop: 'gds_replaced.0' }), (e) => console.warn(e));
+   * ```
+   */
+  defer(task: () => Promise<unknown>, onError: (error: unknown) => void): void {
+    const p: Promise<void> = Promise.resolve()
+      .then(task)
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          try {
+            onError(e);
+          } catch {
+            // a callback that throws must not break anything
+          }
+        },
+      )
+      .finally(() => this.#background.delete(p));
+    this.#background.add(p);
+  }
+
+  /**
+   * Waits for the work {@link defer} started.
+   *
+   * ### Examples
+   * ```ts
+   * await conn.settled();
+   * ```
+   */
+  async settled(): Promise<void> {
+    while (this.#background.size) await Promise.allSettled([...this.#background]);
+  }
+
+  /**
+   * Closes every socket of the client, after the deferred work is done. Safe to call twice. The password stays known to
    * `redact()` only while some connection still holds it.
    *
    * ### Examples
@@ -150,6 +190,7 @@ export class MongoDBConnection implements DatabaseConnection {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.settled();
     this.#closed = true;
     const client = this.#client;
     this.#client = undefined;

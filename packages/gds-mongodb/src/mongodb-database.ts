@@ -33,7 +33,7 @@ import {
   type TableInfo,
   type TableKind,
 } from '@gds/database';
-import type { Document } from 'mongodb';
+import { BSON, type Document } from 'mongodb';
 import { backupDatabase, isSkippedSystemCollection, readCollections } from './mongodb-backup.js';
 import { MONGODB_CAPABILITIES } from './mongodb-capabilities.js';
 import type { MongoDBConnection } from './mongodb-connection.js';
@@ -172,7 +172,7 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
     if (await this.fetchExists(ctx.signal)) {
       throw new DatabaseAlreadyExistsError(`Database '${this.name}' already exists on ${this.mongo.endpoint}`, { engine: 'mongodb', operation: 'create', hint: 'choose another name, or drop it first' });
     }
-    await this.run(ctx, S.createCollection(this.name, collection, options.collectionOptions ?? {}));
+    await this.run(ctx, S.createCollection(this.name, collection, fromExtendedJson(options.collectionOptions)));
     return { message: `created database ${this.name} with its first collection ${collection}` };
   }
 
@@ -251,7 +251,7 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
       throw new ValidationError('Invalid profiling level', [{ path: '', message: 'must be 0 (off), 1 (slow operations) or 2 (all)' }], { engine: 'mongodb', operation: 'setProfilingLevel' });
     }
     return this.change('setProfilingLevel', 'profiling', ProfilingOptionsSchema, options, async (ctx) => {
-      const reply = await this.run(ctx, S.profile(this.name, level, { slowMs: options.slowMs, sampleRate: options.sampleRate, filter: options.filter as Document | undefined }));
+      const reply = await this.run(ctx, S.profile(this.name, level, { slowMs: options.slowMs, sampleRate: options.sampleRate, filter: options.filter === undefined ? undefined : fromExtendedJson(options.filter) }));
       return { message: `profiling level of ${this.name} set to ${level}`, data: reply ? profilingFrom(reply) : undefined };
     });
   }
@@ -259,6 +259,20 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
   protected override createHaManager(): HighAvailabilityManager {
     return new MongoDBReplicaSetManager(this);
   }
+}
+
+/**
+ * A document given in Extended JSON (relaxed or canonical, as the option schemas document),
+ * turned into BSON values with their types kept: `{ "$date": "2026-01-01T00:00:00Z" }` becomes a
+ * Date, `{ "$numberLong": "5" }` a Long, a plain integer an Int32, `1.5` a Double.
+ *
+ * ### Examples
+ * ```ts
+ * fromExtendedJson({ at: { $gt: { $date: '2026-01-01T00:00:00Z' } } }).at.$gt instanceof Date; // true
+ * ```
+ */
+export function fromExtendedJson(doc: Record<string, unknown> | undefined): Document {
+  return doc ? (BSON.EJSON.deserialize(doc, { relaxed: false }) as Document) : {};
 }
 
 /**

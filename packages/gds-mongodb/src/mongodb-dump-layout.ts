@@ -61,6 +61,8 @@ export interface BackupManifest {
   gzip: boolean;
   /** The point in time read, when a snapshot was used: the cluster time `{ t, i }` and its date. */
   pointInTime?: { t: number; i: number; date: string };
+  /** Collections read outside that snapshot (capped collections before MongoDB 8.0). */
+  notAtPointInTime?: string[];
   /** The server's version. */
   serverVersion?: string;
   /** Every collection dumped. */

@@ -68,7 +68,7 @@ const HINTS: Partial<Record<ErrorKind, string>> = {
 
 const EXTRA_HINTS: Record<string, string> = {
   '239': 'the snapshot is older than the server keeps (minSnapshotHistoryWindowInSeconds, 300 s by default): raise it on the server, back up fewer collections at a time, or pass pointInTime: "none"',
-  '246': 'the snapshot is not available yet on this member; retry',
+  '246': 'SnapshotUnavailable: before MongoDB 8.0 a capped collection can never be read at a snapshot (back up with pointInTime: "auto" or "none", or exclude it); otherwise the snapshot is not yet available on this member and a retry may work',
   '11000': 'a document with the same unique key exists already: restore into empty collections, or pass drop: true',
 };
 

@@ -1,137 +1,58 @@
 /**
- * Restore and verification of a dump in the mongodump directory layout, gds's or mongodump's
- * own (`mongodump --db app --out dump` gives `dump/app/`; either folder may be given).
+ * Restore and verification of a mongodump dump: a folder (gds's or mongodump's own, a root or a
+ * database folder) or a `mongodump --archive` file, plain or gzipped (see mongodb-dump-source.ts).
  *
- * Restore: every collection is checked before anything is written: an existing collection
- * holding documents is refused unless `drop` (drop that collection first, as mongorestore
- * --drop) or `replace` (drop the whole database first). Then collections are created with their
- * dumped options, documents streamed from the file and inserted in batches (at most `batchSize`
- * documents and 8 MiB per insert, decoded so that numbers keep their BSON types), indexes built
- * after the data, and views created last (a view on a view after its source). Time-series
- * collections are created with their options and their buckets inserted into
- * `system.buckets.<name>`, as mongorestore does. The UUIDs of the dump are not kept (new
- * collections get new ones, as mongorestore without --preserveUUID).
+ * Restore never leaves the database half-changed:
+ * 1. the whole source is read first (every document's framing and decoding, the counts against
+ *    gds's manifest): an empty, foreign, truncated or damaged source is refused before anything
+ *    is sent;
+ * 2. every collection is checked: an existing collection holding documents is refused unless
+ *    `drop` (replace each restored collection, as mongorestore --drop) or `replace` (the database
+ *    ends up holding exactly the dump);
+ * 3. every collection is loaded under a temporary name in the target database
+ *    (`gds_restore.<n>`): created with its dumped options, its documents inserted as the dump's
+ *    BSON bytes, byte for byte (mongodb-raw-insert.ts), its indexes built after the data (`v`
+ *    removed and `ignoreUnknownIndexOptions`, as mongorestore);
+ * 4. only then are names swapped (same-database renameCollection, metadata only): each collection
+ *    being replaced is renamed aside (`gds_replaced.<n>`), each loaded one renamed into place,
+ *    time-series collections and views created in place; a failure or a cancellation up to the
+ *    end of this step renames everything back and drops what was placed. Then (committed, no
+ *    longer cancellable) the replaced collections are dropped, right after the operation has
+ *    returned (`close()` and the next restore wait for those drops), so that a cancellation is
+ *    never reported for a restore that went through.
+ * A failure or cancellation before the swap drops the temporary collections: the database is as
+ * it was, and a database that did not exist before does not exist after.
  *
- * Verify: reads every file (through gunzip), checks the BSON framing of every document and that
- * each decodes, parses every metadata file, and compares the counts with gds's manifest when
- * there is one. A bad backup rejects with ValidationError (a forgotten `valid` check must not
- * hide it).
+ * Limits, said in the result: views are created last under their final names (a replaced view is
+ * dropped during the swap and recreated if the swap is undone); time-series collections cannot be
+ * renamed (a server rule), so they are restored straight into place after the swap, and with
+ * `drop`/`replace` an existing one is dropped first; the UUIDs of the dump are not kept (as
+ * mongorestore without --preserveUUID); users, roles and a root oplog.bson are not restored.
+ * MongoDB has no sessions of a database (connections are not bound to one), so there is nothing
+ * for `force` to end.
+ *
+ * Verify: the same first step, as its own operation (a bad backup rejects with ValidationError).
  *
  * @module
  */
-import { createReadStream, promises as fs, type ReadStream } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
 import { ValidationError, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
-import { BSON, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 import { readCollections } from './mongodb-backup.js';
 import type { MongoDBConnection } from './mongodb-connection.js';
-import { MANIFEST_FILE, parseMetadata, readBsonDocuments, unescapeCollectionName, type BackupManifest, type DumpMetadata } from './mongodb-dump-layout.js';
+import { openDump, verifySource, type DumpEntry } from './mongodb-dump-source.js';
 import type { MongoDBRestoreOptions } from './mongodb-options.js';
 import { validateCollectionName } from './mongodb-quote.js';
-import { createCollection, createIndexes, describeCommand, dropCollection, dropDatabase, type Command } from './mongodb-statements.js';
+import { insertRaw, rawInsertCommand } from './mongodb-raw-insert.js';
+import { createCollection, createIndexes, describeCommand, dropCollection, renameCollectionCommand, type Command } from './mongodb-statements.js';
+
+export { readDumpFolder, type DumpEntry, type DumpFolder } from './mongodb-dump-source.js';
 
 /** Most bytes one insert carries. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-const EXACT = { promoteValues: false, bsonRegExp: true } as const;
-
-/** One collection found in a dump folder. */
-export interface DumpEntry {
-  /** Its name in the dump. */
-  name: string;
-  /** The parsed metadata (defaults when the dump has only a .bson). */
-  metadata: DumpMetadata;
-  /** The data file, absent for views. */
-  dataFile?: string;
-  /** Whether its files are gzipped. */
-  gzip: boolean;
-}
-
-/** A dump folder, read. */
-export interface DumpFolder {
-  /** The database folder. */
-  dir: string;
-  /** The database the dump came from (the folder's name). */
-  database: string;
-  /** gds's manifest, when there is one. */
-  manifest?: BackupManifest;
-  /** Every collection. */
-  entries: DumpEntry[];
-}
-
-const invalidSource = (message: string) => new ValidationError('Invalid backup source', [{ path: '/source', message }], { engine: 'mongodb' });
-
-async function isDir(path: string): Promise<boolean> {
-  return (await fs.stat(path).catch(() => undefined))?.isDirectory() === true;
-}
-
-function isDumpFile(name: string): boolean {
-  return /\.(bson|metadata\.json)(\.gz)?$/.test(name);
-}
-
-/**
- * Finds the database folder in `source` (a dump root with one or more database folders, or a
- * database folder) and reads its metadata files.
- *
- * ### Examples
- * ```ts
- * const dump = await readDumpFolder('/backups/app');
- * console.log(dump.database, dump.entries.map((e) => e.name));
- * ```
- */
-export async function readDumpFolder(source: string, sourceDatabase?: string): Promise<DumpFolder> {
-  const root = resolve(source);
-  if (!(await isDir(root))) throw invalidSource(`${root} is not a folder (a MongoDB dump is a folder of .bson and .metadata.json files)`);
-  const manifestText = await fs.readFile(join(root, MANIFEST_FILE), 'utf8').catch(() => undefined);
-  const manifest = manifestText ? (JSON.parse(manifestText) as BackupManifest) : undefined;
-  const names = await fs.readdir(root);
-  let dir: string;
-  if (names.some(isDumpFile)) {
-    dir = root;
-  } else {
-    const folders: string[] = [];
-    for (const n of names) if (await isDir(join(root, n))) folders.push(n);
-    const pick = sourceDatabase ?? manifest?.database ?? (folders.length === 1 ? folders[0] : undefined);
-    if (!pick) {
-      throw invalidSource(folders.length === 0 ? `${root} holds no database folder and no .bson/.metadata.json files` : `${root} holds several databases (${folders.join(', ')}): pass sourceDatabase`);
-    }
-    if (!folders.includes(pick)) throw invalidSource(`${root} has no folder for database '${pick}'`);
-    dir = join(root, pick);
-  }
-  const files = await fs.readdir(dir);
-  const byName = new Map<string, DumpEntry>();
-  for (const file of files.filter((f) => /\.metadata\.json(\.gz)?$/.test(f)).sort()) {
-    const gzip = file.endsWith('.gz');
-    const raw = await fs.readFile(join(dir, file));
-    let metadata: DumpMetadata;
-    try {
-      metadata = parseMetadata((gzip ? gunzipSync(raw) : raw).toString('utf8'));
-    } catch (e) {
-      throw invalidSource(`${join(dir, file)} is not a readable metadata file: ${(e as Error).message}`);
-    }
-    const stem = file.replace(/\.metadata\.json(\.gz)?$/, '');
-    const name = metadata.collectionName ?? unescapeCollectionName(stem);
-    const dataStem = metadata.type === 'timeseries' ? `system.buckets.${stem}` : stem;
-    const dataFile = metadata.type === 'view' ? undefined : files.find((f) => f === `${dataStem}.bson${gzip ? '.gz' : ''}`);
-    byName.set(name, { name, metadata, dataFile, gzip });
-  }
-  for (const file of files.filter((f) => /\.bson(\.gz)?$/.test(f))) {
-    const stem = file.replace(/\.bson(\.gz)?$/, '');
-    if (stem.startsWith('system.buckets.') || stem.startsWith('$admin.')) continue;
-    const name = unescapeCollectionName(stem);
-    if (!byName.has(name)) byName.set(name, { name, metadata: { options: {}, indexes: [], type: 'collection' }, dataFile: file, gzip: file.endsWith('.gz') });
-  }
-  return { dir, database: manifest?.database ?? dir.split(/[\\/]/).pop() ?? '', manifest, entries: [...byName.values()] };
-}
-
-function openData(dir: string, entry: DumpEntry): { stream: Readable; file: ReadStream } {
-  const file = createReadStream(join(dir, entry.dataFile!));
-  if (!entry.gzip) return { stream: file, file };
-  const gunzip = createGunzip();
-  file.on('error', (e) => gunzip.destroy(e));
-  return { stream: file.pipe(gunzip), file };
-}
+/** The prefix of the collections a restore loads before swapping them in. */
+export const RESTORE_PREFIX = 'gds_restore.';
+/** The prefix of the collections a restore moves aside while swapping. */
+export const REPLACED_PREFIX = 'gds_replaced.';
 
 /**
  * Maps a dumped collection name through `nsFrom`/`nsTo` (exact names, or patterns with one `*`).
@@ -202,6 +123,23 @@ function orderViews(views: DumpEntry[]): DumpEntry[] {
   return out;
 }
 
+interface PlannedCollection {
+  entry: DumpEntry;
+  target: string;
+  temp: string;
+}
+
+function checkOptions(options: MongoDBRestoreOptions): { from: string[]; to: string[] } {
+  const from = asList(options.nsFrom);
+  const to = asList(options.nsTo);
+  const issues = [];
+  if (from.length !== to.length) issues.push({ path: '/nsTo', message: 'nsFrom and nsTo must have as many entries' });
+  for (let i = 0; i < from.length; i++) if (from[i]!.split('*').length > 2 || from[i]!.includes('*') !== (to[i] ?? '').includes('*')) issues.push({ path: '/nsFrom', message: `'${from[i]}' and '${to[i] ?? ''}': use one * in both, or none` });
+  if (options.drop && options.replace) issues.push({ path: '/drop', message: 'drop and replace exclude each other (replace drops the whole database)' });
+  if (issues.length) throw new ValidationError('Invalid options for restore', issues, { engine: 'mongodb', operation: 'restore' });
+  return { from, to };
+}
+
 /**
  * Restores `database` from the dump at `source` (see the module comment).
  *
@@ -211,104 +149,192 @@ function orderViews(views: DumpEntry[]): DumpEntry[] {
  * ```
  */
 export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnection, database: string, source: string, options: MongoDBRestoreOptions): Promise<OperationOutcome> {
-  const from = asList(options.nsFrom);
-  const to = asList(options.nsTo);
-  const issues = [];
-  if (from.length !== to.length) issues.push({ path: '/nsTo', message: 'nsFrom and nsTo must have as many entries' });
-  for (let i = 0; i < from.length; i++) if ((from[i]!.split('*').length > 2) || from[i]!.includes('*') !== (to[i] ?? '').includes('*')) issues.push({ path: '/nsFrom', message: `'${from[i]}' and '${to[i] ?? ''}': use one * in both, or none` });
-  if (options.drop && options.replace) issues.push({ path: '/drop', message: 'drop and replace exclude each other (replace drops the whole database)' });
-  if (issues.length) throw new ValidationError('Invalid options for restore', issues, { engine: 'mongodb', operation: 'restore' });
-
-  const dump = await readDumpFolder(source, options.sourceDatabase);
+  const { from, to } = checkOptions(options);
+  const dump = await openDump(source, options.sourceDatabase);
   const wanted = options.collections ? new Set(options.collections) : undefined;
   if (wanted) {
     const missing = [...wanted].filter((n) => !dump.entries.some((e) => e.name === n));
     if (missing.length) throw new ValidationError('Invalid options for restore', [{ path: '/collections', message: `not in the dump: ${missing.join(', ')}` }], { engine: 'mongodb', operation: 'restore' });
   }
-  const plan = dump.entries.filter((e) => !wanted || wanted.has(e.name)).map((e) => ({ entry: e, target: renameCollection(e.name, from, to) }));
-  for (const p of plan) validateCollectionName(database, p.target, p.target === 'system.js');
+  const chosen = dump.entries.filter((e) => !wanted || wanted.has(e.name));
+  for (const e of chosen) validateCollectionName(database, renameCollection(e.name, from, to), e.name === 'system.js');
 
-  const db = conn.db(database);
+  const check = await verifySource(ctx, dump);
+  if (check.problems.length) {
+    throw new ValidationError('Invalid backup source', check.problems.map((message) => ({ path: '/source', message })), { engine: 'mongodb', operation: 'restore', hint: 'nothing was changed: the source is damaged or incomplete; take a new backup' });
+  }
+  for (const line of dump.skipped) ctx.message(`not restored: ${line}`);
+
+  await conn.settled(); // the drops of an earlier restore's replaced collections
   const existing = new Map((await readCollections(conn, database, ctx.signal)).map((c) => [c.name, c]));
-  const run = (c: Command) => ctx.step(describeCommand(c), () => conn.command(c.db, c.doc, { signal: ctx.signal }));
+  const leftovers = [...existing.keys()].filter((n) => n.startsWith(RESTORE_PREFIX) || n.startsWith(REPLACED_PREFIX));
+  if (leftovers.length) {
+    throw new ValidationError(`Refusing to restore into '${database}': it holds collections of another restore`, [{ path: '', message: `${leftovers.join(', ')} exist: a restore into ${database} is under way or was interrupted` }], {
+      engine: 'mongodb',
+      operation: 'restore',
+      hint: `when no restore is running, drop them (a ${REPLACED_PREFIX}* collection holds data that was being replaced: look before dropping)`,
+    });
+  }
+  const db = conn.db(database);
+  const tables = chosen.filter((e) => e.metadata.type !== 'view');
+  const plan: PlannedCollection[] = tables.filter((e) => e.metadata.type === 'collection').map((entry, i) => ({ entry, target: renameCollection(entry.name, from, to), temp: `${RESTORE_PREFIX}${i}` }));
+  const timeseries = tables.filter((e) => e.metadata.type === 'timeseries').map((entry) => ({ entry, target: renameCollection(entry.name, from, to) }));
+  const views = orderViews(chosen.filter((e) => e.metadata.type === 'view')).map((entry) => ({ entry, target: renameCollection(entry.name, from, to) }));
+  const targets = new Set([...plan, ...timeseries, ...views].map((p) => p.target));
+
   if (!options.replace) {
     const full: string[] = [];
-    for (const p of plan) {
-      const e = existing.get(p.target);
+    for (const name of targets) {
+      const e = existing.get(name);
       if (!e) continue;
-      if (e.type === 'view' || p.entry.metadata.type === 'view' || (await db.collection(e.type === 'timeseries' ? `system.buckets.${p.target}` : p.target).estimatedDocumentCount()) > 0) full.push(p.target);
+      const count = e.type === 'view' ? 1 : await db.collection(e.type === 'timeseries' ? `system.buckets.${name}` : name).estimatedDocumentCount({ signal: ctx.signal } as never);
+      if (count > 0 || views.some((v) => v.target === name)) full.push(name);
     }
     if (full.length && !options.drop) {
       throw new ValidationError(`Refusing to restore into '${database}': ${full.length} collection(s) already hold data`, [
-        { path: '/drop', message: `${full.join(', ')} exist with data; pass drop: true to drop each of them first, or replace: true to drop the whole database` },
+        { path: '/drop', message: `${full.join(', ')} exist with data; pass drop: true to replace each of them, or replace: true to make the database hold exactly the dump` },
       ], { engine: 'mongodb', operation: 'restore' });
     }
   }
-  if (options.replace && existing.size > 0) {
-    await run(dropDatabase(database));
-    existing.clear();
-  }
-  if (options.drop) {
-    for (const p of plan) if (existing.has(p.target)) {
-      await run(dropCollection(database, p.target));
-      existing.delete(p.target);
+  const aside = [...existing.values()].filter((c) => (options.replace ? !c.name.startsWith('system.') : targets.has(c.name)));
+
+  const build = await conn.command('admin', { buildInfo: 1 }, { signal: ctx.signal }).catch(() => undefined);
+  const major = Number.parseInt(String(build?.version ?? '7'), 10) || 7;
+  const run = (c: Command, signal: AbortSignal | undefined = ctx.signal) => ctx.step(describeCommand(c), () => conn.command(c.db, c.doc, { signal }));
+  const rename = (fromName: string, toName: string, signal?: AbortSignal) => run(renameCollectionCommand(database, fromName, toName), signal);
+  const created: string[] = [];
+  let documents: number;
+
+  // 3. load under temporary names
+  try {
+    for (const p of plan) {
+      await run(createCollection(database, p.temp, creationOptions(p.entry.metadata.options)));
+      created.push(p.temp);
     }
-  }
-  const totalBytes = (await Promise.all(plan.map((p) => (p.entry.dataFile ? fs.stat(join(dump.dir, p.entry.dataFile)).then((s) => s.size) : 0)))).reduce((a, b) => a + b, 0);
-  let bytesRead = 0;
-  let documents = 0;
-  const tables = plan.filter((p) => p.entry.metadata.type !== 'view');
-  for (const { entry, target } of tables) {
-    if (!existing.has(target)) await run(createCollection(database, target, creationOptions(entry.metadata.options)));
-    else ctx.message(`${target} exists and is empty: documents go into it, its options are left as they are`);
-    const into = entry.metadata.type === 'timeseries' ? `system.buckets.${target}` : target;
-    if (entry.dataFile) {
-      ctx.record(`db.getSiblingDB(${JSON.stringify(database)}).getCollection(${JSON.stringify(into)}).insertMany(<documents of ${entry.dataFile}>, { ordered: true })`);
-      if (!ctx.dryRun) {
-        const { stream, file } = openData(dump.dir, entry);
-        const fileSize = (await fs.stat(join(dump.dir, entry.dataFile))).size;
-        let batch: Document[] = [];
-        let batchBytes = 0;
-        let inserted = 0;
-        const flush = async () => {
-          if (!batch.length) return;
-          ctx.throwIfAborted();
-          await db.collection(into).insertMany(batch, { ordered: true, bypassDocumentValidation: options.bypassDocumentValidation === true });
-          inserted += batch.length;
-          batch = [];
-          batchBytes = 0;
-          const done = bytesRead + file.bytesRead;
-          ctx.progress({ bytes: done, percent: totalBytes ? Math.min(99, Math.floor((done / totalBytes) * 100)) : undefined });
-        };
-        try {
-          for await (const raw of readBsonDocuments(stream)) {
-            batch.push(BSON.deserialize(raw, EXACT));
-            batchBytes += raw.length;
-            if (batch.length >= (options.batchSize ?? 1000) || batchBytes >= MAX_BATCH_BYTES) await flush();
-          }
-          await flush();
-        } finally {
-          stream.destroy();
-          file.destroy();
-        }
-        bytesRead += fileSize;
-        documents += inserted;
-        ctx.message(`restored ${database}.${target}: ${inserted} document(s)`);
+    documents = await loadDocuments(ctx, conn, database, dump, plan, options, major);
+    if (!options.noIndexRestore) {
+      for (const p of plan) {
+        const indexes = p.entry.metadata.indexes.filter((i) => i.name !== '_id_');
+        if (indexes.length) await run(createIndexes(database, p.temp, indexes));
       }
     }
-    const indexes = entry.metadata.indexes.filter((i) => i.name !== '_id_');
-    if (indexes.length && !options.noIndexRestore) await run(createIndexes(database, target, indexes));
+    ctx.throwIfAborted();
+  } catch (error) {
+    await dropQuietly(ctx, conn, database, created);
+    throw error;
   }
-  const views = orderViews(plan.filter((p) => p.entry.metadata.type === 'view').map((p) => p.entry));
-  for (const v of views) {
-    const target = plan.find((p) => p.entry === v)!.target;
-    const o = { ...v.metadata.options };
-    if (typeof o.viewOn === 'string') o.viewOn = renameCollection(o.viewOn, from, to);
-    await run(createCollection(database, target, o));
+
+  // 4. swap names, then time-series collections and views into place; undone on failure or cancellation
+  const moved: Array<{ from: string; to: string }> = [];
+  const droppedViews: Array<{ name: string; options: Document }> = [];
+  const placed: string[] = [];
+  try {
+    let n = 0;
+    for (const c of aside) {
+      if (c.type === 'view') {
+        await run(dropCollection(database, c.name));
+        droppedViews.push({ name: c.name, options: c.options });
+      } else if (c.type === 'collection') {
+        const away = `${REPLACED_PREFIX}${n++}`;
+        await rename(c.name, away);
+        moved.push({ from: c.name, to: away });
+      }
+    }
+    for (const p of plan) {
+      await rename(p.temp, p.target);
+      moved.push({ from: p.temp, to: p.target });
+    }
+    for (const t of timeseries) {
+      if (aside.some((c) => c.name === t.target && c.type === 'timeseries')) {
+        ctx.message(`${t.target}: an existing time-series collection cannot be renamed aside (a server rule): it is dropped now, and lost if the restore fails from here`);
+        await run(dropCollection(database, t.target));
+      }
+      await run(createCollection(database, t.target, creationOptions(t.entry.metadata.options)));
+      placed.push(t.target);
+      documents += await loadDocuments(ctx, conn, database, dump, [{ entry: t.entry, target: t.target, temp: `system.buckets.${t.target}` }], options, major);
+      const indexes = t.entry.metadata.indexes.filter((i) => i.name !== '_id_');
+      if (indexes.length && !options.noIndexRestore) await run(createIndexes(database, t.target, indexes));
+    }
+    for (const v of views) {
+      const o = { ...v.entry.metadata.options };
+      if (typeof o.viewOn === 'string') o.viewOn = renameCollection(o.viewOn, from, to);
+      await run(createCollection(database, v.target, o));
+      placed.push(v.target);
+    }
+    ctx.progress({ percent: 100 });
+    ctx.throwIfAborted(); // the last point where a cancellation undoes the restore
+  } catch (error) {
+    if (!ctx.dryRun) {
+      await dropQuietly(ctx, conn, database, [...placed].reverse());
+      await undoSwap(ctx, conn, database, moved, droppedViews);
+      await dropQuietly(ctx, conn, database, created); // every loaded collection is back under its temporary name
+    }
+    throw error;
   }
-  ctx.progress({ percent: 100, bytes: totalBytes });
-  const message = `restored ${tables.length} collection(s) and ${views.length} view(s), ${documents} document(s), into ${database} from ${dump.dir}`;
-  return { message: ctx.dryRun ? `would restore ${plan.length} collection(s) and views into ${database} from ${dump.dir}` : message };
+  // 5. committed. The replaced collections are dropped once this operation has returned (the
+  // connection's close() and the next restore wait for it): nothing is awaited after the last
+  // cancellation point, so a cancellation can never be reported for a restore that went through.
+  const replaced = moved.filter((m) => m.to.startsWith(REPLACED_PREFIX)).map((m) => dropCollection(database, m.to));
+  for (const drop of replaced) ctx.record(describeCommand(drop));
+  if (!ctx.dryRun && replaced.length) {
+    conn.defer(
+      () => Promise.all(replaced.map((drop) => conn.command(drop.db, drop.doc))),
+      () => undefined, // left behind: the next restore into this database names them and says what to do
+    );
+  }
+  const notes = [
+    ...(options.replace && aside.length ? [`replaced ${aside.length} existing collection(s)/view(s)`] : []),
+    ...(timeseries.length ? [`${timeseries.length} time-series collection(s) restored in place (they cannot be renamed)`] : []),
+    ...(dump.skipped.length ? [`not restored: ${dump.skipped.length} item(s) (users, roles or the oplog; see the messages)`] : []),
+  ];
+  const what = `${plan.length + timeseries.length} collection(s) and ${views.length} view(s)`;
+  const from_ = dump.kind === 'archive' ? `the archive ${dump.location}` : dump.dir;
+  if (ctx.dryRun) return { message: `would restore ${what}, ${check.total} document(s) (source verified), into ${database} from ${from_}` };
+  return { message: `restored ${what}, ${documents} document(s), into ${database} from ${from_}${notes.length ? `; ${notes.join('; ')}` : ''}` };
+}
+
+async function loadDocuments(ctx: OperationContext, conn: MongoDBConnection, database: string, dump: Awaited<ReturnType<typeof openDump>>, plan: PlannedCollection[], options: MongoDBRestoreOptions, major: number): Promise<number> {
+  const into = new Map(plan.map((p) => [p.entry.name, p]));
+  for (const p of plan) if (p.entry.dataFile) ctx.record(describeCommand({ db: database, doc: rawInsertCommand(p.temp, 0, { bypassDocumentValidation: options.bypassDocumentValidation }) }).replace('"<0 raw BSON document(s)>"', `<documents of ${p.entry.dataFile}, raw BSON>`));
+  if (ctx.dryRun) return 0;
+  const batches = new Map<string, { docs: Buffer[]; bytes: number }>();
+  const limit = options.batchSize ?? 1000;
+  let inserted = 0;
+  let bytesRead = 0;
+  const flush = async (name: string) => {
+    const batch = batches.get(name);
+    if (!batch?.docs.length) return;
+    ctx.throwIfAborted();
+    const p = into.get(name)!;
+    inserted += await insertRaw(conn, database, p.temp, batch.docs, { signal: ctx.signal, bypassDocumentValidation: options.bypassDocumentValidation === true, emptyTimestampBypass: major >= 5 });
+    bytesRead += batch.bytes;
+    batches.set(name, { docs: [], bytes: 0 });
+    ctx.progress({ bytes: bytesRead });
+  };
+  for await (const { name, raw } of dump.documents()) {
+    if (!into.has(name)) continue;
+    const batch = batches.get(name) ?? { docs: [], bytes: 0 };
+    batch.docs.push(raw);
+    batch.bytes += raw.length;
+    batches.set(name, batch);
+    if (batch.docs.length >= limit || batch.bytes >= MAX_BATCH_BYTES) await flush(name);
+  }
+  for (const name of batches.keys()) await flush(name);
+  for (const p of plan) if (p.entry.dataFile) ctx.message(`loaded ${database}.${p.target}${p.temp !== p.target && !p.temp.startsWith('system.') ? ` (as ${p.temp})` : ''}`);
+  return inserted;
+}
+
+async function dropQuietly(ctx: OperationContext, conn: MongoDBConnection, database: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    await conn.command(database, { drop: name }).catch((e: unknown) => ctx.message(`could not drop ${database}.${name} after the failure: ${(e as Error).message}; drop it by hand`));
+  }
+}
+
+async function undoSwap(ctx: OperationContext, conn: MongoDBConnection, database: string, moved: Array<{ from: string; to: string }>, views: Array<{ name: string; options: Document }>): Promise<void> {
+  for (const m of [...moved].reverse()) {
+    await conn.command('admin', { renameCollection: `${database}.${m.to}`, to: `${database}.${m.from}` }).catch((e: unknown) => ctx.message(`could not rename ${database}.${m.to} back to ${m.from}: ${(e as Error).message}; do it by hand`));
+  }
+  for (const v of views) await conn.command(database, { create: v.name, ...v.options }).catch((e: unknown) => ctx.message(`could not recreate the view ${database}.${v.name}: ${(e as Error).message}`));
 }
 
 /**
@@ -321,42 +347,14 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
  * ```
  */
 export async function verifyDump(ctx: OperationContext, source: string): Promise<OperationOutcome<BackupVerification>> {
-  const dump = await readDumpFolder(source);
-  const problems: string[] = [];
-  const counts: Record<string, number> = {};
-  let total = 0;
-  for (const entry of dump.entries) {
-    ctx.throwIfAborted();
-    if (!entry.dataFile) {
-      if (entry.metadata.type !== 'view') problems.push(`${entry.name}: no data file`);
-      continue;
-    }
-    let n = 0;
-    const { stream, file } = openData(dump.dir, entry);
-    try {
-      for await (const raw of readBsonDocuments(stream)) {
-        BSON.deserialize(raw, EXACT);
-        n++;
-      }
-    } catch (e) {
-      problems.push(`${entry.dataFile}: ${(e as Error).message}`);
-    } finally {
-      stream.destroy();
-      file.destroy();
-    }
-    counts[entry.name] = n;
-    total += n;
+  const dump = await openDump(source);
+  const check = await verifySource(ctx, dump);
+  if (check.problems.length) {
+    throw new ValidationError('Invalid backup', check.problems.map((message) => ({ path: '/source', message })), { engine: 'mongodb', operation: 'verifyBackup', hint: 'take a new backup: this one is damaged or incomplete' });
   }
-  for (const c of dump.manifest?.collections ?? []) {
-    if (c.type === 'view') continue;
-    if (counts[c.name] === undefined) problems.push(`${c.name}: in the manifest but not in the dump`);
-    else if (counts[c.name] !== c.documents) problems.push(`${c.name}: ${counts[c.name]} document(s), the manifest says ${c.documents}`);
-  }
-  if (problems.length) {
-    throw new ValidationError('Invalid backup', problems.map((message) => ({ path: '/source', message })), { engine: 'mongodb', operation: 'verifyBackup', hint: 'take a new backup: this one is damaged or incomplete' });
-  }
+  const where = dump.kind === 'archive' ? dump.location : dump.dir;
   return {
-    message: `${dump.dir}: ${dump.entries.length} collection(s), ${total} document(s), every document read${dump.manifest ? ', counts match the manifest' : ''}`,
-    data: { source: dump.dir, valid: true, entries: total, details: { database: dump.database, collections: counts, manifest: dump.manifest !== undefined, pointInTime: dump.manifest?.pointInTime } },
+    message: `${where}: ${dump.entries.length} collection(s), ${check.total} document(s), every document read${dump.manifest ? ', counts match the manifest' : ''}${dump.skipped.length ? `; a restore leaves out: ${dump.skipped.join('; ')}` : ''}`,
+    data: { source: where, valid: true, entries: check.total, details: { database: dump.database, format: dump.kind, collections: check.counts, manifest: dump.manifest !== undefined, pointInTime: dump.manifest?.pointInTime, skipped: dump.skipped } },
   };
 }

@@ -95,15 +95,20 @@ export function dropCollection(db: string, collection: string): Command {
 }
 
 /**
- * `createIndexes` with the index specifications of a dump (`ns` dropped: servers since 4.4 refuse it).
+ * `createIndexes` with the index specifications of a dump, as mongorestore sends them
+ * (mongo-tools mongorestore/metadata.go CreateIndexes): `v` removed, so that the server builds
+ * its current index version; `ns` removed (servers since 4.4 refuse it); and
+ * `ignoreUnknownIndexOptions: true` (4.1.9+), so that options an older server accepted and a
+ * newer one no longer knows are dropped instead of failing the restore.
  *
  * ### Examples
  * ```ts
- * createIndexes('app', 'orders', [{ key: { customer: 1 }, name: 'customer_1' }]).doc;
+ * createIndexes('app', 'orders', [{ v: 1, key: { customer: 1 }, name: 'customer_1' }]).doc;
+ * // { createIndexes: 'orders', indexes: [{ key: { customer: 1 }, name: 'customer_1' }], ignoreUnknownIndexOptions: true }
  * ```
  */
 export function createIndexes(db: string, collection: string, indexes: Document[]): Command {
-  return { db, doc: { createIndexes: collection, indexes: indexes.map(({ ns: _ns, ...spec }) => spec) } };
+  return { db, doc: { createIndexes: collection, indexes: indexes.map(({ ns: _ns, v: _v, ...spec }) => spec), ignoreUnknownIndexOptions: true } };
 }
 
 /**
@@ -132,4 +137,16 @@ export function profile(db: string, level: -1 | 0 | 1 | 2, options: { slowMs?: n
  */
 export function listCollections(db: string): Command {
   return { db, doc: { listCollections: 1 } };
+}
+
+/**
+ * `renameCollection` within one database (an admin command; metadata only, no copy).
+ *
+ * ### Examples
+ * ```ts
+ * renameCollectionCommand('app', 'gds_restore.0', 'orders').doc; // { renameCollection: 'app.gds_restore.0', to: 'app.orders', dropTarget: false }
+ * ```
+ */
+export function renameCollectionCommand(db: string, from: string, to: string): Command {
+  return { db: 'admin', doc: { renameCollection: `${db}.${from}`, to: `${db}.${to}`, dropTarget: false } };
 }

@@ -94,18 +94,25 @@ describe('MongoDB native dump and restore (simulator)', () => {
     sim.clearReceived();
     const restored = await db('shop_copy').restore(target, { batchSize: 100 });
     expect(restored.isSuccess()).toBe(true);
-    const inserts = sim.commands('insert', 'shop_copy').filter((c) => c.body.insert === 'orders');
-    expect(inserts.map((c) => (c.body.documents as unknown[]).length)).toEqual([100, 100, 50]);
-    expect(bytes(sim.store.collection('shop_copy', 'orders')!.docs)).toEqual(bytes(sim.store.collection('shop', 'orders')!.docs));
+    const temp = (target: string) => String(sim.commands('renameCollection').find((c) => c.body.to === `shop_copy.${target}`)!.body.renameCollection).slice('shop_copy.'.length);
+    const ordersTemp = temp('orders');
+    expect(ordersTemp).toMatch(/^gds_restore\.\d+$/);
+    const inserts = sim.commands('insert', 'shop_copy').filter((c) => c.body.insert === ordersTemp);
+    expect(inserts.map((c) => c.sequences.documents!.length)).toEqual([100, 100, 50]);
+    expect(sim.store.collection('shop_copy', 'orders')!.raw).toEqual(sim.store.collection('shop', 'orders')!.raw);
     expect(bytes(sim.store.collection('shop_copy', 'odd name "q" é')!.docs)).toEqual([Buffer.from(BSON.serialize({ _id: 'k' })).toString('hex')]);
     const creates = sim.commands('create', 'shop_copy').map((c) => c.body);
-    expect(creates.find((c) => c.create === 'events')).toMatchObject({ capped: true, size: 65536 });
+    expect(creates.find((c) => c.create === temp('events'))).toMatchObject({ capped: true, size: 65536 });
     expect(creates.at(-1)).toMatchObject({ create: 'expensive', viewOn: 'orders', pipeline: [{ $match: { n: { $gt: 100 } } }] });
     const indexCmd = sim.commands('createIndexes', 'shop_copy')[0]!.body;
-    expect(indexCmd).toMatchObject({ createIndexes: 'orders', indexes: [{ v: 2, key: { n: 1 }, name: 'n_1', unique: true }] });
+    expect(indexCmd).toMatchObject({ createIndexes: ordersTemp, indexes: [{ key: { n: 1 }, name: 'n_1', unique: true }], ignoreUnknownIndexOptions: true });
+    expect(indexCmd.indexes[0].v).toBeUndefined();
+    expect(sim.store.collection('shop_copy', 'orders')!.indexes.map((i) => i.name)).toEqual(['_id_', 'n_1']);
     expect(sim.store.collection('shop_copy', 'system.profile')).toBeUndefined();
-    const order = sim.received.filter((r) => r.db === 'shop_copy').map((r) => `${r.command}:${String(r.body[r.command])}`);
-    expect(order.indexOf('createIndexes:orders')).toBeGreaterThan(order.lastIndexOf('insert:orders'));
+    expect([...sim.store.databases.get('shop_copy')!.keys()].sort()).toEqual(['events', 'expensive', 'odd name "q" é', 'orders']);
+    const order = sim.received.filter((r) => r.db === 'shop_copy' || r.command === 'renameCollection').map((r) => `${r.command}:${String(r.body[r.command])}`);
+    expect(order.indexOf(`createIndexes:${ordersTemp}`)).toBeGreaterThan(order.lastIndexOf(`insert:${ordersTemp}`));
+    expect(order.indexOf(`renameCollection:shop_copy.${ordersTemp}`)).toBeGreaterThan(order.indexOf(`createIndexes:${ordersTemp}`));
 
     const verified = await db('shop').verifyBackup(target);
     expect(verified.data).toMatchObject({ valid: true, entries: 253 });
@@ -122,11 +129,21 @@ describe('MongoDB native dump and restore (simulator)', () => {
     expect((refused as Error).message).toMatch(/already hold data/);
     expect(sim.received.filter((r) => ['insert', 'drop', 'create', 'dropDatabase'].includes(r.command))).toEqual([]);
     const dropped = await db('ref_copy').restore(target, { drop: true, collections: ['orders'] });
-    expect(dropped.statements[0]).toBe('db.getSiblingDB("ref_copy").runCommand({"drop":"orders"})');
+    expect(dropped.statements).toEqual([
+      'db.getSiblingDB("ref_copy").runCommand({"create":"gds_restore.0"})',
+      'db.getSiblingDB("ref_copy").runCommand({"insert":"gds_restore.0","documents":<documents of orders.bson, raw BSON>,"ordered":true})',
+      'db.getSiblingDB("ref_copy").runCommand({"createIndexes":"gds_restore.0","indexes":[{"key":{"n":1},"name":"n_1","unique":true}],"ignoreUnknownIndexOptions":true})',
+      'db.getSiblingDB("admin").runCommand({"renameCollection":"ref_copy.orders","to":"ref_copy.gds_replaced.0","dropTarget":false})',
+      'db.getSiblingDB("admin").runCommand({"renameCollection":"ref_copy.gds_restore.0","to":"ref_copy.orders","dropTarget":false})',
+      'db.getSiblingDB("ref_copy").runCommand({"drop":"gds_replaced.0"})',
+    ]);
     expect(sim.store.collection('ref_copy', 'orders')!.docs).toHaveLength(10);
+    sim.store.putCollection('ref_copy', 'extra', [{ _id: 1 }]);
     const replaced = await db('ref_copy').restore(target, { replace: true });
-    expect(replaced.statements[0]).toBe('db.getSiblingDB("ref_copy").runCommand({"dropDatabase":1})');
+    expect(replaced.statements.filter((x) => x.includes('"to":"ref_copy.gds_replaced.'))).toHaveLength(4); // events, odd name, orders, extra (the view is dropped)
     expect(sim.store.collection('ref_copy', 'events')!.docs).toHaveLength(2);
+    await db('ref_copy').mongo.settled(); // the replaced collections are dropped right after the restore returned
+    expect([...sim.store.databases.get('ref_copy')!.keys()].sort()).toEqual(['events', 'expensive', 'odd name "q" é', 'orders']);
   });
 
   it('gzip, include/exclude, query and renames: mongodump --gzip layout, filtered documents, nsFrom/nsTo', async () => {
@@ -159,8 +176,9 @@ describe('MongoDB native dump and restore (simulator)', () => {
     await db('dry').backup(target);
     sim.clearReceived();
     const r = await db('dry_copy').restore(target, { dryRun: true });
-    expect(r.statements).toContain('db.getSiblingDB("dry_copy").runCommand({"create":"orders"})');
-    expect(sim.received.filter((x) => !['listCollections', 'listDatabases'].includes(x.command))).toEqual([]);
+    expect(r.statements).toContain('db.getSiblingDB("admin").runCommand({"renameCollection":"dry_copy.gds_restore.2","to":"dry_copy.orders","dropTarget":false})');
+    expect(r.message).toMatch(/source verified/);
+    expect(sim.received.filter((x) => !['listCollections', 'listDatabases', 'buildInfo'].includes(x.command)).map((x) => x.command)).toEqual([]);
   });
 
   it('cancellation mid-dump leaves nothing at the target and no partial folder', async () => {

@@ -148,6 +148,22 @@ export class SimStore {
     return coll;
   }
 
+  /**
+   * Creates (or replaces) a collection holding documents given as BSON bytes, kept exactly (for
+   * types the bson library cannot write: DBPointer, undefined...).
+   *
+   * ### Examples
+   * ```ts
+   * store.putRawCollection('app', 'legacy', [rawBytes]);
+   * ```
+   */
+  putRawCollection(db: string, name: string, raw: Uint8Array[], extra: { options?: Document; indexes?: Document[] } = {}): SimCollection {
+    const coll = this.putCollection(db, name, [], extra);
+    coll.raw = raw.map((r) => Buffer.from(r));
+    coll.docs = coll.raw.map(exactDocument);
+    return coll;
+  }
+
   /** The collection, or undefined. */
   collection(db: string, name: string): SimCollection | undefined {
     return this.databases.get(db)?.get(name);
