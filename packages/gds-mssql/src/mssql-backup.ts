@@ -431,14 +431,21 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
   try {
     for (const [label, statement] of steps) await run(ctx, conn, statement, label);
   } catch (error) {
-    if (!ctx.dryRun && !ctx.signal.aborted) {
+    // also after a cancel (the ATTENTION ended the RESTORE; the connection still works): the
+    // clean-up runs without the operation's signal, recorded, within the cancel grace
+    if (!ctx.dryRun) {
+      const undo = async (s: S.Statement) => {
+        ctx.record(S.describeStatement(s));
+        await conn.query(s.text, s.params);
+      };
       const after = await stateOf(conn, name, new AbortController().signal).catch(() => undefined);
       if (!present && after !== undefined) {
-        // it did not exist before: a half-restored database is removed
-        await run(ctx, conn, S.dropDatabase(name)).catch(() => undefined);
+        // it did not exist before: a half-restored database is removed, or the error names it
+        const dropped = await undo(S.dropDatabase(name)).then(() => true, () => false);
+        if (!dropped && !ctx.signal.aborted) throw createError('QUERY', `restore: failed, and the half-restored database '${name}' (${after}) could not be dropped: drop it yourself`, { engine: 'mssql', operation: 'restore', cause: error });
       } else if (takenOffline && after === 'OFFLINE') {
         // the RESTORE failed before touching it: bring it back as it was
-        await run(ctx, conn, S.alterSet(name, 'ONLINE')).catch(() => undefined);
+        await undo(S.alterSet(name, 'ONLINE')).catch(() => undefined);
       }
     }
     throw error;

@@ -307,3 +307,23 @@ describe('issue 12: a refused or failed restore leaves the existing database as 
     expect(catalog.databases.get('app')).toMatchObject({ state: 'ONLINE', data: 'v1' });
   });
 });
+
+describe('issue 12: a cancelled restore', () => {
+  it('into a new name: the half-restored database is dropped after the ATTENTION', async () => {
+    const { sim, db } = await server();
+    const catalog = new TdsCatalog();
+    useCatalog(sim, catalog);
+    catalog.files.set('/b/app.bak', { sets: [{ type: 1, database: 'app', data: 'rows', started: new Date('2024-07-01T00:00:00Z') }] });
+    sim.on(/^RESTORE DATABASE/, () => {
+      catalog.addDatabase('copy', { state: 'RESTORING' }); // what a RESTORE cut short leaves
+      return { hang: true };
+    });
+    const abort = new AbortController();
+    const pending = db('copy').restore('/b/app.bak', { signal: abort.signal, onProgress: () => undefined });
+    while (!sim.queries().some((q) => q.sql.startsWith('RESTORE DATABASE'))) await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    expect(sim.attentions).toBe(1);
+    expect(catalog.databases.has('copy')).toBe(false);
+  });
+});
