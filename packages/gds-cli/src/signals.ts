@@ -74,8 +74,16 @@ export function onTerminatingSignals(onFirst: (signal: NodeJS.Signals) => void, 
     signalled = true;
     onFirst(signal);
   };
-  for (const signal of TERMINATING_SIGNALS) process.on(signal, handler);
+  const listening: NodeJS.Signals[] = [];
+  for (const signal of TERMINATING_SIGNALS) {
+    try {
+      process.on(signal, handler);
+      listening.push(signal);
+    } catch {
+      // a signal this platform cannot watch (Windows has few): it ends the process as before
+    }
+  }
   return () => {
-    for (const signal of TERMINATING_SIGNALS) process.off(signal, handler);
+    for (const signal of listening) process.off(signal, handler);
   };
 }
