@@ -2,7 +2,7 @@
  * The engine-neutral safety cases of the conformance suite (issue 12): a refused restore keeps
  * the data, a failed restore into a new name leaves nothing behind, a cancelled restore keeps
  * the replaced database and leaves no new one, a throwing callback breaks nothing, a cancelled
- * backup leaves no partial file, a Secret stays redacted while any manager
+ * backup leaves no partial file and no child process, a Secret stays redacted while any manager
  * still uses it, and other sessions without `force` are refused by `drop()` and by
  * `restore({ replace: true })` alike. Every case asserts on the server's state afterwards
  * (databases, data, files), not only on the error. A case that cannot apply to an engine is
@@ -24,6 +24,10 @@ import {
   type Database,
 } from '@gds/database';
 import { printSkip } from './describe-with-server.js';
+import { waitFor } from './open-handles.js';
+
+/** Child processes this process has running now. */
+const childProcesses = () => process.getActiveResourcesInfo().filter((r) => r === 'ProcessWrap').length;
 
 /** The ids of the safety cases, for {@link SafetyTarget.skipSafety}. */
 export type SafetyCase =
@@ -263,6 +267,7 @@ export function declareSafetyCases(suite: SafetySuite): void {
         const location = target.backupTarget(label);
         await fs.rm(location, { recursive: true, force: true });
         const before = await listing(folder);
+        const children = childProcesses();
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), 20);
         const options =
@@ -273,6 +278,9 @@ export function declareSafetyCases(suite: SafetySuite): void {
         const expected = error === undefined ? [...before, basename(location)].sort() : before;
         expect(await listing(folder)).toEqual(expected);
         if (error !== undefined) expect(GdsError.isInstance(error)).toBe(true);
+        // the engine's tool (pg_dump, mongodump...) was ended, not left running
+        await waitFor(() => childProcesses() <= children, 2_000);
+        expect(childProcesses()).toBeLessThanOrEqual(children);
       }
     }, 120_000);
   }
