@@ -5,9 +5,12 @@
  * - offline / online: `ALTER DATABASE ... SET OFFLINE|ONLINE`.
  * - single-user / restricted-user / multi-user: `SET SINGLE_USER|RESTRICTED_USER|MULTI_USER`.
  * - With other sessions in the database, drop, offline, single-user and restricted-user are
- *   refused with DatabaseInUseError; `force` ends them (`WITH ROLLBACK IMMEDIATE`; drop first
- *   sets SINGLE_USER WITH ROLLBACK IMMEDIATE). Without `force` the ALTERs use `WITH NO_WAIT`, so
- *   a session arriving meanwhile makes them fail at once instead of blocking.
+ *   refused with DatabaseInUseError; `force` ends them (`WITH ROLLBACK IMMEDIATE`; drop sends
+ *   SINGLE_USER WITH ROLLBACK IMMEDIATE and the DROP in one batch, back to MULTI_USER if the DROP
+ *   fails, and only when there are sessions to end and the database is ONLINE). Without `force`
+ *   the ALTERs use `WITH NO_WAIT`, so a session arriving meanwhile makes them fail at once (5070,
+ *   DatabaseInUseError) instead of blocking. A connection sitting in the database switches to
+ *   master first (`USE master`, a plain batch).
  * - backup / restore / verify: BACKUP and RESTORE on the server's own file system (see
  *   mssql-backup.ts); extras: `setRecoveryModel`, `shrink` (DBCC SHRINKDATABASE),
  *   `checkIntegrity` (DBCC CHECKDB), `readBackupHeader`, `backupHistory`.

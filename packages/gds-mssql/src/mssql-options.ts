@@ -101,9 +101,9 @@ export type MSSQLBackupOptions = Static<typeof MSSQLBackupOptionsSchema> & Runti
  * ```
  */
 export const MSSQLRestoreOptionsSchema = extendOptions(RestoreOptionsSchema, {
-  force: Type.Optional(Type.Boolean({ description: 'With replace: end other sessions of the database first (ROLLBACK IMMEDIATE). Defaults to false.' })),
+  force: Type.Optional(Type.Boolean({ description: 'With replace: end other sessions of the database first (SET OFFLINE WITH ROLLBACK IMMEDIATE). Defaults to false.' })),
   norecovery: Type.Optional(Type.Boolean({ description: 'Leave the database restoring, to apply more backups later. Defaults to false.' })),
-  stopAt: Type.Optional(Type.String({ format: 'date-time', description: 'Point in time to stop at (STOPAT), applied to the log backups.' })),
+  stopAt: Type.Optional(Type.String({ format: 'date-time', description: "Point in time to stop at (STOPAT, sent as the server's local time), applied to the log backups: needs logs, or a log backup as the source." })),
   logs: Type.Optional(Type.Array(path('A log backup.'), { description: 'Transaction log backups to apply after the full backup, in order.' })),
   relocate: Type.Optional(
     Type.Object(
