@@ -24,7 +24,7 @@ export { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';
 export { SNOWFLAKE_ERROR_TABLE, mapSnowflakeError, snowflakeErrorKind } from './snowflake-errors.js';
 export { rowToMetadata, showDatabasesSql, exactRows, type ShowDatabasesRow, type SnowflakeDatabaseMetadata } from './snowflake-metadata.js';
 export * from './snowflake-options.js';
-export { quoteIdentifier, quoteString, unquotedName, accountIdentifier, validateIdentifier, MAX_IDENTIFIER_LENGTH } from './snowflake-quote.js';
+export { quoteIdentifier, quoteString, likePattern, unquotedName, accountIdentifier, validateIdentifier, MAX_IDENTIFIER_LENGTH } from './snowflake-quote.js';
 export { temporaryName } from './snowflake-backup.js';
 export { AWS_WARNING_OPT_OUT } from './snowflake-driver.js';
 export * as statements from './snowflake-statements.js';

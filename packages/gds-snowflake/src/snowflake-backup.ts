@@ -14,17 +14,22 @@
  *   fails or is cancelled before the swap leaves the database exactly as it was (the clone is
  *   dropped); when the swap's reply is lost after the server swapped, the creation times tell,
  *   and the previous content is kept rather than dropped; a failed final drop is reported, not
- *   turned into a failed restore. A swap exchanges
- *   database-level grants too: the restored database has the clone's grants, not the old ones.
+ *   turned into a failed restore. A cancel or timeout (which the caller is told about) that
+ *   arrives after the swap is honoured by undoing it: swapped back (the previous content
+ *   undropped first if the final drop had run), the clone dropped. A restore into a new name
+ *   whose clone the server made although the client saw a failure drops that clone (or fails
+ *   with an error naming it). A swap exchanges database-level grants too: the restored database has the clone's grants, not the old ones.
  *
  * @module
  */
-import { ValidationError, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
+import { randomBytes } from 'node:crypto';
+import { ValidationError, type BackupInfo, type GdsError, type OperationContext, type OperationOutcome } from '@gds/database';
 import type { SnowflakeConnection } from './snowflake-connection.js';
 import { exactRows, showDatabasesSql, type ShowDatabasesRow } from './snowflake-metadata.js';
 import type { CloneOptions, SnowflakeBackupOptions, SnowflakeRestoreOptions } from './snowflake-options.js';
-import { MAX_IDENTIFIER_LENGTH, validateIdentifier } from './snowflake-quote.js';
-import { createDatabase, describeStatement, dropDatabase, swapDatabases, timeTravelClause, type Statement, type TimeTravel } from './snowflake-statements.js';
+import { mapSnowflakeError } from './snowflake-errors.js';
+import { MAX_IDENTIFIER_LENGTH, quoteIdentifier, validateIdentifier } from './snowflake-quote.js';
+import { createDatabase, describeStatement, dropDatabase, swapDatabases, timeTravelClause, undropDatabase, type Statement, type TimeTravel } from './snowflake-statements.js';
 
 function run(ctx: OperationContext, conn: SnowflakeConnection, s: Statement): Promise<unknown> {
   return ctx.step(describeStatement(s), () => conn.query(s.text, s.binds, { signal: ctx.signal }));
@@ -41,6 +46,32 @@ function run(ctx: OperationContext, conn: SnowflakeConnection, s: Statement): Pr
 export async function databaseExists(conn: SnowflakeConnection, name: string, signal?: AbortSignal): Promise<boolean> {
   const rows = await conn.query<ShowDatabasesRow>(showDatabasesSql(name), [], { signal });
   return exactRows(rows, name).length > 0;
+}
+
+/**
+ * After a clone into `name` (a name that did not exist before) failed on the client side, drops
+ * the clone if the server made it anyway; when that drop fails, throws an error that names it.
+ */
+async function removeLeftover(ctx: OperationContext, conn: SnowflakeConnection, name: string, error: unknown): Promise<void> {
+  let left = false;
+  try {
+    left = await databaseExists(conn, name);
+    if (!left) return;
+    await conn.query(dropDatabase(name, { ifExists: true }).text);
+    ctx.message(`removed ${name}: the server had made the clone before the restore failed (${error instanceof Error ? error.message : String(error)})`);
+    return;
+  } catch (cleanup) {
+    if (!left) return; // could not even look: nothing known to be left
+    const mapped = mapSnowflakeError(error, 'restore');
+    const Kind = mapped.constructor as new (message: string, options: ConstructorParameters<typeof GdsError>[1]) => GdsError;
+    throw new Kind(`${mapped.message}; the clone ${name} was left behind (dropping it failed: ${cleanup instanceof Error ? cleanup.message : String(cleanup)})`, {
+      engine: 'snowflake',
+      operation: 'restore',
+      cause: error,
+      serverCode: mapped.serverCode,
+      hint: `drop ${name} yourself: DROP DATABASE ${quoteIdentifier(name)}`,
+    });
+  }
 }
 
 /** Whether `name` now holds the fresher clone made as `tmp` (both exist and `name` was created later). */
@@ -97,9 +128,17 @@ export async function cloneDatabase(
   };
 }
 
-/** A free-looking temporary name beside `name` (within Snowflake's 255 characters). */
-export function temporaryName(name: string, purpose: string, now: Date = new Date()): string {
-  const suffix = `_gds_${purpose}_${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+/**
+ * A temporary name beside `name`, unique to this call (time to the millisecond and a random
+ * part: two restores in one second must not share it), within Snowflake's 255 characters.
+ *
+ * ### Examples
+ * ```ts
+ * temporaryName('SALES', 'restore', new Date('2026-03-01T08:09:10.123Z'), 'a1b2'); // 'SALES_gds_restore_20260301080910123_a1b2'
+ * ```
+ */
+export function temporaryName(name: string, purpose: string, now: Date = new Date(), unique: string = randomBytes(2).toString('hex')): string {
+  const suffix = `_gds_${purpose}_${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}_${unique}`;
   const chars = [...name];
   return chars.slice(0, MAX_IDENTIFIER_LENGTH - suffix.length).join('') + suffix;
 }
@@ -121,7 +160,13 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
   }
   timeTravelClause(tt); // validates before anything runs
   if (!(await databaseExists(conn, name, ctx.signal))) {
-    await run(ctx, conn, createDatabase(name, { clone: { source, ...tt } }));
+    try {
+      await run(ctx, conn, createDatabase(name, { clone: { source, ...tt } }));
+    } catch (error) {
+      // cancelled or timed out after the server made the clone: `name` did not exist before
+      if (!ctx.dryRun) await removeLeftover(ctx, conn, name, error);
+      throw error;
+    }
     return { message: `restored ${name} as a zero-copy clone of ${source} (${when})` };
   }
   if (!options.replace) {
@@ -133,7 +178,21 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
   }
   const tmp = temporaryName(name, 'restore');
   // the clone must succeed before anything touches `name`; a failed clone leaves it as it was
-  await run(ctx, conn, createDatabase(tmp, { clone: { source, ...tt } }));
+  try {
+    await run(ctx, conn, createDatabase(tmp, { clone: { source, ...tt } }));
+  } catch (error) {
+    if (!ctx.dryRun) await removeLeftover(ctx, conn, tmp, error);
+    throw error;
+  }
+  // a cancel or timeout the caller is told about must leave `name` as it was, even when it arrives
+  // after the swap went through: then the swap is undone (statements without the aborted signal)
+  const aborted = () => ctx.signal.aborted;
+  const undoSwap = async (cause: unknown): Promise<never> => {
+    await conn.query(swapDatabases(name, tmp).text);
+    await conn.query(dropDatabase(tmp).text).catch(() => ctx.message(`could not drop ${tmp} (the restored copy, swapped back out): drop it yourself`));
+    ctx.message(`cancelled after the swap: swapped back, ${name} holds its previous content again`);
+    throw cause;
+  };
   try {
     await run(ctx, conn, swapDatabases(name, tmp));
   } catch (error) {
@@ -141,20 +200,31 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
     // the reply may be lost (cancel, timeout, network) after the server swapped: the newer
     // creation time tells which name holds the fresh clone; only an unswapped clone is dropped
     if (await swapped(conn, name, tmp)) {
+      if (aborted()) return undoSwap(error);
       ctx.message(`the swap was reported as failed (${error instanceof Error ? error.message : String(error)}) but had happened: ${name} is restored; the previous content is kept as ${tmp}`);
       return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
     }
     await conn.query(dropDatabase(tmp, { ifExists: true }).text).catch(() => undefined);
     throw error;
   }
+  if (aborted()) return undoSwap(ctx.signal.reason);
   ctx.message(`database-level grants were swapped with the content: re-grant on ${name} what the old database had (the old one is now ${tmp})`);
   if (options.keepPrevious) return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
   try {
     await run(ctx, conn, dropDatabase(tmp));
   } catch (error) {
+    if (aborted()) {
+      // the drop may have gone through before the cancel: bring the previous content back first
+      if (!(await databaseExists(conn, tmp))) await conn.query(undropDatabase(tmp).text);
+      return undoSwap(error);
+    }
     // the restore itself is done: a failed clean-up must not report it as failed
     ctx.message(`could not drop the previous content ${tmp} (${error instanceof Error ? error.message : String(error)}): drop it yourself when it is no longer needed`);
     return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
+  }
+  if (aborted()) {
+    await conn.query(undropDatabase(tmp).text);
+    return undoSwap(ctx.signal.reason);
   }
   return { message: `restored ${name} from ${source} (${when}); the previous content was dropped as ${tmp} (UNDROP DATABASE within its retention time brings it back)` };
 }

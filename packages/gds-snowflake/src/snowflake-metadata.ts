@@ -15,7 +15,7 @@
  * @module
  */
 import { DatabaseState, type DatabaseMetadata } from '@gds/database';
-import { quoteIdentifier, quoteString } from './snowflake-quote.js';
+import { likePattern, quoteIdentifier } from './snowflake-quote.js';
 
 /**
  * What gds reports about a Snowflake database.
@@ -75,7 +75,7 @@ export interface ShowDatabasesRow {
  * ```
  */
 export function showDatabasesSql(name?: string, history = false): string {
-  return `SHOW DATABASES${history ? ' HISTORY' : ''}${name === undefined ? '' : ` LIKE ${quoteString(name)}`}`;
+  return `SHOW DATABASES${history ? ' HISTORY' : ''}${name === undefined ? '' : ` LIKE ${likePattern(name)}`}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Unit tests of the one quoting module, with hostile names.
 import { describe, expect, it } from '@jest/globals';
 import { ValidationError } from '@gds/database';
-import { accountIdentifier, quoteIdentifier, quoteString, unquotedName, validateIdentifier } from './snowflake-quote.js';
+import { accountIdentifier, likePattern, quoteIdentifier, quoteString, unquotedName, validateIdentifier } from './snowflake-quote.js';
 
 describe('Snowflake quoting', () => {
   it.each([
@@ -41,5 +41,10 @@ describe('Snowflake quoting', () => {
     expect(accountIdentifier('myorg.dr_1')).toBe('MYORG.DR_1');
     expect(accountIdentifier('MyOrg-Dr')).toBe('MYORG.DR');
     for (const bad of ['myorg', 'a.b.c', 'a.b; DROP', 'a."b"']) expect(() => accountIdentifier(bad)).toThrow(ValidationError);
+  });
+
+  it('makes SHOW ... LIKE patterns that match the name whatever the escape rules (backslash -> _)', () => {
+    expect(likePattern('a\\b')).toBe("'a_b'");
+    expect(likePattern("it's_%")).toBe("'it''s_%'");
   });
 });

@@ -102,3 +102,18 @@ export function accountIdentifier(account: string): string {
   }
   return `${m[1]!.toUpperCase()}.${m[2]!.toUpperCase()}`;
 }
+
+/**
+ * A `SHOW ... LIKE` pattern that matches `name` whatever LIKE's escape rules are: a backslash
+ * (which LIKE may read as its escape character) becomes the one-character wildcard `_`. The
+ * pattern may match a few other names too (`%`, `_` and case): callers keep only the exact name.
+ *
+ * ### Examples
+ * ```ts
+ * likePattern('a\\b'); // "'a_b'"
+ * likePattern("it's");   // "'it''s'"
+ * ```
+ */
+export function likePattern(name: string): string {
+  return quoteString(name.replaceAll('\\', '_'));
+}

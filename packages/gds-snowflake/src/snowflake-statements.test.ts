@@ -51,7 +51,8 @@ describe('Snowflake statements', () => {
 
   it('makes temporary names within 255 characters', () => {
     const at = new Date('2026-03-01T08:09:10.123Z');
-    expect(temporaryName('SALES', 'restore', at)).toBe('SALES_gds_restore_20260301080910');
+    expect(temporaryName('SALES', 'restore', at, 'a1b2')).toBe(`SALES_gds_restore_${at.toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}_a1b2`);
+    expect(temporaryName('SALES', 'restore', at)).not.toBe(temporaryName('SALES', 'restore', at));
     expect([...temporaryName('é'.repeat(255), 'restore', at)]).toHaveLength(255);
   });
 });

@@ -10,7 +10,7 @@
 import { ValidationError } from '@gds/database';
 import type { Bind } from './snowflake-connection.js';
 import type { SnowflakeCreateOptions, SnowflakeDropOptions, TimeTravelPoint } from './snowflake-options.js';
-import { accountIdentifier, quoteIdentifier as q, quoteString as lit } from './snowflake-quote.js';
+import { accountIdentifier, likePattern, quoteIdentifier as q, quoteString as lit } from './snowflake-quote.js';
 
 /** A statement and its bindings. */
 export interface Statement {
@@ -172,7 +172,7 @@ export function showTables(database: string, schema?: string): Statement {
  * ```
  */
 export function showReplicationDatabases(name: string): Statement {
-  return stmt(`SHOW REPLICATION DATABASES LIKE ${lit(name)}`);
+  return stmt(`SHOW REPLICATION DATABASES LIKE ${likePattern(name)}`);
 }
 
 /** Which kind of group: replication groups replicate, failover groups can also be promoted. */

@@ -26,6 +26,7 @@ runConformanceSuite({
     entry.content = 'ORDERS: 500 rows, checksum 7f3a';
   },
   snapshot: async (db: Database) => sim.model.database(db.name)?.content,
+
   backupTarget: (label) => `gds_conf_bk_${label}`,
   localBackupFiles: 'a Snowflake backup is a zero-copy clone (a database name), not a file',
   garbageSources: async (label) => {

@@ -4,7 +4,7 @@
 // window of REPLICATION_GROUP_REFRESH_HISTORY, failover suspending every secondary, and clone /
 // swap semantics for restore. Every test asserts the simulator's state afterwards.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DatabaseManager, DatabaseNotFoundError, PermissionDeniedError } from '@gds/database';
+import { DatabaseManager, DatabaseNotFoundError, OperationCancelledError, PermissionDeniedError } from '@gds/database';
 import { SimReplication, startSnowflakeSimulator, type SnowflakeSimulator, type SnowflakeSimulatorOptions } from '@gds/testkit/snowflake';
 import '../src/index.js';
 import type { SnowflakeDatabase, SnowflakeReplicationManager } from '../src/index.js';
@@ -98,7 +98,43 @@ describe('restore is a clone swapped in: a failed restore leaves the database as
     await db.restore('SALES_BK', { replace: true });
     expect(sim.model.database('SALES')?.content).toBe('orders backup');
     expect(sim.model.names()).toEqual(['SALES', 'SALES_BK']);
-    expect(sim.model.dropped.map((d) => [d.name.replace(/\d{14}$/, '<t>'), d.content])).toEqual([['SALES_gds_restore_<t>', 'orders v1']]);
+    expect(sim.model.dropped.map((d) => [d.name.replace(/\d{17}_[0-9a-f]{4}$/, '<t>'), d.content])).toEqual([['SALES_gds_restore_<t>', 'orders v1']]);
+  });
+
+  it('a cancel that arrives after the swap went through: swapped back, the clone dropped, the caller told it was cancelled', async () => {
+    const { sim, db } = await withData();
+    const ac = new AbortController();
+    sim.reply(/ SWAP WITH /, (q) => {
+      const r = sim.model.execute(q.sqlText, q.bindings, { parameters: new Map(), userParameters: {} });
+      ac.abort();
+      return r ?? { error: { code: '999999', message: 'unexpected' } };
+    }, 1);
+    await expect(db.restore('SALES_BK', { replace: true, signal: ac.signal })).rejects.toThrow(OperationCancelledError);
+    expect(sim.model.database('SALES')?.content).toBe('orders v1');
+    expect(sim.model.names()).toEqual(['SALES', 'SALES_BK']);
+  });
+
+  it('a cancel during the final drop: the previous content is undropped and swapped back', async () => {
+    const { sim, db } = await withData();
+    const ac = new AbortController();
+    sim.reply(/^DROP DATABASE "SALES_gds_restore_/, (q) => {
+      const r = sim.model.execute(q.sqlText, q.bindings, { parameters: new Map(), userParameters: {} });
+      ac.abort();
+      return r ?? { error: { code: '999999', message: 'unexpected' } };
+    }, 1);
+    await expect(db.restore('SALES_BK', { replace: true, signal: ac.signal })).rejects.toThrow(OperationCancelledError);
+    expect(sim.model.database('SALES')?.content).toBe('orders v1');
+    expect(sim.model.names()).toEqual(['SALES', 'SALES_BK']);
+  });
+
+  it('a restore into a new name whose clone the server made although the reply was a cancel: the clone is dropped', async () => {
+    const { sim, manager } = await withData();
+    sim.reply(/^CREATE DATABASE "NEW" CLONE/, (q) => {
+      sim.model.execute(q.sqlText, q.bindings, { parameters: new Map(), userParameters: {} });
+      return { error: { code: '000604', message: 'SQL execution canceled', sqlState: '57014' } };
+    }, 1);
+    await expect(manager.getDatabase('NEW').restore('SALES_BK')).rejects.toThrow(OperationCancelledError);
+    expect(sim.model.names()).toEqual(['SALES', 'SALES_BK']);
   });
 
   it('a restore into a new name from a missing source leaves no database behind', async () => {

@@ -23,7 +23,7 @@ export interface CatalogEntry {
 
 const stable = (text: string) =>
   text
-    .replace(/_gds_restore_\d{14}/g, '_gds_restore_<yyyymmddhhmmss>')
+    .replace(/_gds_restore_\d{17}_[0-9a-f]{4}/g, '_gds_restore_<yyyymmddhhmmssSSS>_<rand>')
     .replace(/http:\/\/127\.0\.0\.1:\d+/g, 'http://127.0.0.1:<port>');
 
 /** Builds the catalog (starts and stops its own simulators). */
