@@ -327,3 +327,30 @@ describe('issue 12: a cancelled restore', () => {
     expect(catalog.databases.has('copy')).toBe(false);
   });
 });
+
+describe('drop and state changes on the simulator catalog', () => {
+  it('drop without force refuses with 2 sessions (nothing changed); force ends them in one batch and the database is gone', async () => {
+    const { sim, db } = await server();
+    const catalog = new TdsCatalog();
+    useCatalog(sim, catalog);
+    catalog.addDatabase('app', { sessions: 2 });
+    await expect(db('app').drop()).rejects.toThrow(DatabaseInUseError);
+    expect(catalog.databases.get('app')).toMatchObject({ sessions: 2, access: 'MULTI_USER' });
+    await db('app').drop({ force: true });
+    expect(catalog.databases.has('app')).toBe(false);
+  });
+
+  it('setOffline without force meets a session that arrived after the count: 5070 + 5069 from the server, DatabaseInUseError, still ONLINE', async () => {
+    const { sim, db } = await server();
+    const catalog = new TdsCatalog();
+    useCatalog(sim, catalog);
+    const app = catalog.addDatabase('app');
+    sim.on('FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db)', () => {
+      const reply = { columns: [{ name: 'n', type: 'int' as const }, { name: 'sees', type: 'int' as const }], rows: [[0, 1]] };
+      app.sessions = 1; // someone connects right after the count
+      return reply;
+    });
+    await expect(db('app').setOffline()).rejects.toThrow(DatabaseInUseError);
+    expect(app.state).toBe('ONLINE');
+  });
+});
