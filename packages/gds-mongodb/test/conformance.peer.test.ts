@@ -10,9 +10,13 @@ import { DatabaseManager } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import { peerSkipReason, startFerretDb, type FerretDbPeer } from '@gds/testkit/peers';
 import '../src/index.js';
-import { FERRETDB_HOSTILE_NAMES, KNOWN_DEFECTS, fingerprint, knownDefect, printGap, seedWithoutIndex } from './peer-helpers.js';
+import { FERRETDB_HOSTILE_NAMES, fingerprint, printGap, restoreRenameGap, seedWithoutIndex } from './peer-helpers.js';
 
-const skip = peerSkipReason('ferretdb');
+// The conformance suite restores in several cases and cannot skip them one by one: with the
+// rename gap it skips whole, printing why (ferretdb.peer.test.ts still runs what needs no restore).
+const gap = restoreRenameGap();
+const skip = peerSkipReason('ferretdb') ?? (gap ? `conformance on FerretDB skipped: FERRETDB GAP (FerretDB 1.24, not MongoDB): ${gap}` : undefined);
+if (gap && !peerSkipReason('ferretdb', process.env, () => undefined)) process.stderr.write(`SKIP ${skip}\n`);
 (skip ? describe.skip : describe)('FerretDB 1.24 (a MongoDB-compatible server), not MongoDB', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'gds-mongo-conf-ferret-'));
   let fdb: FerretDbPeer;
@@ -33,7 +37,5 @@ const skip = peerSkipReason('ferretdb');
     snapshot: (db) => fingerprint(db),
     backupTarget: (label) => join(tmp, label),
     hostileNames: FERRETDB_HOSTILE_NAMES,
-    // F1: the truncated dump is cut on a document boundary here, and restore() does not check the manifest counts
-    ...(knownDefect('F1') ? { skipSafety: { 'truncated-backup': `known defect F1: ${KNOWN_DEFECTS.F1}, see peer-findings` } } : {}),
   });
 });

@@ -12,7 +12,7 @@ import { DatabaseManager } from '@gds/database';
 import { peerSkipReason, runMongoTool, startFerretDb, type FerretDbPeer } from '@gds/testkit/peers';
 import '../src/index.js';
 import type { MongoDBDatabase } from '../src/index.js';
-import { contentHash, knownDefect, mongoOf, printGap, seed, seedWithoutIndex } from './peer-helpers.js';
+import { contentHash, mongoOf, printGap, seed, seedWithoutIndex } from './peer-helpers.js';
 
 function bsonFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -87,7 +87,7 @@ const skip = peerSkipReason('ferretdb') ?? peerSkipReason('mongo-tools');
     expect(await contentHash(mongoOf(copy), copy.name)).toEqual(await contentHash(mongoOf(src), src.name));
   }, 180_000);
 
-  (knownDefect('F3') ? it.skip : it)('real mongodump --archive -> our restore() -> the same documents (count and hash)', async () => {
+  it('real mongodump --archive -> our restore() -> the same documents (count and hash)', async () => {
     const src = await fresh('tools_archive');
     await src.create({ collection: 'orders' });
     await seedWithoutIndex(src, 2000);
