@@ -17,6 +17,7 @@ import { validateOptions } from './validation.js';
 import {
   FailoverOptionsSchema,
   MutationOptionsSchema,
+  ReadOptionsSchema,
   SyncModeSchema,
   type FailoverOptions,
   type MutationOptions,
@@ -138,7 +139,7 @@ export abstract class HighAvailabilityManager {
    * ```
    */
   createConfiguration(options: MutationOptions & Record<string, unknown> = {}): Promise<OperationResult> {
-    return this.change('createConfiguration', 'ha', options, (ctx) => this.performCreateConfiguration(ctx, options), this.createConfigurationSchema ?? MutationOptionsSchema);
+    return this.change('createConfiguration', 'ha', options, (ctx) => this.performCreateConfiguration(ctx, options), this.createConfigurationSchema ?? COMMON_ONLY);
   }
 
   /**
@@ -227,8 +228,17 @@ export abstract class HighAvailabilityManager {
     return Promise.reject(this.unsupported('setSyncMode'));
   }
 
-  /** Runs an HA read with the database's timeout, cancellation and error mapping. */
+  /**
+   * Runs an HA read with the database's timeout, cancellation and error mapping; the options are
+   * checked first (ReadOptionsSchema: `timeoutMs` a whole number in a timer's range, `signal`, no
+   * unknown keys), so a bad one is a ValidationError before anything reaches the server.
+   */
   protected read<T>(operation: string, options: ReadOptions | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      validateOptions(ReadOptionsSchema, options ?? {}, operation, this.database.type);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return runRead(
       { operation, engine: this.database.type, timeoutMs: options?.timeoutMs, signal: options?.signal, mapError: (e, op) => this.database.errorFrom(e, op) },
       body,
@@ -236,18 +246,21 @@ export abstract class HighAvailabilityManager {
   }
 
   /**
-   * Runs an HA change through the shared template: validates the common options (`schema`, or
-   * only `dryRun`/`timeoutMs` when the engine validates the rest itself), checks the capability,
-   * then runs `body` with dry run, timeout, cancellation and error mapping.
+   * Runs an HA change through the shared template: validates the options against `schema`
+   * (MutationOptionsSchema by default, so an unknown key such as `force` is refused rather than
+   * dropped; only an engine's `createConfiguration` without its own schema checks just
+   * `dryRun`/`timeoutMs` and validates the rest itself), checks the capability, then runs `body`
+   * with dry run, timeout, cancellation and error mapping.
    */
   protected async change(
     operation: string,
     feature: Feature,
     options: MutationOptions,
     body: (ctx: OperationContext) => Promise<OperationOutcome>,
-    schema: TSchema = MutationOptionsSchema,
+    schema: TSchema | typeof COMMON_ONLY = MutationOptionsSchema,
   ): Promise<OperationResult> {
-    validateOptions(schema, schema === MutationOptionsSchema ? pickMutation(options) : options, operation, this.database.type);
+    if (schema === COMMON_ONLY) validateOptions(MutationOptionsSchema, pickMutation(options), operation, this.database.type);
+    else validateOptions(schema, options, operation, this.database.type);
     this.database.requireFeature(feature, operation);
     return runOperation(
       {
@@ -271,6 +284,9 @@ export abstract class HighAvailabilityManager {
     });
   }
 }
+
+/** Marks an engine's `createConfiguration` that validates its own keys: only the common ones are checked here. */
+const COMMON_ONLY: unique symbol = Symbol('common options only');
 
 function pickMutation(data: MutationOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -100,6 +100,34 @@ function checkTimer(spec: RunSpec): void {
   }
 }
 
+/** The callbacks waiting on each caller signal: one 'abort' listener per signal, however many operations share it. */
+const WAITING = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Runs `callback` when `signal` aborts; returns its remover. Every operation sharing one signal
+ * shares one listener on it, so a signal given to many concurrent operations never trips Node's
+ * MaxListenersExceededWarning (ten listeners by default).
+ */
+function onSharedAbort(signal: AbortSignal, callback: () => void): () => void {
+  let waiting = WAITING.get(signal);
+  if (!waiting) {
+    const set = new Set<() => void>();
+    waiting = set;
+    WAITING.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        WAITING.delete(signal);
+        for (const cb of [...set]) cb();
+      },
+      { once: true },
+    );
+  }
+  const set = waiting;
+  set.add(callback);
+  return () => void set.delete(callback);
+}
+
 class Abort {
   readonly controller = new AbortController();
   reason: 'cancelled' | 'timeout' | undefined;
@@ -121,9 +149,7 @@ class Abort {
     if (spec.signal) {
       if (spec.signal.aborted) fire('cancelled');
       else {
-        const onAbort = () => fire('cancelled');
-        spec.signal.addEventListener('abort', onAbort, { once: true });
-        this.#detach = () => spec.signal?.removeEventListener('abort', onAbort);
+        this.#detach = onSharedAbort(spec.signal, () => fire('cancelled'));
       }
     }
     if (spec.timeoutMs !== undefined && !this.reason) {
