@@ -19,7 +19,10 @@
  *   `suspended` and unhealthy: `resume()` on that account (ALTER ... GROUP ... RESUME) restarts them.
  * - `failover({ target })` promotes the secondary on the TARGET account: gds connects to the
  *   `target` URL and runs `ALTER DATABASE ... PRIMARY` (or `ALTER FAILOVER GROUP ... PRIMARY`)
- *   there. A group failover suspends the scheduled refreshes of every secondary (Snowflake's
+ *   there. Without `force` it refuses a target whose latest refresh failed, that has no completed
+ *   refresh in the history read, or whose history cannot be read (ACCOUNTADMIN and a warehouse
+ *   on the target); it always says up to when the target holds the primary's data. A group
+ *   failover suspends the scheduled refreshes of every secondary (Snowflake's
  *   documented behaviour): gds then resumes the one on this connection's account (the old
  *   primary, now a secondary) when it can reach it, and names every other secondary that needs
  *   `ALTER FAILOVER GROUP ... RESUME` run in its own account. Correction to the original design: `ENABLE FAILOVER TO ACCOUNTS` only permits a
@@ -132,9 +135,9 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
   }
 
   /** The newest completed refresh of this account's secondary: its start (or snapshot) time in ms. */
-  private async lastRefresh(view: ReplicationView, signal: AbortSignal): Promise<{ at: number | undefined; phase: string | undefined; failed: boolean }> {
+  private async lastRefresh(view: ReplicationView, signal: AbortSignal, conn: SnowflakeConnection = this.sf): Promise<{ at: number | undefined; phase: string | undefined; failed: boolean }> {
     const s = view.kind === 'database' ? S.refreshHistory(this.database.name) : S.groupRefreshHistory(this.database.name, view.name);
-    const rows = await this.sf.query<Record<string, unknown>>(s.text, s.binds, { signal });
+    const rows = await conn.query<Record<string, unknown>>(s.text, s.binds, { signal });
     const phaseOf = (r: Record<string, unknown>) => String(r.CURRENT_PHASE ?? r.PHASE_NAME ?? '').toUpperCase();
     const sorted = [...rows].sort((a, b) => (epochMs(b.START_TIME) ?? 0) - (epochMs(a.START_TIME) ?? 0));
     const done = sorted.find((r) => phaseOf(r) === 'COMPLETED');
@@ -339,6 +342,16 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       const mine = view.rows.find((r) => this.isSelf(r, target));
       if (!mine) throw new ValidationError('Invalid failover target', [{ path: '/target', message: `account ${target.config.account} holds no copy of ${view.name}` }], { engine: 'snowflake' });
       if (isTrue(mine.is_primary)) throw new ValidationError('Invalid failover target', [{ path: '/target', message: `${nodeName(mine)} is already the primary` }], { engine: 'snowflake' });
+      const check = await this.checkTarget(view, target, ctx.signal);
+      if (check.problems.length > 0 && options.force !== true) {
+        throw new ValidationError('Refusing failover', check.problems.map((message) => ({ path: '/target', message })), {
+          engine: 'snowflake',
+          operation: 'failover',
+          hint: `promoting ${nodeName(mine)} now would lose what the primary wrote since its last good refresh: refresh it first (ha.refresh() on a connection to it), or pass force: true to promote anyway`,
+        });
+      }
+      if (check.problems.length > 0) ctx.message(`force: promoting despite: ${check.problems.join('; ')}`);
+      if (check.at !== undefined) ctx.message(`${nodeName(mine)} holds the primary's state as of ${new Date(check.at).toISOString()} (${Math.round((Date.now() - check.at) / 1000)} s ago): changes the old primary took after that are not on the new primary`);
       await this.runStatement(ctx, S.promote(view.name, view.kind === 'FAILOVER'), target, ` -- on ${target.endpoint}`);
       let after: ReplicationView | undefined;
       if (!ctx.dryRun) {
@@ -350,6 +363,24 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       return { message: `${promoted}${await this.resumeAfterFailover(ctx, view, after, nodeName(mine))}` };
     } finally {
       await target.close();
+    }
+  }
+
+  /**
+   * What is known about the target before a promotion: its last completed refresh, and the
+   * reasons to refuse without `force` (its latest refresh failed, none completed in the window
+   * read, or its history could not be read, e.g. without ACCOUNTADMIN or a warehouse there).
+   */
+  private async checkTarget(view: ReplicationView, target: SnowflakeConnection, signal: AbortSignal): Promise<{ at: number | undefined; problems: string[] }> {
+    try {
+      const last = await this.lastRefresh(view, signal, target);
+      const problems: string[] = [];
+      if (last.failed) problems.push(`the latest refresh of ${target.config.account} ended ${last.phase ?? 'FAILED'}`);
+      if (last.at === undefined) problems.push(`${target.config.account} has no completed refresh in the last ${view.kind === 'database' ? 14 : S.GROUP_HISTORY_DAYS} days: what it holds is unknown`);
+      return { at: last.at, problems };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { at: undefined, problems: [`the refresh history of ${target.config.account} could not be read (${error instanceof Error ? error.message : String(error)}): what would be lost is not known`] };
     }
   }
 

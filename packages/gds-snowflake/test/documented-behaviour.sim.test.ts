@@ -192,6 +192,22 @@ describe('groups: history beyond the 12-hour default window, and suspended secon
     expect(self).toMatchObject({ state: 'not_synchronized', isHealthy: false, metadata: { note: 'no completed refresh in the last 13 days' } });
   });
 
+  it('failover without force refuses a target whose latest refresh failed (nothing promoted); force promotes and says so', async () => {
+    const org = organization();
+    const now = Date.now();
+    org.recordGroupRefresh('DR_GROUP', 'MYORG.DR', { start: now - 2 * HOUR, end: now - 2 * HOUR + 60_000, phase: 'COMPLETED' });
+    org.recordGroupRefresh('DR_GROUP', 'MYORG.DR', { start: now - HOUR, end: now - HOUR + 60_000, phase: 'FAILED' });
+    const primary = await account({ account: 'MYORG-PRIMARY', replication: org });
+    const dr = await account({ account: 'MYORG-DR', replication: org });
+    await expect(primary.ha.failover({ target: simUrl(dr.sim) })).rejects.toThrow(/Refusing failover.*latest refresh of MYORG-DR ended FAILED/);
+    expect(org.groups.get('DR_GROUP')?.primary).toBe('MYORG.PRIMARY');
+    expect(org.groups.get('DR_GROUP')?.suspended.size).toBe(0);
+    const forced = await primary.ha.failover({ target: simUrl(dr.sim), force: true });
+    expect(org.groups.get('DR_GROUP')?.primary).toBe('MYORG.DR');
+    expect(forced.messages.join('\n')).toMatch(/force: promoting despite: the latest refresh of MYORG-DR ended FAILED/);
+    expect(forced.messages.join('\n')).toContain(`holds the primary's state as of ${new Date(now - 2 * HOUR).toISOString()}`);
+  });
+
   it('failover suspends every secondary: gds resumes the one it is connected to and names the others; they report suspended until resumed', async () => {
     const org = organization(['MYORG.PRIMARY', 'MYORG.DR', 'MYORG.DR2']);
     const now = Date.now();

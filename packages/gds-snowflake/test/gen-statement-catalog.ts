@@ -31,6 +31,10 @@ export async function generateCatalog(): Promise<CatalogEntry[]> {
   const org = new SimReplication();
   org.addDatabase({ name: 'SALES', primary: 'MYORG.PRIMARY', secondaries: ['MYORG.DR'] });
   org.addGroup({ name: 'DR_GROUP', type: 'FAILOVER', databases: ['HR'], accounts: ['MYORG.PRIMARY', 'MYORG.DR'], primary: 'MYORG.PRIMARY' });
+  // a completed refresh of each secondary, so that failover (without force) is not refused
+  const done = { start: Date.now() - 120_000, end: Date.now() - 60_000, phase: 'COMPLETED' };
+  org.recordDatabaseRefresh('SALES', 'MYORG.DR', done);
+  org.recordGroupRefresh('DR_GROUP', 'MYORG.DR', done);
   const sims: SnowflakeSimulator[] = [];
   const managers: DatabaseManager[] = [];
   const start = async (account: string) => {

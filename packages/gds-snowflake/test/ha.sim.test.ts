@@ -94,11 +94,18 @@ describe('Snowflake replication (simulators, real snowflake-sdk)', () => {
     dr.sim.reply("SHOW REPLICATION DATABASES LIKE 'SALES'", REPLICAS('DR'));
     dr.sim.reply("SHOW REPLICATION DATABASES LIKE 'SALES'", REPLICAS('PRIMARY'), 1);
     dr.sim.reply('ALTER DATABASE "SALES" PRIMARY', ok);
+    // no refresh of the target visible: refused without force, nothing promoted
+    await expect(primary.ha.failover({ target: simUrl(dr.sim) })).rejects.toThrow(/Refusing failover.*no completed refresh/);
+    expect(sentTo(dr.sim)).not.toContain('ALTER DATABASE "SALES" PRIMARY');
+    const done = Date.now() - 90_000;
+    dr.sim.reply(/DATABASE_REFRESH_HISTORY/, showReply(REFRESH_HISTORY_COLUMNS, [{ CURRENT_PHASE: 'COMPLETED', START_TIME: done, END_TIME: done + 10_000, JOB_UUID: 'j1' }]));
+    dr.sim.reply("SHOW REPLICATION DATABASES LIKE 'SALES'", REPLICAS('PRIMARY'), 1);
     dr.sim.clearRecords();
     const result = await primary.ha.failover({ target: simUrl(dr.sim) });
     expect(result.statements).toEqual([`ALTER DATABASE "SALES" PRIMARY -- on snowflake://MYORG-DR (at http://127.0.0.1:${dr.sim.port})`]);
     expect(result.message).toMatch(/MYORG\.DR is now the primary of SALES/);
-    expect(sentTo(dr.sim)).toEqual(["SHOW REPLICATION DATABASES LIKE 'SALES'", 'ALTER DATABASE "SALES" PRIMARY', "SHOW REPLICATION DATABASES LIKE 'SALES'"]);
+    expect(result.messages.join('\n')).toContain(`holds the primary's state as of ${new Date(done).toISOString()}`);
+    expect(sentTo(dr.sim).filter((t) => !t.includes('DATABASE_REFRESH_HISTORY'))).toEqual(["SHOW REPLICATION DATABASES LIKE 'SALES'", 'ALTER DATABASE "SALES" PRIMARY', "SHOW REPLICATION DATABASES LIKE 'SALES'"]);
     expect(dr.sim.counts.logouts).toBe(1);
     expect(sentTo(primary.sim)).toEqual([]);
     await expect(primary.ha.failover({ target: simUrl(dr.sim) })).rejects.toThrow(/already the primary/);
