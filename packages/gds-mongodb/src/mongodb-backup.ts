@@ -19,9 +19,13 @@
  * - listCollections and listIndexes are decoded exactly (`promoteValues: false`,
  *   `bsonRegExp: true`), so that metadata.json holds `1.0` as a double and a validator's regex
  *   with all its flags (`x` too), in canonical Extended JSON, as mongodump writes it.
- * - It is written to a hidden folder beside the target and renamed into place only when
- *   complete; a failure or cancellation removes that folder, so the target never holds a
- *   partial backup.
+ * - It is written to a hidden folder beside the target (named after this process, so that a
+ *   later backup removes the partial of one killed with `kill -9`) and renamed into place only
+ *   when complete; a failure or cancellation removes that folder, so the target never holds a
+ *   partial backup. `overwrite` replaces only an earlier gds/mongodump backup folder (gds's
+ *   manifest, or only database folders of .bson/.metadata.json files and a root oplog.bson), by
+ *   renaming it aside after the new one is complete; a regular file, a link, a device or any
+ *   other folder is refused, and a dry run says what would be replaced.
  * - Views are dumped as metadata (their definition), time-series collections as their buckets
  *   (`system.buckets.<name>.bson`), as mongodump does. `system.*` collections are skipped but
  *   `system.js`; users and roles (stored in `admin`) are not part of a database dump.
@@ -33,7 +37,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { DatabaseNotFoundError, ValidationError, partialPath, sizeOnDisk, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
+import { DatabaseNotFoundError, ValidationError, inspectOverwrite, moveIntoPlace, partialPath, removeStalePartials, sizeOnDisk, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
 import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb';
 import type { MongoDBConnection } from './mongodb-connection.js';
 import { MANIFEST_FILE, fileStem, metadataJson, type BackupManifest, type ManifestCollection } from './mongodb-dump-layout.js';
@@ -49,6 +53,39 @@ export interface CollectionInfo {
   type: 'collection' | 'view' | 'timeseries';
   options: Document;
   uuid?: string;
+}
+
+const DUMP_FILE = /^[^/]+\.(bson|metadata\.json)(\.gz)?$/;
+
+/**
+ * Whether `path` is a gds or mongodump backup folder: gds's manifest at its root, or nothing but
+ * database folders holding only .bson/.metadata.json files (gzipped or not), plus a root
+ * oplog.bson / prelude.json.
+ *
+ * ### Examples
+ * ```ts
+ * await isDumpFolder('/backups/app'); // true for a folder written by backup() or mongodump --out
+ * ```
+ */
+export async function isDumpFolder(path: string): Promise<boolean> {
+  const manifest = await fs.readFile(join(path, MANIFEST_FILE), 'utf8').catch(() => undefined);
+  if (manifest) {
+    try {
+      return (JSON.parse(manifest) as { format?: unknown }).format === 'gds-mongodb-dump';
+    } catch {
+      return false;
+    }
+  }
+  const entries = await fs.readdir(path, { withFileTypes: true }).catch(() => []);
+  let databases = 0;
+  for (const e of entries) {
+    if (e.isFile() && /^(oplog\.bson(\.gz)?|prelude\.json)$/.test(e.name)) continue;
+    if (!e.isDirectory()) return false;
+    const files = await fs.readdir(join(path, e.name), { withFileTypes: true });
+    if (!files.every((f) => f.isFile() && DUMP_FILE.test(f.name))) return false;
+    databases++;
+  }
+  return databases > 0;
 }
 
 /**
@@ -105,9 +142,9 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
   const target = resolve(targetPath);
   const parent = await fs.stat(dirname(target)).catch(() => undefined);
   if (!parent?.isDirectory()) throw new ValidationError('Invalid backup target', [{ path: '/target', message: `folder ${dirname(target)} does not exist` }], { engine: 'mongodb' });
-  const existing = await fs.stat(target).catch(() => undefined);
-  if (existing && !options.overwrite) {
-    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} exists; pass overwrite: true to replace it` }], { engine: 'mongodb', hint: 'choose a new folder, or pass overwrite: true' });
+  const existing = await inspectOverwrite(target, { overwrite: options.overwrite, isBackupFolder: isDumpFolder, engine: 'mongodb', folderKind: 'gds/mongodump backup folder' });
+  if (existing.kind === 'file') {
+    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} is a regular file; a MongoDB backup is a folder, and overwrite replaces only an earlier gds/mongodump backup folder` }], { engine: 'mongodb', operation: 'backup', hint: 'back up to a new folder' });
   }
   const listing = await conn.command('admin', listDatabases(database, true).doc, { signal: ctx.signal });
   if (!((listing.databases as Document[] | undefined) ?? []).some((d) => d.name === database)) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'mongodb', operation: 'backup' });
@@ -140,7 +177,8 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
     ctx.record(`db.getSiblingDB(${JSON.stringify(database)}).getCollection(${JSON.stringify(source)}).find(${BSON.EJSON.stringify(filter, { relaxed: true })}, { raw: true${readConcern} })`);
   }
   const data: BackupInfo = { target, type: 'full', format: options.gzip ? 'mongodump-directory-gzip' : 'mongodump-directory', details: { collections: collections.length, pointInTime: snapshot ? 'snapshot' : 'none' } };
-  if (ctx.dryRun) return { message: `would dump ${collections.length} collection(s) of ${database} to ${target}`, data };
+  for (const line of (await removeStalePartials(dirname(target), { dryRun: ctx.dryRun })).messages) ctx.message(line);
+  if (ctx.dryRun) return { message: `would dump ${collections.length} collection(s) of ${database}: ${existing.description}`, data };
 
   const temp = partialPath(target);
   const dbDir = join(temp, database);
@@ -166,14 +204,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
     };
     await fs.writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     ctx.throwIfAborted();
-    if (existing) {
-      const trash = `${temp}-old`;
-      await fs.rename(target, trash);
-      await fs.rename(temp, target);
-      await fs.rm(trash, { recursive: true, force: true });
-    } else {
-      await fs.rename(temp, target);
-    }
+    await moveIntoPlace(temp, existing);
     const sizeBytes = await sizeOnDisk(target);
     const documents = written.reduce((s, c) => s + c.documents, 0);
     ctx.progress({ percent: 100, bytes: sizeBytes });

@@ -147,7 +147,7 @@ export class MongoDBConnection implements DatabaseConnection {
    *
    * ### Examples
    * ```ts
-   * conn.defer(() => conn.command('app', { drop: 'gds_replaced.0' }), (e) => console.warn(e));
+   * conn.defer(() => conn.command('app', { drop: 'gds_replaced_0' }), (e) => console.warn(e));
    * ```
    */
   defer(task: () => Promise<unknown>, onError: (error: unknown) => void): void {

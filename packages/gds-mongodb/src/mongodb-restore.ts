@@ -9,12 +9,12 @@
  * 2. every collection is checked: an existing collection holding documents is refused unless
  *    `drop` (replace each restored collection, as mongorestore --drop) or `replace` (the database
  *    ends up holding exactly the dump);
- * 3. every collection is loaded under a temporary name in the target database
- *    (`gds_restore.<n>`): created with its dumped options, its documents inserted as the dump's
+ * 3. every collection is loaded under a temporary name in the target database (`gds_restore_<n>`,
+ *    dot-free: FerretDB's renameCollection refuses dotted names): created with its dumped options, its documents inserted as the dump's
  *    BSON bytes, byte for byte (mongodb-raw-insert.ts), its indexes built after the data (`v`
  *    removed and `ignoreUnknownIndexOptions`, as mongorestore);
  * 4. only then are names swapped (same-database renameCollection, metadata only): each collection
- *    being replaced is renamed aside (`gds_replaced.<n>`), each loaded one renamed into place,
+ *    being replaced is renamed aside (`gds_replaced_<n>`), each loaded one renamed into place,
  *    time-series collections and views created in place; a failure or a cancellation up to the
  *    end of this step renames everything back and drops what was placed. Then (committed, no
  *    longer cancellable) the replaced collections are dropped, right after the operation has
@@ -50,9 +50,9 @@ export { readDumpFolder, type DumpEntry, type DumpFolder } from './mongodb-dump-
 /** Most bytes one insert carries. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** The prefix of the collections a restore loads before swapping them in. */
-export const RESTORE_PREFIX = 'gds_restore.';
+export const RESTORE_PREFIX = 'gds_restore_';
 /** The prefix of the collections a restore moves aside while swapping. */
-export const REPLACED_PREFIX = 'gds_replaced.';
+export const REPLACED_PREFIX = 'gds_replaced_';
 
 /**
  * Maps a dumped collection name through `nsFrom`/`nsTo` (exact names, or patterns with one `*`).

@@ -144,7 +144,7 @@ export function listCollections(db: string): Command {
  *
  * ### Examples
  * ```ts
- * renameCollectionCommand('app', 'gds_restore.0', 'orders').doc; // { renameCollection: 'app.gds_restore.0', to: 'app.orders', dropTarget: false }
+ * renameCollectionCommand('app', 'gds_restore_0', 'orders').doc; // { renameCollection: 'app.gds_restore_0', to: 'app.orders', dropTarget: false }
  * ```
  */
 export function renameCollectionCommand(db: string, from: string, to: string): Command {

@@ -96,7 +96,7 @@ describe('MongoDB native dump and restore (simulator)', () => {
     expect(restored.isSuccess()).toBe(true);
     const temp = (target: string) => String(sim.commands('renameCollection').find((c) => c.body.to === `shop_copy.${target}`)!.body.renameCollection).slice('shop_copy.'.length);
     const ordersTemp = temp('orders');
-    expect(ordersTemp).toMatch(/^gds_restore\.\d+$/);
+    expect(ordersTemp).toMatch(/^gds_restore_\d+$/);
     const inserts = sim.commands('insert', 'shop_copy').filter((c) => c.body.insert === ordersTemp);
     expect(inserts.map((c) => c.sequences.documents!.length)).toEqual([100, 100, 50]);
     expect(sim.store.collection('shop_copy', 'orders')!.raw).toEqual(sim.store.collection('shop', 'orders')!.raw);
@@ -130,17 +130,17 @@ describe('MongoDB native dump and restore (simulator)', () => {
     expect(sim.received.filter((r) => ['insert', 'drop', 'create', 'dropDatabase'].includes(r.command))).toEqual([]);
     const dropped = await db('ref_copy').restore(target, { drop: true, collections: ['orders'] });
     expect(dropped.statements).toEqual([
-      'db.getSiblingDB("ref_copy").runCommand({"create":"gds_restore.0"})',
-      'db.getSiblingDB("ref_copy").runCommand({"insert":"gds_restore.0","documents":<documents of orders.bson, raw BSON>,"ordered":true})',
-      'db.getSiblingDB("ref_copy").runCommand({"createIndexes":"gds_restore.0","indexes":[{"key":{"n":1},"name":"n_1","unique":true}],"ignoreUnknownIndexOptions":true})',
-      'db.getSiblingDB("admin").runCommand({"renameCollection":"ref_copy.orders","to":"ref_copy.gds_replaced.0","dropTarget":false})',
-      'db.getSiblingDB("admin").runCommand({"renameCollection":"ref_copy.gds_restore.0","to":"ref_copy.orders","dropTarget":false})',
-      'db.getSiblingDB("ref_copy").runCommand({"drop":"gds_replaced.0"})',
+      'db.getSiblingDB("ref_copy").runCommand({"create":"gds_restore_0"})',
+      'db.getSiblingDB("ref_copy").runCommand({"insert":"gds_restore_0","documents":<documents of orders.bson, raw BSON>,"ordered":true})',
+      'db.getSiblingDB("ref_copy").runCommand({"createIndexes":"gds_restore_0","indexes":[{"key":{"n":1},"name":"n_1","unique":true}],"ignoreUnknownIndexOptions":true})',
+      'db.getSiblingDB("admin").runCommand({"renameCollection":"ref_copy.orders","to":"ref_copy.gds_replaced_0","dropTarget":false})',
+      'db.getSiblingDB("admin").runCommand({"renameCollection":"ref_copy.gds_restore_0","to":"ref_copy.orders","dropTarget":false})',
+      'db.getSiblingDB("ref_copy").runCommand({"drop":"gds_replaced_0"})',
     ]);
     expect(sim.store.collection('ref_copy', 'orders')!.docs).toHaveLength(10);
     sim.store.putCollection('ref_copy', 'extra', [{ _id: 1 }]);
     const replaced = await db('ref_copy').restore(target, { replace: true });
-    expect(replaced.statements.filter((x) => x.includes('"to":"ref_copy.gds_replaced.'))).toHaveLength(4); // events, odd name, orders, extra (the view is dropped)
+    expect(replaced.statements.filter((x) => x.includes('"to":"ref_copy.gds_replaced_'))).toHaveLength(4); // events, odd name, orders, extra (the view is dropped)
     expect(sim.store.collection('ref_copy', 'events')!.docs).toHaveLength(2);
     await db('ref_copy').mongo.settled(); // the replaced collections are dropped right after the restore returned
     expect([...sim.store.databases.get('ref_copy')!.keys()].sort()).toEqual(['events', 'expensive', 'odd name "q" é', 'orders']);
@@ -167,6 +167,37 @@ describe('MongoDB native dump and restore (simulator)', () => {
     await expect(db('nope').backup(join(tmp, 'nope'))).rejects.toThrow(DatabaseNotFoundError);
   });
 
+  it('overwrite replaces only an earlier gds/mongodump backup folder, after the new one is complete; anything else is refused and kept', async () => {
+    seed('ow', 5);
+    const other = join(tmp, 'ow-other');
+    await fs.mkdir(join(other, 'keep'), { recursive: true });
+    await fs.writeFile(join(other, 'keep', 'thesis.txt'), 'years of work');
+    await expect(db('ow').backup(other, { overwrite: true })).rejects.toThrow(/not a gds\/mongodump backup folder/);
+    expect(await fs.readFile(join(other, 'keep', 'thesis.txt'), 'utf8')).toBe('years of work');
+    const file = join(tmp, 'ow-file');
+    await fs.writeFile(file, 'not a backup');
+    await expect(db('ow').backup(file, { overwrite: true })).rejects.toThrow(/is a regular file/);
+    expect(await fs.readFile(file, 'utf8')).toBe('not a backup');
+    const link = join(tmp, 'ow-link');
+    await fs.symlink(other, link);
+    await expect(db('ow').backup(link, { overwrite: true })).rejects.toThrow(/symbolic link/);
+    const mongodumpLike = join(tmp, 'ow-dump');
+    await fs.mkdir(join(mongodumpLike, 'ow'), { recursive: true });
+    await fs.writeFile(join(mongodumpLike, 'oplog.bson'), '');
+    await fs.writeFile(join(mongodumpLike, 'ow', 'old.bson'), BSON.serialize({ _id: 1 }));
+    const plan = await db('ow').backup(mongodumpLike, { overwrite: true, dryRun: true });
+    expect(plan.message).toMatch(/replaces the gds\/mongodump backup folder .*ow-dump/);
+    expect(readdirSync(join(mongodumpLike, 'ow'))).toEqual(['old.bson']);
+    sim.script({ command: 'getMore', db: 'ow', error: { code: 11601, codeName: 'Interrupted', errmsg: 'simulated' }, times: 1 });
+    sim.store.defaultBatchSize = 2;
+    await expect(db('ow').backup(mongodumpLike, { overwrite: true })).rejects.toThrow(/simulated/);
+    sim.store.defaultBatchSize = 40;
+    expect(readdirSync(join(mongodumpLike, 'ow'))).toEqual(['old.bson']); // a failed backup replaced nothing
+    await db('ow').backup(mongodumpLike, { overwrite: true });
+    expect(readdirSync(join(mongodumpLike, 'ow'))).toContain('orders.bson');
+    expect(readdirSync(tmp).filter((f) => f.includes('gds-partial') || f.includes('gds-old'))).toEqual([]);
+  });
+
   it('dry runs list the commands and write nothing', async () => {
     seed('dry', 5);
     const target = join(tmp, 'dry-dump');
@@ -176,7 +207,7 @@ describe('MongoDB native dump and restore (simulator)', () => {
     await db('dry').backup(target);
     sim.clearReceived();
     const r = await db('dry_copy').restore(target, { dryRun: true });
-    expect(r.statements).toContain('db.getSiblingDB("admin").runCommand({"renameCollection":"dry_copy.gds_restore.2","to":"dry_copy.orders","dropTarget":false})');
+    expect(r.statements).toContain('db.getSiblingDB("admin").runCommand({"renameCollection":"dry_copy.gds_restore_2","to":"dry_copy.orders","dropTarget":false})');
     expect(r.message).toMatch(/source verified/);
     expect(sim.received.filter((x) => !['listCollections', 'listDatabases', 'buildInfo'].includes(x.command)).map((x) => x.command)).toEqual([]);
   });
