@@ -12,7 +12,7 @@
  * @module
  */
 import { Type, type Static } from '@gds/database/schema';
-import { Secret, ValidationError, validateOptions } from '@gds/database';
+import { MAX_TIMER_MS, Secret, ValidationError, validateOptions } from '@gds/database';
 
 const secretField = (description: string) => Type.Optional(Type.Unknown({ description }));
 
@@ -42,7 +42,7 @@ export const SnowflakeConfigSchema = Type.Object(
     host: Type.Optional(Type.String({ minLength: 1, description: 'Endpoint host, when not the account\'s public one.' })),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Endpoint port. Defaults to 443.' })),
     protocol: Type.Optional(Type.Enum(['https', 'http'], { description: "'https' (default) or 'http' (test endpoints only)." })),
-    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Bounds the whole login (one attempt, no driver retries) and each request without a reply, in milliseconds. Defaults to 60000.' })),
+    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS, description: 'Bounds the whole login (one attempt, no driver retries) and each request without a reply, in milliseconds. Defaults to 60000.' })),
     application: Type.Optional(Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z][A-Za-z0-9_.-]*$', description: "Name reported to Snowflake as the client application. Defaults to 'gds'." })),
     clientSessionKeepAlive: Type.Optional(Type.Boolean({ description: 'Send heartbeats so that an idle session does not expire. Defaults to false.' })),
     reconnect: Type.Optional(Type.Boolean({ description: 'Log in again once when Snowflake ended the session (master token expired, session gone) and retry the statement, which never ran. Defaults to true.' })),

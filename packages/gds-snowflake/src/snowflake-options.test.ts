@@ -1,4 +1,4 @@
 import { describeOptionSchemas } from '@gds/testkit/jest';
 import * as engine from './index.js';
 
-describeOptionSchemas('@gds/snowflake', engine);
+describeOptionSchemas('@gds/snowflake', engine, 300, { numericBounds: true });

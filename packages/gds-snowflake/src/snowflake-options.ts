@@ -32,7 +32,7 @@ const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,
 export const TimeTravelPointSchema = Type.Object(
   {
     timestamp: Type.Optional(Type.String({ pattern: TIMESTAMP_PATTERN, description: "An ISO 8601 time with its zone, e.g. '2026-03-01T08:00:00Z' (new Date().toISOString())." })),
-    offset: Type.Optional(Type.Integer({ maximum: 0, description: 'Seconds relative to now, 0 or negative: -3600 is an hour ago.' })),
+    offset: Type.Optional(Type.Integer({ minimum: -7_776_000, maximum: 0, description: 'Seconds relative to now, 0 or negative: -3600 is an hour ago (Time Travel reaches at most 90 days back).' })),
     statement: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z-]{8,64}$', description: 'A query id: the state just at (AT) or before (BEFORE) that statement ran.' })),
   },
   { additionalProperties: false },
