@@ -159,7 +159,7 @@ describe('mapPostgresError', () => {
     const e = mapPostgresError(driverError('53300', 'sorry, too many clients already'), 'connect');
     expect(ConnectionError.isInstance(e)).toBe(true);
     expect(e.retryable).toBe(true);
-    expect(e.hint).toBe('check that the server is running and reachable, and its max_connections');
+    expect(e.hint).toMatch(/no connection slot left: raise max_connections/);
   });
 
   it('DEADLOCK is retryable and says so', () => {
@@ -170,7 +170,11 @@ describe('mapPostgresError', () => {
   });
 
   it.each([
-    ['28P01', 'check the user and password (and pg_hba.conf on the server)'],
+    ['28P01', 'the password is wrong for this user: check it (and pg_hba.conf on the server)'],
+    ['ECONNREFUSED', 'nothing listens at that host and port: check that the server is running, the port, and listen_addresses'],
+    ['ETIMEDOUT', 'the server did not answer in time: check the address, firewalls, or raise --timeout / connectTimeoutMs'],
+    ['EHOSTUNREACH', 'the host is unreachable: check the address, routing and firewalls'],
+    ['08006', 'check that the server is running and reachable'],
     ['42501', 'connect as the database owner or a role with the needed privilege (CREATEDB, superuser...)'],
     ['3D000', 'check the name: gds passes names exactly, with their case'],
     ['42P04', 'choose another name, or drop the existing database first'],
@@ -209,5 +213,17 @@ describe('mapPostgresError', () => {
     const e = mapPostgresError(driverError('ENOTFOUND', 'getaddrinfo failed for postgres://app:hunter2x@nohost:5432/db'), 'connect');
     expect(e.message).toBe('connect: getaddrinfo failed for postgres://app:***@nohost:5432/db');
     expect(e.code).toBe('CONNECTION');
+  });
+});
+
+describe('each connection failure gets the hint of its cause', () => {
+  it('a refused connection never mentions max_connections; a full server does', () => {
+    expect(mapPostgresError(driverError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), 'connect').hint).not.toMatch(/max_connections/);
+    expect(mapPostgresError(driverError('CONNECT_TIMEOUT', 'write CONNECT_TIMEOUT 10.255.255.1:5432'), 'connect').hint).not.toMatch(/max_connections/);
+    expect(mapPostgresError(driverError('53300', 'sorry, too many clients already'), 'connect').hint).toMatch(/max_connections/);
+  });
+  it('a TLS failure gets a TLS hint', () => {
+    expect(mapPostgresError(driverError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), 'connect').hint).toMatch(/^TLS failed: check sslmode/);
+    expect(mapPostgresError(driverError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'connect').hint).toMatch(/^TLS failed/);
   });
 });

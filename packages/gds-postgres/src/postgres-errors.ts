@@ -34,6 +34,8 @@ export const POSTGRES_ERROR_TABLE: Readonly<Record<string, ErrorKind>> = Object.
   ETIMEDOUT: 'CONNECTION',
   EHOSTUNREACH: 'CONNECTION',
   EPIPE: 'CONNECTION',
+  ENETUNREACH: 'CONNECTION',
+  EAI_AGAIN: 'CONNECTION',
   CONNECT_TIMEOUT: 'CONNECTION',
   CONNECTION_CLOSED: 'CONNECTION',
   CONNECTION_ENDED: 'CONNECTION',
@@ -46,9 +48,42 @@ const HINTS: Partial<Record<ErrorKind, string>> = {
   DATABASE_NOT_FOUND: 'check the name: gds passes names exactly, with their case',
   DATABASE_ALREADY_EXISTS: 'choose another name, or drop the existing database first',
   DATABASE_IN_USE: 'close the other sessions, or pass force: true to end them',
-  CONNECTION: 'check that the server is running and reachable, and its max_connections',
+  CONNECTION: 'check that the server is running and reachable',
   DEADLOCK: 'retry the operation',
 };
+
+/**
+ * Hints by the exact code, where the kind alone would mislead (a refused connection is not a
+ * connection limit). Checked before {@link HINTS}.
+ *
+ * ### Examples
+ * ```ts
+ * CODE_HINTS.ECONNREFUSED; // 'nothing listens at that host and port: ...'
+ * ```
+ */
+export const CODE_HINTS: Readonly<Record<string, string>> = Object.freeze({
+  ECONNREFUSED: 'nothing listens at that host and port: check that the server is running, the port, and listen_addresses',
+  ENOTFOUND: 'the host name does not resolve: check its spelling and DNS',
+  EAI_AGAIN: 'the host name could not be resolved now: check DNS',
+  EHOSTUNREACH: 'the host is unreachable: check the address, routing and firewalls',
+  ENETUNREACH: 'the network is unreachable: check the address, routing and firewalls',
+  ETIMEDOUT: 'the server did not answer in time: check the address, firewalls, or raise --timeout / connectTimeoutMs',
+  CONNECT_TIMEOUT: 'the server did not answer in time: check the address, firewalls, or raise --timeout / connectTimeoutMs',
+  ECONNRESET: 'the server closed the connection: check TLS settings (sslmode) and the server log',
+  '53300': 'the server (or this role or database) has no connection slot left: raise max_connections or the CONNECTION LIMIT, or close idle sessions',
+  '57P03': 'the server is starting up, shutting down or in recovery: retry shortly',
+  '28P01': 'the password is wrong for this user: check it (and pg_hba.conf on the server)',
+  '28000': 'the server refused this user from this host: check pg_hba.conf and the user name',
+});
+
+/** The hint for a code, else for its kind; TLS failures (the driver's messages) get a TLS hint. */
+function hintFor(code: string | undefined, kind: ErrorKind, message: string): string | undefined {
+  if (code && CODE_HINTS[code]) return CODE_HINTS[code];
+  if (/\b(ssl|tls|certificate|self[- ]signed)\b/i.test(message) || (code !== undefined && /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO|UNABLE_TO_VERIFY|CERT_|SELF_SIGNED)/.test(code))) {
+    return 'TLS failed: check sslmode (the server may not offer TLS, or its certificate does not verify)';
+  }
+  return HINTS[kind];
+}
 
 /** The code of a driver or socket error: SQLSTATE, postgres.js code or errno name. */
 export function errorCodeOf(error: unknown): string | undefined {
@@ -90,7 +125,7 @@ export function mapPostgresError(error: unknown, operation: string): GdsError {
     operation,
     cause: error,
     serverCode: code,
-    hint: HINTS[kind],
+    hint: hintFor(code, kind, message),
     retryable: code === '53300' || kind === 'CONNECTION' || kind === 'DEADLOCK' ? true : undefined,
   });
 }
