@@ -376,7 +376,10 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       const last = await this.lastRefresh(view, signal, target);
       const problems: string[] = [];
       if (last.failed) problems.push(`the latest refresh of ${target.config.account} ended ${last.phase ?? 'FAILED'}`);
-      if (last.at === undefined) problems.push(`${target.config.account} has no completed refresh in the last ${view.kind === 'database' ? 14 : S.GROUP_HISTORY_DAYS} days: what it holds is unknown`);
+      if (last.at === undefined) {
+        const role = view.kind === 'database' ? ' (or the role is not ACCOUNTADMIN, the only one DATABASE_REFRESH_HISTORY shows results to)' : '';
+        problems.push(`${target.config.account} has no completed refresh in the last ${view.kind === 'database' ? 14 : S.GROUP_HISTORY_DAYS} days${role}: what it holds is unknown`);
+      }
       return { at: last.at, problems };
     } catch (error) {
       if (signal.aborted) throw error;
