@@ -17,7 +17,7 @@ registerProvider(postgresProvider);
 
 export { postgresProvider } from './postgres-provider.js';
 export { PostgreSQLConnection, type QueryOptions, type Sql } from './postgres-connection.js';
-export { PostgreSQLConfigSchema, parsePostgresUrl, resolveConfig, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
+export { MAX_BACKENDS, PostgreSQLConfigSchema, parsePostgresUrl, resolveConfig, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
 export { PostgreSQLDatabase, type PostgreSQLDatabaseTypes } from './postgres-database.js';
 export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, parseSyncStandbyNames, standbyNames } from './postgres-ha.js';
 export { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';

@@ -484,14 +484,15 @@ export async function restoreDatabase(
     return failWith(error);
   }
 
-  // 3. swap names (not cancellable half-way)
+  // 3. swap names (not cancellable half-way; a cancel that came during the renames undoes them).
+  // Progress 100 is reported before: a callback that cancels on it cancels a restore not yet swapped.
+  ctx.progress({ percent: 100 });
   let swapped: { ended: number; note?: string };
   try {
     swapped = await swap(ctx, conn, database, into, replacing, options, num, false);
   } catch (error) {
     return failWith(error);
   }
-  ctx.progress({ percent: 100 });
   const extra = [swapped.ended ? `ended ${swapped.ended} other session${swapped.ended === 1 ? '' : 's'}` : '', swapped.note ?? ''].filter(Boolean);
   return { message: `restored ${database} from ${path} (${format})${replacing ? ', replacing the previous database' : ''}${extra.length ? `; ${extra.join('; ')}` : ''}` };
 }
@@ -522,7 +523,9 @@ function inPlaceNote(database: string, options: PostgreSQLRestoreOptions): strin
 /**
  * Puts the side database `into` in place of `database`: renames the old one aside, the new one
  * in, drops the old one; with `force`, ends the other sessions right before. Runs without the
- * cancellation signal once started, and undoes the first rename if the second fails.
+ * cancellation signal once started, undoes the first rename if the second fails, and undoes both
+ * renames (then throws) if the operation was cancelled while they ran; only a cancel during the
+ * final DROP of the old database comes too late (the result's messages say so).
  */
 async function swap(
   ctx: OperationContext,
@@ -540,11 +543,29 @@ async function swap(
     if (!dryRun) await conn.query(s.text, s.params);
   };
   await conn.release(into);
+  const aside = sideName('replaced');
+  // The caller is told "cancelled" as soon as the signal aborts, so a cancel that came while the
+  // names were being swapped must find the databases as they were: undo, then throw.
+  const undoIfCancelled = async (undo: Statement[]): Promise<void> => {
+    if (dryRun || !ctx.signal.aborted) return;
+    for (const s of undo) {
+      ctx.record(describeStatement(s));
+      try {
+        await conn.query(s.text, s.params); // no signal: the undo must run after the cancel
+      } catch (error) {
+        const left = `cancelled during the swap, and undoing it failed (${(error as Error).message}): '${database}' may hold the restored data${replacing ? `, the previous database is named '${aside}'` : ''}`;
+        ctx.message(left);
+        if (error instanceof Error) error.message = left;
+        throw error;
+      }
+    }
+    ctx.throwIfAborted();
+  };
   if (!replacing) {
     await exec(renameDatabase(into, database));
+    await undoIfCancelled([renameDatabase(database, into)]);
     return { ended: 0 };
   }
-  const aside = sideName('replaced');
   let ended = 0;
   for (let attempt = 0; ; attempt++) {
     const sessions = dryRun ? 0 : await otherSessions(conn, database);
@@ -571,8 +592,11 @@ async function swap(
     if (undo && error instanceof Error) error.message = `${error.message}; the previous database is now named '${aside}' (renaming it back failed: ${undo.message})`;
     throw error;
   }
+  await undoIfCancelled([renameDatabase(database, into), renameDatabase(aside, database)]);
   try {
     await exec(dropDatabase(aside, num >= 130000));
+    // past the point of no return: a cancel now cannot stop it, so the failed result says so
+    if (!dryRun && ctx.signal.aborted) ctx.message(`the cancel came after the swap: '${database}' was restored and the previous database dropped`);
     return { ended };
   } catch (error) {
     const note = `the previous database is kept as '${aside}' (dropping it failed: ${(error as Error).message}); drop it when no longer needed`;

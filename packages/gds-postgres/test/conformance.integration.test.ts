@@ -3,9 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseManager } from '@gds/database';
+import { DatabaseManager, Secret, type ConnectionConfig } from '@gds/database';
 import { describeWithServer, runConformanceSuite } from '@gds/testkit/jest';
-import '../src/index.js';
+import postgres from 'postgres';
+import { parsePostgresUrl } from '../src/index.js';
 import { fingerprint, seed } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-pg-conf-'));
@@ -14,6 +15,21 @@ describeWithServer('postgresql', 'PostgreSQL (real server)', (server) => {
   runConformanceSuite({
     name: 'postgresql',
     connect: () => DatabaseManager.connect(server().url),
+    // ONE config object holding a Secret (the safety case connects two managers from it); a
+    // trust-auth local cluster accepts any password, a server from a URL gets its own.
+    connectionConfig: (): ConnectionConfig => {
+      const { password, ...rest } = parsePostgresUrl(server().url);
+      return { ...rest, type: 'postgresql', password: password instanceof Secret ? password : new Secret(password ?? 'gds-conformance-pw') };
+    },
+    // another client's session (its own driver, not gds's pool), open until the closer runs
+    openSession: async (db) => {
+      const { password, ...rest } = parsePostgresUrl(server().url);
+      const pass = password instanceof Secret ? password.reveal() : password;
+      const sql = postgres({ host: rest.host, port: rest.port, user: rest.user, ...(pass ? { pass } : {}), database: db.name, max: 1, onnotice: () => undefined });
+      const [row] = await sql<{ name: string }[]>`select current_database() as name`;
+      if (row?.name !== db.name) throw new Error(`the second session landed in ${String(row?.name)}, not ${db.name}`);
+      return () => sql.end({ timeout: 5 });
+    },
     seed: (db) => seed(db),
     snapshot: (db) => fingerprint(db),
     backupTarget: (label) => join(tmp, `${label}.dump`),
