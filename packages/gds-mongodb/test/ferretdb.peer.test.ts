@@ -3,11 +3,12 @@
 // by count and hash), the index path, metadata from a real dbStats, and each known FerretDB gap
 // as an expectation that prints its reason. Skips with one printed line where FerretDB is not
 // installed (bash scripts/install-peers.sh).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DatabaseManager, GdsError } from '@gds/database';
+import { BSON } from 'mongodb';
 import { peerSkipReason, startFerretDb, type FerretDbPeer } from '@gds/testkit/peers';
 import '../src/index.js';
 import type { MongoDBDatabase } from '../src/index.js';
@@ -57,31 +58,58 @@ if (renameGap && !skip) printGap(renameGap);
     expect((await copy.listTables()).map((t) => t.name)).toEqual(['notes', 'orders']);
   }, 120_000);
 
-  itRestores('a dump with a secondary index restores with noIndexRestore (FerretDB rejects the dumped "v" option)', async () => {
-    printGap('createIndexes rejects unknown index options, including "v" that every dump carries (code 2): indexes are restored only with noIndexRestore here');
+  itRestores('a dump with a secondary index restores it (restore drops the dumped "v", which FerretDB rejects)', async () => {
+    printGap('createIndexes rejects unknown index options (code 2), including the "v" every dump carries and the "ns" mongorestore adds');
     const src = await fresh('peer_idx_src');
     await src.create({ collection: 'orders' });
     await seed(src, 500);
     const target = join(tmp, 'idx');
     await src.backup(target);
     const copy = await fresh('peer_idx_copy');
-    await copy.restore(target, { noIndexRestore: true });
+    await copy.restore(target);
     expect(await contentHash(mongoOf(copy), copy.name)).toEqual(await contentHash(mongoOf(src), src.name));
-    const indexes = (await mongoOf(copy).db(copy.name).collection('orders').indexes()).map((i) => i.name);
-    expect(indexes).toEqual(['_id_']);
+    const indexes = await mongoOf(copy).db(copy.name).collection('orders').indexes();
+    expect(indexes.map((i) => [i.name, i.key])).toEqual([
+      ['_id_', { _id: 1 }],
+      ['customer_1', { customer: 1 }],
+    ]);
+    const none = await fresh('peer_idx_none');
+    await none.restore(target, { noIndexRestore: true });
+    expect((await mongoOf(none).db(none.name).collection('orders').indexes()).map((i) => i.name)).toEqual(['_id_']);
   }, 120_000);
 
-  itRestores('a restore the server refuses midway rejects with a GdsError and leaves no database behind', async () => {
+  itRestores('a restore the server refuses midway (a nested array, code 2) rejects with a GdsError and leaves no database behind', async () => {
+    printGap('no nested arrays (code 2): used here to make the server refuse a document midway through a restore');
     const src = await fresh('peer_refused_src');
     await src.create({ collection: 'orders' });
     await seed(src, 200);
     const target = join(tmp, 'refused');
     await src.backup(target);
+    // append one document FerretDB refuses to the dump, and count it in the manifest, so that the dump verifies
+    const bad = BSON.serialize({ _id: 'nested', list: [[1, 2], [3]] });
+    appendFileSync(join(target, 'peer_refused_src', 'orders.bson'), bad);
+    const manifestFile = join(target, 'gds-backup.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { collections: { name: string; documents: number; bytes: number }[] };
+    const entry = manifest.collections.find((c) => c.name === 'orders')!;
+    entry.documents += 1;
+    entry.bytes += bad.length;
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    expect((await src.verifyBackup(target)).isSuccess()).toBe(true);
     const copy = await fresh('peer_refused_copy');
     const error = await copy.restore(target).then(() => undefined, (e: unknown) => e);
     expect(GdsError.isInstance(error)).toBe(true);
-    expect(String((error as Error).message)).toMatch(/Index option "v" is unknown/);
-    expect(await copy.exists()).toBe(false);
+    expect(String((error as Error).message)).toMatch(/nested arrays/);
+    const left = (await copy.exists()) ? (await mongoOf(copy).db(copy.name).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name) : 'no database';
+    // MongoDB forgets a database whose last collection is dropped; FerretDB 1.24 keeps it listed, empty
+    if (Array.isArray(left) && left.length === 0) printGap('a database whose collections were all dropped stays listed (empty): the failed restore left no collection, but exists() is true here');
+    expect(left === 'no database' || (Array.isArray(left) && left.length === 0)).toBe(true);
+    // and with replace: the old data stays
+    const keep = await fresh('peer_refused_keep');
+    await keep.create({ collection: 'orders' });
+    await seedWithoutIndex(keep, 50);
+    const before = await contentHash(mongoOf(keep), keep.name);
+    await expect(keep.restore(target, { replace: true })).rejects.toThrow(GdsError);
+    expect(await contentHash(mongoOf(keep), keep.name)).toEqual(before);
   }, 120_000);
 
   it('metadata: size and collections read from a real dbStats (numbers as int64)', async () => {
