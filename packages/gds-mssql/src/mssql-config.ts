@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Secret, ValidationError, validateOptions } from '@gds/database';
+import { MAX_TIMER_MS, Secret, ValidationError, validateOptions } from '@gds/database';
 import { Type, type Static } from '@gds/database/schema';
 
 const AUTH_TYPES = ['default', 'ntlm', 'azure-active-directory-password', 'azure-active-directory-access-token', 'azure-active-directory-service-principal-secret', 'azure-active-directory-default'] as const;
@@ -29,8 +29,8 @@ export const MSSQLConfigSchema = Type.Object(
     database: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "Database the connection opens in. Defaults to 'master'." })),
     encrypt: Type.Optional(Type.Union([Type.Boolean(), Type.Literal('strict')], { description: "TLS: true (default), false, or 'strict' (TDS 8.0)." })),
     trustServerCertificate: Type.Optional(Type.Boolean({ description: 'Accept a certificate the client cannot verify (self-signed). Defaults to false.' })),
-    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Give up connecting after this many milliseconds. Defaults to 15000.' })),
-    requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Driver limit per statement until its first reply, 0 for none. Defaults to 0: use timeoutMs per operation.' })),
+    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS, description: 'Give up connecting after this many milliseconds (at most 2^31-1, a Node timer\'s limit). Defaults to 15000.' })),
+    requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIMER_MS, description: 'Driver limit per statement until its first reply, 0 for none. Defaults to 0: use timeoutMs per operation.' })),
     appName: Type.Optional(Type.String({ description: "Application name shown in sys.dm_exec_sessions. Defaults to 'gds'." })),
     authentication: Type.Optional(Type.Enum([...AUTH_TYPES], { description: "How to log in. Defaults to 'default' (SQL Server authentication)." })),
     domain: Type.Optional(Type.String({ minLength: 1, description: 'Windows domain for ntlm authentication.' })),

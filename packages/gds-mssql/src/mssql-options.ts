@@ -16,6 +16,17 @@ import {
 } from '@gds/database';
 import { Type, type Static } from '@gds/database/schema';
 
+/**
+ * The highest backup set number `FILE = n` can name: RESTORE HEADERONLY reports a backup set's
+ * position as a smallint (test/evidence/option-limits.json).
+ *
+ * ### Examples
+ * ```ts
+ * await db.restore('/b/app.bak', { fileNumber: MAX_BACKUP_SET_NUMBER }); // the last possible set
+ * ```
+ */
+export const MAX_BACKUP_SET_NUMBER = 32_767;
+
 const sysname = (description: string) => Type.String({ minLength: 1, maxLength: 128, description });
 const path = (description: string) => Type.String({ minLength: 1, maxLength: 260, description });
 const size = (description: string) => Type.String({ pattern: '^[0-9]+(KB|MB|GB|TB)$', description });
@@ -114,7 +125,7 @@ export const MSSQLRestoreOptionsSchema = extendOptions(RestoreOptionsSchema, {
       { additionalProperties: false, description: "Move every file (read with FILELISTONLY) into these folders. Defaults: none when restoring under the backup's own name, else the server's default data and log folders." },
     ),
   ),
-  fileNumber: Type.Optional(Type.Integer({ minimum: 1, description: 'Which backup set of the file (FILE = n). Defaults to 1.' })),
+  fileNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BACKUP_SET_NUMBER, description: 'Which backup set of the file (FILE = n). Defaults to 1.' })),
   checksum: Type.Optional(Type.Boolean({ description: 'Verify backup checksums while restoring. Defaults to false.' })),
   stats: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Report progress every n percent. Defaults to 10.' })),
 });
@@ -176,7 +187,7 @@ export type BackupHistoryOptions = Static<typeof BackupHistoryOptionsSchema> & R
  * ```
  */
 export const BackupFileOptionsSchema = extendOptions(ReadOptionsSchema, {
-  fileNumber: Type.Optional(Type.Integer({ minimum: 1, description: 'Which backup set of the file. Defaults to 1 (verify) or all (header).' })),
+  fileNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BACKUP_SET_NUMBER, description: 'Which backup set of the file. Defaults to 1 (verify) or all (header).' })),
   checksum: Type.Optional(Type.Boolean({ description: 'Verify backup checksums too (verify only). Defaults to false.' })),
 });
 /** Options of `readBackupHeader()` and `verifyBackupWith()`. */

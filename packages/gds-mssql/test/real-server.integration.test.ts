@@ -36,6 +36,10 @@ describeWithServer('mssql', 'SQL Server (real server)', (server) => {
     backupTarget: (label) => backupPath(label),
     // '"' is left out: SQL Server names the files after the database, and Windows refuses it in file names
     hostileNames: ['gds_conf_semi; DROP DATABASE gds_conf_canary; --', 'gds_conf_[bracket]]', "gds_conf_it's", 'gds_conf_ünï_çødé'],
+    skipSafety: {
+      // the new-name half of the case is covered on the simulator (defects.sim.test.ts: a cancelled restore into a new name)
+      'cancelled-restore': 'RESTORE ... WITH REPLACE overwrites in place: a cancel once it started leaves the database RESTORING, not as it was (README: Restoring over an existing database)',
+    },
   });
 
   it('backs up with progress, verifies, reads the header and the history, and reads AG state', async () => {
