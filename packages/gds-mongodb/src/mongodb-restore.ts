@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
 import type { Document } from 'mongodb';
 import { readCollections } from './mongodb-backup.js';
@@ -200,8 +201,10 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
 
   const build = await conn.command('admin', { buildInfo: 1 }, { signal: ctx.signal }).catch(() => undefined);
   const major = Number.parseInt(String(build?.version ?? '7'), 10) || 7;
-  const run = (c: Command, signal: AbortSignal | undefined = ctx.signal) => ctx.step(describeCommand(c), () => conn.command(c.db, c.doc, { signal }));
-  const rename = (fromName: string, toName: string, signal?: AbortSignal) => run(renameCollectionCommand(database, fromName, toName), signal);
+  // Writes are not cancelled half-way: a command the driver gives up on may still run on the
+  // server after the clean-up. A cancellation is seen before each command (ctx.step) instead.
+  const run = (c: Command) => ctx.step(describeCommand(c), () => conn.command(c.db, c.doc));
+  const rename = (fromName: string, toName: string) => run(renameCollectionCommand(database, fromName, toName));
   const created: string[] = [];
   let documents: number;
 
@@ -306,7 +309,7 @@ async function loadDocuments(ctx: OperationContext, conn: MongoDBConnection, dat
     if (!batch?.docs.length) return;
     ctx.throwIfAborted();
     const p = into.get(name)!;
-    inserted += await insertRaw(conn, database, p.temp, batch.docs, { signal: ctx.signal, bypassDocumentValidation: options.bypassDocumentValidation === true, emptyTimestampBypass: major >= 5 });
+    inserted += await insertRaw(conn, database, p.temp, batch.docs, { bypassDocumentValidation: options.bypassDocumentValidation === true, emptyTimestampBypass: major >= 5 });
     bytesRead += batch.bytes;
     batches.set(name, { docs: [], bytes: 0 });
     ctx.progress({ bytes: bytesRead });
@@ -324,9 +327,23 @@ async function loadDocuments(ctx: OperationContext, conn: MongoDBConnection, dat
   return inserted;
 }
 
+/**
+ * Drops what a failed restore created. A cancelled insert may still run on the server after the
+ * driver gave up on it (and an insert creates its collection), so the listing is checked again
+ * a few times and what reappeared is dropped again.
+ */
 async function dropQuietly(ctx: OperationContext, conn: MongoDBConnection, database: string, names: string[]): Promise<void> {
-  for (const name of names) {
-    await conn.command(database, { drop: name }).catch((e: unknown) => ctx.message(`could not drop ${database}.${name} after the failure: ${(e as Error).message}; drop it by hand`));
+  let left = [...names];
+  for (let round = 0; round < 6 && left.length; round++) {
+    if (round > 0) await sleep(40 * round);
+    for (const name of left) {
+      await conn.command(database, { drop: name }).catch((e: unknown) => {
+        if ((e as { code?: unknown }).code !== 26 && round === 5) ctx.message(`could not drop ${database}.${name} after the failure: ${(e as Error).message}; drop it by hand`);
+      });
+    }
+    await sleep(20);
+    const now = new Set((await conn.command(database, { listCollections: 1, nameOnly: true }).catch(() => undefined))?.cursor?.firstBatch?.map((c: Document) => String(c.name)) ?? []);
+    left = left.filter((n) => now.has(n));
   }
 }
 
