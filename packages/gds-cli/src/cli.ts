@@ -7,8 +7,10 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, runCommand, type CliContext, type GlobalFlags } from './context.js';
+import { FORMATS } from './output.js';
+import { EXAMPLES } from './help-examples.js';
 import { ENGINE_OPERATIONS } from './commands/engine-ops.js';
 import { engineOperationCommand } from './commands/engine-run.js';
 import * as haCommands from './commands/ha.js';
@@ -16,6 +18,21 @@ import * as inventory from './commands/inventory.js';
 import * as lifecycle from './commands/lifecycle.js';
 
 const ENGINE_COMMAND_NAMES: Record<string, string> = { postgresql: 'postgres', mssql: 'mssql', mongodb: 'mongodb', snowflake: 'snowflake' };
+const ENGINE_PACKAGE: Record<string, string> = { postgresql: '@gds/postgres', mssql: '@gds/mssql', mongodb: '@gds/mongodb', snowflake: '@gds/snowflake' };
+
+/** The backup types some engine supports (none offers incremental); checked per engine when the command runs. */
+const BACKUP_TYPES = ['full', 'differential', 'transaction_log'];
+
+/** `--url` given twice is an error: the second would otherwise silently win. */
+function oneUrl(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError('given twice: pass one --url');
+  return value;
+}
+
+/** Whether argv asks for JSON (`--json` or `--format json`), for usage errors found before any command runs. */
+function wantsJson(args: readonly string[]): boolean {
+  return args.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && args[i + 1] === 'json'));
+}
 
 /** The version in @gds/cli's package.json, found upwards from this file (bundled or not). */
 function version(): string {
@@ -50,8 +67,9 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
       program
         .command('create <db>')
         .description('create a database; engine options as --opt key=value (e.g. --opt template=template0)')
-        .option('--opt <key=value...>', 'an engine option (repeatable)')
-        .action(act((ctx, db: string, options: { opt?: string[] }) => lifecycle.createCommand(ctx, db, options))),
+        .option('--opt <key=value...>', 'an engine option (repeatable); gds <engine> options create lists them')
+        .option('--if-not-exists', 'succeed without a change when the database already exists')
+        .action(act((ctx, db: string, options: { opt?: string[]; ifNotExists?: boolean }) => lifecycle.createCommand(ctx, db, options))),
   ],
   [
     'drop',
@@ -77,19 +95,25 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
       program
         .command('backup <db> <target>')
         .description('back a database up (a path, or for Snowflake a clone name), with progress')
-        .addOption(new Option('--type <type>', 'backup type').choices(['full', 'differential', 'incremental', 'transaction_log']))
-        .option('--opt <key=value...>', 'an engine option (repeatable), e.g. --opt format=directory')
-        .action(act(async (ctx, db: string, target: string, options: { type?: string; opt?: string[] }) => (await import('./commands/backup.js')).backupCommand(ctx, db, target, options))),
+        .addOption(new Option('--type <type>', 'backup type (PostgreSQL, MongoDB, Snowflake: full; SQL Server: full, differential, transaction_log)').choices(BACKUP_TYPES))
+        .option('--opt <key=value...>', 'an engine option (repeatable), e.g. --opt format=directory; gds <engine> options backup lists them')
+        .action(
+          act(async (ctx, db: string, target: string, options: { type?: string; opt?: string[] }) => {
+            if (options.type) await (await import('./commands/backup-type.js')).checkBackupType(ctx, options.type);
+            return (await import('./commands/backup.js')).backupCommand(ctx, db, target, options);
+          }),
+        ),
   ],
   [
     'restore',
     (program, act) =>
       program
         .command('restore <db> <source>')
-        .description('restore a database from a backup; --replace drops and recreates an existing one (asks first)')
+        .description('restore a database from a backup; --replace replaces an existing one (asks first; how depends on the engine)')
         .option('--replace', 'replace an existing database that holds data')
-        .option('--opt <key=value...>', 'an engine option (repeatable), e.g. --opt jobs=4')
-        .action(act(async (ctx, db: string, source: string, options: { replace?: boolean; opt?: string[] }) => (await import('./commands/backup.js')).restoreCommand(ctx, db, source, options))),
+        .option('--force', 'with --replace: end the other sessions of the database (without it they refuse the restore)')
+        .option('--opt <key=value...>', 'an engine option (repeatable), e.g. --opt jobs=4; gds <engine> options restore lists them')
+        .action(act(async (ctx, db: string, source: string, options: { replace?: boolean; force?: boolean; opt?: string[] }) => (await import('./commands/backup.js')).restoreCommand(ctx, db, source, options))),
   ],
   [
     'verify',
@@ -128,6 +152,10 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
       ha.command('lag [db]')
         .description('replication lag in seconds per secondary')
         .action(act((ctx, db: string | undefined) => haCommands.haLagCommand(ctx, db)));
+      ha.command('watch [db]')
+        .description('live view: topology, state in colour, a sparkline of each node\'s lag (Ctrl-C quits)')
+        .option('--interval <seconds>', 'seconds between refreshes (default 2)')
+        .action(act(async (ctx, db: string | undefined, options: { interval?: string }) => (await import('./commands/ha-watch.js')).haWatchCommand(ctx, db, options)));
       ha.command('failover [db]')
         .description('fail over to --target (asks first)')
         .option('--target <url|node>', "the node to promote (PostgreSQL: the standby's URL)")
@@ -149,6 +177,10 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
       name,
       (program, act) => {
         const group = program.command(name).description(`${engine}-specific operations`);
+        group
+          .command('options [command]')
+          .description(`the --opt keys of each command on ${engine}, with type and default (from the engine's option schemas)`)
+          .action(act(async (ctx, command: string | undefined) => (await import('./commands/engine-options.js')).optionsCommand(ctx, engine, ENGINE_PACKAGE[engine] ?? `@gds/${name}`, command)));
         for (const op of ENGINE_OPERATIONS.filter((o) => o.engine === engine)) {
           const sub = group.command(`${op.name} <db> ${(op.args ?? []).join(' ')}`.trim()).description(op.description);
           for (const [flags, description] of op.options ?? []) sub.option(flags, description);
@@ -166,7 +198,7 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
 ];
 
 /** Global options that take a value (skipped when looking for the command name). */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--url', '--timeout']);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--url', '--timeout', '--format']);
 
 /**
  * Which top-level commands a run with `args` (argv without node and script) needs: the one it
@@ -198,8 +230,9 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
   const program = new Command('gds')
     .description('Databases as first-class objects on PostgreSQL, SQL Server, Snowflake and MongoDB: inventory, create, drop, state, backup, restore and HA.')
     .version(version(), '-V, --version')
-    .option('--url <url>', 'target server (default: $GDS_URL), e.g. postgres://user@host:5432/postgres')
-    .option('--json', 'print one JSON document on stdout and nothing else there')
+    .option('--url <url>', 'target server (default: $GDS_URL), e.g. postgres://user@host:5432/postgres', oneUrl)
+    .option('--json', 'print one JSON document on stdout and nothing else there (same as --format json)')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, tsv when piped)').choices(FORMATS))
     .option('--dry-run', 'print the statements or commands that would run; change nothing')
     .option('-y, --yes', 'do not ask before destructive commands (required when not on a terminal)')
     .option('--timeout <ms>', 'give up on an operation after this many milliseconds (at most 2147483647)')
@@ -208,7 +241,12 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
       'after',
       '\nExit codes: 0 success, 1 the operation failed, 2 usage error, 128+n ended by signal n (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\nJSON output shapes: see the @gds/cli README.',
     )
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
+  if (argv && wantsJson(argv.slice(2))) {
+    // usage errors become the JSON document (see main); commander prints nothing itself
+    program.configureOutput({ writeErr: () => undefined, outputError: (text) => (lastUsageError = text.trim().replace(/^error: /, '')) });
+  }
 
   const act: Act =
     (body) =>
@@ -220,10 +258,23 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
 
   const needed = argv ? commandsNeeded(argv.slice(2)) : 'all';
   for (const [name, define] of COMMANDS) if (needed === 'all' || (needed !== 'none' && needed.only === name)) define(program, act);
+  addExamples(program, 'gds');
   return program;
 }
 
+/** Adds each command's examples (help-examples.ts) after its help. */
+function addExamples(command: Command, path: string): void {
+  for (const sub of command.commands) {
+    const full = `${path} ${sub.name()}`;
+    const lines = EXAMPLES[full.slice(4)];
+    if (lines) sub.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`);
+    addExamples(sub, full);
+  }
+}
+
 export { signalReceived } from './signals.js';
+
+let lastUsageError: string | undefined;
 
 /**
  * Runs the CLI with `argv` and resolves with the exit code.
@@ -241,6 +292,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      if (wantsJson(argv.slice(2))) {
+        const { printJson, processOutput } = await import('./output.js');
+        const message = lastUsageError ?? error.message.replace(/^error: /, '');
+        printJson(processOutput(true), { ok: false, exitCode: EXIT.USAGE, error: { code: 'USAGE', message, hint: 'run gds help <command> for its usage' } });
+      }
       return EXIT.USAGE;
     }
     throw error;

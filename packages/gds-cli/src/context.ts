@@ -19,6 +19,9 @@ import { parseOptionPairs } from './commands/parse-options.js';
 import { printJson, processOutput, type Output } from './output.js';
 import { hideValue, redactText, useCoreRedaction } from './redaction.js';
 import { ReportedError, UsageError } from './usage-error.js';
+import { inCliWords } from './cli-hints.js';
+import { standbyHint } from './standby-hint.js';
+import { checkUrlShape, urlDatabase } from './url-shape.js';
 
 /** The options every command accepts. */
 export interface GlobalFlags {
@@ -32,6 +35,8 @@ export interface GlobalFlags {
   yes?: boolean;
   /** Time limit per operation, in milliseconds. */
   timeout?: string;
+  /** Output format: table | json | tsv | csv (default: table on a terminal, tsv when piped). */
+  format?: string;
 }
 
 /** Exit codes of the CLI (a signal n gives 128+n; INTERRUPTED is Ctrl-C's). */
@@ -71,7 +76,7 @@ export class CliContext {
   #engine: { engine: string; packageName: string; module: EngineModule } | undefined;
 
   /** Makes the context; nothing is loaded yet. */
-  constructor(flags: GlobalFlags, abort: AbortController, io: ConfirmIO = terminalIO(), output: Output = processOutput(Boolean(flags.json))) {
+  constructor(flags: GlobalFlags, abort: AbortController, io: ConfirmIO = terminalIO(), output: Output = processOutput(Boolean(flags.json) || flags.format === 'json', flags.format)) {
     this.flags = flags;
     this.output = output;
     this.#abort = abort;
@@ -208,10 +213,32 @@ export class CliContext {
     this.#abort.abort();
   }
 
+  /** The manager if one was opened (no connection is made). */
+  get openManager(): Core.DatabaseManager | undefined {
+    return this.#manager;
+  }
+
+  /**
+   * Checks the global flags before anything connects: `--timeout`, and that `--url` (when
+   * given) is a URL of a known scheme. A bad one is a UsageError (exit 2).
+   */
+  preflight(): void {
+    this.readOptions();
+    const url = this.urlOrUndefined();
+    if (url) checkUrlShape(url);
+  }
+
   /** Closes the manager if one was opened. */
   async close(): Promise<void> {
     await this.#manager?.close().catch(() => undefined);
   }
+}
+
+/** A ValidationError from the option schemas (every issue names a field the value of which does not fit): a usage error, exit 2. */
+function badValueTyped(error: unknown): boolean {
+  const e = error as { code?: unknown; issues?: { path: string; message?: string }[] };
+  const schemaIssue = (i: { path: string; message?: string }) => i.path !== '' && /^(is not a known option|must |expected )/i.test(i.message ?? '');
+  return e.code === 'VALIDATION' && Array.isArray(e.issues) && e.issues.length > 0 && e.issues.every(schemaIssue);
 }
 
 interface PrintableError {
@@ -257,6 +284,7 @@ export async function runCommand(flags: GlobalFlags, body: (ctx: CliContext) => 
     notice = false;
   };
   try {
+    ctx.preflight();
     await body(ctx);
     clearNotice();
     if (ctx.interruptedBy) {
@@ -268,9 +296,10 @@ export async function runCommand(flags: GlobalFlags, body: (ctx: CliContext) => 
   } catch (error) {
     clearNotice();
     if (error instanceof ReportedError) return error.exitCode;
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || badValueTyped(error);
     const code = ctx.interruptedBy ? signalExitCode(ctx.interruptedBy) : usage ? EXIT.USAGE : EXIT.FAILED;
-    const info = describeError(error);
+    const info = inCliWords(error, describeError(error));
+    info.hint = (await standbyHint(ctx.openManager, error, urlDatabase(ctx.urlOrUndefined()))) ?? info.hint;
     if (ctx.interruptedBy) info.message = `${ctx.interruptedBy === 'SIGINT' ? 'interrupted' : `ended by ${ctx.interruptedBy}`}: ${info.message}`;
     const left = ctx.leftBehind.map((l) => redactText(l));
     if (ctx.output.json) {

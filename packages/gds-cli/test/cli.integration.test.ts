@@ -60,7 +60,7 @@ skipLine('gds CLI subprocess tests');
     expect(dbs.map((d) => d.name)).toContain('postgres');
     for (const d of dbs) expect(Value.Check(DatabaseMetadataSchema, d)).toBe(true);
     const table = await gds(['--url', url, 'ls']);
-    expect(table.stdout).toMatch(/│ name +│ size +│ owner +│ state +│ access +│/);
+    expect(table.stdout).toMatch(/^name\tsize\towner\tstate\taccess$/m); // piped: tsv
   }, 30_000);
 
   it('create, info, schemas, tables, state and drop with the right exit codes', async () => {
@@ -81,7 +81,7 @@ skipLine('gds CLI subprocess tests');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
     expect(again.stderr).toMatch(/hint: /);
-    expect((await gds(['--url', url, 'create', 'x', '--opt', 'conection-limit=1'])).stderr).toMatch(/\/conectionLimit: is not a known option/);
+    expect((await gds(['--url', url, 'create', 'x', '--opt', 'conection-limit=1'])).stderr).toMatch(/unknown --opt conection-limit \(did you mean --opt connection-limit\?\)/);
 
     const offline = await gds(['--url', url, '--yes', 'state', 'cli db', 'offline']);
     expect(offline.code).toBe(0);

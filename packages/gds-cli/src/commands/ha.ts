@@ -4,15 +4,21 @@
  *
  * @module
  */
-import type { HighAvailabilityManager } from '@gds/database';
+import type { HANodeInfo, HighAvailabilityManager } from '@gds/database';
 import type { CliContext } from '../context.js';
-import { printJson, printLine, printTable } from '../output.js';
+import { databaseOfUrl, parseTargetUrl, serverDatabaseOf } from '../target-url.js';
+
+/** Engines whose HA configuration is the whole server's (a replica set, streaming replication): any database reaches it. */
+const SERVER_WIDE_HA: ReadonlySet<string> = new Set(['postgresql', 'mongodb']);
+import { bytesCell, printJson, printLine, printTable, secondsCell, stateCell, type Cell } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { printResult } from './print-result.js';
 
-async function haOf(ctx: CliContext, db: string | undefined): Promise<{ name: string; ha: HighAvailabilityManager }> {
+export async function haOf(ctx: CliContext, db: string | undefined): Promise<{ name: string; ha: HighAvailabilityManager }> {
   const manager = await ctx.manager();
-  const name = db ?? decodeURIComponent(new URL(ctx.url()).pathname.replace(/^\//, ''));
+  // a scheme-aware split: MongoDB seed lists (mongodb://h1,h2,h3/?replicaSet=rs0) are not WHATWG URLs
+  const { engine } = await ctx.engine();
+  const name = db ?? databaseOfUrl(ctx.url()) ?? (SERVER_WIDE_HA.has(engine) ? serverDatabaseOf(engine) : undefined);
   if (!name) throw new UsageError('name the database: gds ha <command> <db>, or put it in the URL path');
   const database = manager.getDatabase(name);
   const ha = database.ha;
@@ -40,12 +46,50 @@ export async function haStatusCommand(ctx: CliContext, db: string | undefined): 
     printLine(ctx.output, `${name}: no HA configuration (status ${status})`);
     return;
   }
-  printLine(ctx.output, `${configuration.type} ${configuration.name}: ${status}, healthy ${healthy}, sync ${configuration.syncMode}, automatic failover ${configuration.automaticFailover}`);
-  printTable(
-    ctx.output,
-    ['node', 'role', 'state', 'endpoint', 'lag s', 'healthy'],
-    configuration.nodes.map((n) => [n.nodeName, n.role, n.state, n.endpoint, n.lagSeconds === undefined ? '' : n.lagSeconds.toFixed(3), n.isHealthy]),
-  );
+  printLine(ctx.output, `${configuration.type} ${configuration.name}: ${status}; healthy ${healthy}; sync mode ${configuration.syncMode}; automatic failover ${configuration.automaticFailover ? 'on' : 'off'}`);
+  const { head, rows } = nodeColumns(configuration.nodes);
+  printTable(ctx.output, head, rows);
+}
+
+const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const number = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+
+/** Engine-specific columns, shown when some node carries the metadata key. */
+const EXTRA_COLUMNS: readonly [key: string, head: string][] = [
+  ['timeline', 'timeline'],
+  ['slotName', 'slot'],
+  ['priority', 'priority'],
+  ['votes', 'votes'],
+  ['optimeDate', 'optime'],
+];
+
+/**
+ * The columns a DBA reads in `ha status`: node, role, state, sync state, lag (seconds and
+ * bytes), replay paused, timeline, slot, endpoint and its kind, and why a node is unhealthy.
+ * Columns no node fills are left out.
+ *
+ * ### Examples
+ * ```ts
+ * const { head, rows } = nodeColumns(configuration.nodes);
+ * ```
+ */
+export function nodeColumns(nodes: readonly HANodeInfo[]): { head: string[]; rows: Cell[][] } {
+  const columns: [string, (n: HANodeInfo) => Cell][] = [
+    ['node', (n) => n.nodeName],
+    ['role', (n) => n.role],
+    ['state', (n) => stateCell(n.state)],
+    ['healthy', (n) => stateCell(n.isHealthy)],
+    ['sync state', (n) => text(n.metadata.syncState)],
+    ['lag', (n) => secondsCell(n.lagSeconds)],
+    ['lag bytes', (n) => bytesCell(number(n.metadata.lagBytes))],
+    ['replay paused', (n) => (n.metadata.replayPaused === undefined ? '' : n.metadata.replayPaused ? { text: 'yes', tone: 'warn' } : 'no')],
+    ...EXTRA_COLUMNS.map(([key, head]): [string, (n: HANodeInfo) => Cell] => [head, (n) => text(n.metadata[key] instanceof Date ? (n.metadata[key] as Date).toISOString() : n.metadata[key])]),
+    ['endpoint', (n) => n.endpoint],
+    ['kind', (n) => n.endpointKind ?? ''],
+    ['reason', (n) => text(n.metadata.reason)],
+  ];
+  const used = columns.filter(([head, get], i) => i < 4 || head === 'endpoint' || nodes.some((n) => { const c = get(n); return typeof c === 'object' && c !== null ? c.text !== '' : c !== '' && c !== undefined; }));
+  return { head: used.map(([h]) => h), rows: nodes.map((n) => used.map(([, get]) => get(n))) };
 }
 
 /**
@@ -60,7 +104,7 @@ export async function haLagCommand(ctx: CliContext, db: string | undefined): Pro
   const { name, ha } = await haOf(ctx, db);
   const lag = await ha.monitorLag(ctx.readOptions());
   if (ctx.output.json) printJson(ctx.output, { ok: true, database: name, lag });
-  else printTable(ctx.output, ['node', 'lag seconds'], Object.entries(lag).map(([node, s]) => [node, s.toFixed(3)]));
+  else printTable(ctx.output, ['node', 'lag'], Object.entries(lag).map(([node, s]) => [node, secondsCell(s)]));
 }
 
 /**
@@ -74,12 +118,8 @@ export async function haLagCommand(ctx: CliContext, db: string | undefined): Pro
 export async function haFailoverCommand(ctx: CliContext, db: string | undefined, options: { target?: string; force?: boolean }): Promise<void> {
   const { ha } = await haOf(ctx, db);
   if (options.target) {
-    try {
-      const pw = new URL(options.target).password;
-      if (pw) (await import('../redaction.js')).hideValue(decodeURIComponent(pw));
-    } catch {
-      // a node name, not a URL
-    }
+    const pw = parseTargetUrl(options.target)?.password; // undefined for a node name
+    if (pw) (await import('../redaction.js')).hideValue(pw);
   }
   await ctx.confirm(`fail over to ${options.target ?? 'the engine\'s choice'}${options.force ? ', allowing data loss' : ''}`);
   printResult(ctx, await ha.failover({ ...(options.target ? { target: options.target } : {}), ...(options.force ? { force: true } : {}), ...ctx.changeOptions() }));

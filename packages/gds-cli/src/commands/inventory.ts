@@ -4,7 +4,7 @@
  * @module
  */
 import type { CliContext } from '../context.js';
-import { formatBytes, printJson, printRecord, printTable } from '../output.js';
+import { bytesCell, printJson, printRecord, printTable, stateCell } from '../output.js';
 
 /**
  * `gds ls`: every database with its metadata, fetched in one listing.
@@ -26,7 +26,7 @@ export async function listCommand(ctx: CliContext, options: { system?: boolean }
   printTable(
     ctx.output,
     ['name', 'size', 'owner', 'state', 'access'],
-    metas.map((m) => [m.name, formatBytes(m.sizeBytes), m.owner, m.state, m.accessMode]),
+    metas.map((m) => [m.name, bytesCell(m.sizeBytes), m.owner, stateCell(m.state), m.accessMode]),
   );
 }
 
@@ -47,7 +47,7 @@ export async function infoCommand(ctx: CliContext, name: string): Promise<void> 
     return;
   }
   const { additionalAttributes, ...rest } = meta;
-  printRecord(ctx.output, { ...rest, sizeBytes: meta.sizeBytes === undefined ? undefined : `${meta.sizeBytes} (${formatBytes(meta.sizeBytes)})`, ...additionalAttributes });
+  printRecord(ctx.output, { ...rest, state: stateCell(meta.state), sizeBytes: meta.sizeBytes === undefined ? undefined : bytesCell(meta.sizeBytes), ...additionalAttributes });
 }
 
 /**

@@ -7,7 +7,8 @@
  * @module
  */
 import type { CliContext } from '../context.js';
-import { printJson, printRecord } from '../output.js';
+import { printJson, printLine, printRecord } from '../output.js';
+import { checkEngineOptions } from './engine-options.js';
 import { describeGuarded } from '../guard.js';
 import { UsageError } from '../usage-error.js';
 import { atStake } from './at-stake.js';
@@ -21,15 +22,29 @@ import { printResult } from './print-result.js';
  * await createCommand(ctx, 'app', { opt: ['template=template0'] });
  * ```
  */
-export async function createCommand(ctx: CliContext, name: string, options: { opt?: string[] }): Promise<void> {
+export async function createCommand(ctx: CliContext, name: string, options: { opt?: string[]; ifNotExists?: boolean }): Promise<void> {
   const { options: engineOptions, guarded, irreversible } = ctx.takeOptions(options.opt);
+  await checkEngineOptions(ctx, 'create', engineOptions); // before connecting: a bad --opt is a usage error
   const manager = await ctx.manager();
   const db = manager.getDatabase(name);
   if (guarded.length > 0) {
     const { losing } = await atStake(ctx, db);
     await ctx.confirm(`create ${JSON.stringify(name)} on ${manager.connection.endpoint} and ${describeGuarded(guarded)}`, irreversible ? { typeToConfirm: name, losing } : { losing });
   }
-  printResult(ctx, await db.create({ ...engineOptions, ...ctx.changeOptions() }));
+  if (options.ifNotExists && !ctx.dryRun && (await db.exists(ctx.readOptions()))) return alreadyThere(ctx, name);
+  try {
+    printResult(ctx, await db.create({ ...engineOptions, ...ctx.changeOptions() }));
+  } catch (error) {
+    // created by someone else between the check and the CREATE
+    if (options.ifNotExists && (error as { code?: unknown }).code === 'DATABASE_ALREADY_EXISTS') return alreadyThere(ctx, name);
+    throw error;
+  }
+}
+
+function alreadyThere(ctx: CliContext, name: string): void {
+  const message = `database ${JSON.stringify(name)} already exists: nothing changed (--if-not-exists)`;
+  if (ctx.output.json) printJson(ctx.output, { ok: true, created: false, database: name, message });
+  else printLine(ctx.output, message);
 }
 
 /**

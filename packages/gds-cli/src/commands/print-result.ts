@@ -6,7 +6,7 @@
  */
 import type { OperationResult } from '@gds/database';
 import type { CliContext } from '../context.js';
-import { printJson, printLine } from '../output.js';
+import { formatDuration, printJson, printLine } from '../output.js';
 
 /**
  * Prints `result`.
@@ -26,6 +26,8 @@ export function printResult(ctx: CliContext, result: OperationResult): void {
     for (const s of result.statements) printLine(ctx.output, `  ${s}`);
     return;
   }
-  printLine(ctx.output, `${result.message} (${Math.round(result.durationMs)} ms)`);
+  printLine(ctx.output, `${result.message} (${formatDuration(result.durationMs)})`);
   for (const s of result.statements) printLine(ctx.output, `  ran: ${s}`);
+  // what the server said (VACUUM VERBOSE's INFO lines, notices), as it said it
+  for (const m of result.messages) printLine(ctx.output, m);
 }
