@@ -3,8 +3,8 @@
 // document sequences, scripted replies and errors, cursors in batches, replica-set commands.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Double, Int32, Long, serialize, type Document } from 'bson';
-import { MongoSimulator, decodeMessage, decodeReply, encodeQuery, encodeRequest, exactDocument, splitFrames, OP_MSG, OP_REPLY } from '@gds/testkit/mongo';
+import { Double, Int32, Long, Timestamp, serialize, type Document } from 'bson';
+import { MongoSimulator, implicitDefaultWriteConcern, decodeMessage, decodeReply, encodeQuery, encodeRequest, exactDocument, splitFrames, OP_MSG, OP_REPLY } from '@gds/testkit/mongo';
 
 class Client {
   readonly socket: net.Socket;
@@ -134,6 +134,43 @@ describe('MongoDB wire simulator (simulator self-test)', () => {
     expect(await client.command({ replSetReconfig: { ...config, version: 1 }, $db: 'admin' })).toMatchObject({ ok: 0, code: 103 });
     expect(await client.command({ replSetStepDown: 60, $db: 'admin' })).toMatchObject({ ok: 1 });
     expect(sim.primaryIndex).toBe(1);
+  });
+
+  it('documented rules: 246 on a capped snapshot read below 8.0, empty timestamps replaced unless bypassed, unknown index options refused', async () => {
+    sim = await MongoSimulator.start({ members: 1 });
+    sim.store.putCollection('app', 'log', [{ _id: 1 }], { options: { capped: true, size: 4096 } });
+    client = new Client(sim.hosts[0]!);
+    expect(await client.command({ find: 'log', readConcern: { level: 'snapshot' }, $db: 'app' })).toMatchObject({ ok: 0, code: 246, codeName: 'SnapshotUnavailable' });
+    expect(await client.command({ find: 'log', $db: 'app' })).toMatchObject({ ok: 1 });
+    const zero = new Timestamp({ t: 0, i: 0 });
+    await client.command({ insert: 't', $db: 'app' }, { documents: [{ _id: 1, ts: zero }] });
+    await client.command({ insert: 't', bypassEmptyTsReplacement: true, $db: 'app' }, { documents: [{ _id: 2, ts: zero }] });
+    const [replaced, kept] = sim.store.collection('app', 't')!.docs.map((d) => d.ts as Timestamp);
+    expect(replaced!.high).toBeGreaterThan(0);
+    expect(kept!.high).toBe(0);
+    expect(sim.store.collection('app', 't')!.raw[1]).toEqual(Buffer.from(serialize({ _id: 2, ts: zero })));
+    expect(await client.command({ createIndexes: 'log', indexes: [{ key: { a: 1 }, name: 'a_1', dropDups: true }], $db: 'app' })).toMatchObject({ ok: 0, code: 197 });
+    expect(await client.command({ createIndexes: 'log', indexes: [{ key: { a: 1 }, name: 'a_1', dropDups: true }], ignoreUnknownIndexOptions: true, $db: 'app' })).toMatchObject({ ok: 1 });
+    expect(sim.store.collection('app', 'log')!.indexes.find((i) => i.name === 'a_1')).toEqual({ v: 2, key: { a: 1 }, name: 'a_1' });
+  });
+
+  it('documented rules: implicit default write concern (PSA w: 1), reconfig that would change it refused, no primary without a majority', async () => {
+    sim = await MongoSimulator.start({ members: 3 });
+    client = new Client(sim.hosts[0]!);
+    expect(await client.command({ getDefaultRWConcern: 1, $db: 'admin' })).toMatchObject({ defaultWriteConcern: { w: 'majority', wtimeout: 0 }, defaultWriteConcernSource: 'implicit' });
+    const config = ((await client.command({ replSetGetConfig: 1, $db: 'admin' })).config) as Document;
+    const psa = { ...config, version: 2, members: [...(config.members as Document[]).slice(0, 2), { _id: 2, host: sim.hosts[2], arbiterOnly: true, priority: 0 }] };
+    expect(implicitDefaultWriteConcern(psa)).toEqual({ w: 1, wtimeout: 0 });
+    expect(await client.command({ replSetReconfig: psa, force: true, $db: 'admin' })).toMatchObject({ ok: 0, code: 103, errmsg: expect.stringContaining('implicit default write concern') });
+    await client.command({ setDefaultRWConcern: 1, defaultWriteConcern: { w: 'majority' }, $db: 'admin' });
+    expect(await client.command({ replSetReconfig: psa, $db: 'admin' })).toMatchObject({ ok: 1 });
+    expect(await client.command({ getDefaultRWConcern: 1, $db: 'admin' })).toMatchObject({ defaultWriteConcernSource: 'global' });
+    sim.memberStates.set(sim.hosts[1]!, { health: 0, lagSeconds: 0 });
+    sim.memberStates.set(sim.hosts[2]!, { health: 0, lagSeconds: 0 });
+    const hello = await client.command({ hello: 1, $db: 'admin' });
+    expect(hello.isWritablePrimary).toBe(false);
+    expect(hello.primary).toBeUndefined();
+    expect(await client.command({ insert: 'x', $db: 'app' }, { documents: [{ _id: 1 }] })).toMatchObject({ ok: 0, code: 10107 });
   });
 
   it('a standalone refuses replica-set commands with NoReplicationEnabled', async () => {
