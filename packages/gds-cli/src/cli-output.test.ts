@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { API_METHOD_TO_COMMAND, cliIssues, inCliWords, suggest, toCliText } from './cli-hints.js';
@@ -5,6 +7,9 @@ import { bytesCell, chooseFormat, colorAllowed, formatDuration, printRecord, pri
 import { parseInterval, renderFrame, sparkline } from './commands/ha-watch.js';
 import { optionRows } from './commands/engine-options.js';
 import { UsageError } from './usage-error.js';
+import { READ_ONLY_SQLSTATE } from './standby-hint.js';
+
+const evidence = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'evidence', 'postgres-read-only.json'), 'utf8')) as { rules: { sqlstate?: string; line?: string }[] };
 
 class Capture extends Writable {
   text = '';
@@ -70,6 +75,11 @@ describe('hints in CLI words (one table from API spellings)', () => {
     expect(toCliText('pass connectionLimit: 5')).toBe('pass --opt connection-limit=5');
   });
 
+  it('the standby hint keys on the SQLSTATE PostgreSQL documents for read-only transactions', () => {
+    expect(evidence.rules[0]!.sqlstate).toBe(READ_ONLY_SQLSTATE);
+    expect(evidence.rules[0]!.line).toContain(`${READ_ONLY_SQLSTATE}    E    ERRCODE_READ_ONLY_SQL_TRANSACTION`);
+  });
+
   it('validation issues: no JSON pointers, allowed values, known keys with a suggestion', () => {
     const known = [{ key: 'owner' }, { key: 'template' }, { key: 'localeProvider', values: ['libc', 'icu'] }, { key: 'dryRun' }];
     expect(cliIssues([{ path: '/ownr', message: 'is not a known option' }], known)).toBe('unknown --opt ownr (did you mean --opt owner?); known: owner, template, locale-provider');
@@ -129,7 +139,7 @@ describe('ha watch pieces', () => {
     const tree = frame.slice(3, 7);
     expect(tree[0]).toMatch(/^● p:5432 +primary +healthy$/);
     expect(tree[1]).toMatch(/^├─ ● s1 +standby +healthy +lag 2.0 KiB +▁▅█$/);
-    expect(tree[2]).toMatch(/^│  └─ ● s2 +standby +healthy +lag 0 B/);
+    expect(tree[2]).toMatch(/^│ {2}└─ ● s2 +standby +healthy +lag 0 B/);
     expect(tree[3]).toMatch(/^└─ ● s3 +standby +healthy +lag \?/);
   });
 });

@@ -222,7 +222,12 @@ describe('each connection failure gets the hint of its cause', () => {
     expect(mapPostgresError(driverError('CONNECT_TIMEOUT', 'write CONNECT_TIMEOUT 10.255.255.1:5432'), 'connect').hint).not.toMatch(/max_connections/);
     expect(mapPostgresError(driverError('53300', 'sorry, too many clients already'), 'connect').hint).toMatch(/max_connections/);
   });
-  it('a TLS failure gets a TLS hint', () => {
+  it('a statement refused as read-only (25006, as on a standby) says the server is read-only and to use the primary', () => {
+    const e = mapPostgresError(driverError('25006', 'cannot execute CREATE DATABASE in a read-only transaction'), 'create');
+    expect(e.hint).toMatch(/^the server is read-only: a standby \(SELECT pg_is_in_recovery\(\) is true; its primary is in primary_conninfo\)/);
+    expect(e.hint).not.toMatch(/check that the server is running/);
+  });
+    it('a TLS failure gets a TLS hint', () => {
     expect(mapPostgresError(driverError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), 'connect').hint).toMatch(/^TLS failed: check sslmode/);
     expect(mapPostgresError(driverError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'connect').hint).toMatch(/^TLS failed/);
   });

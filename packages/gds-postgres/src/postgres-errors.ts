@@ -74,6 +74,7 @@ export const CODE_HINTS: Readonly<Record<string, string>> = Object.freeze({
   '57P03': 'the server is starting up, shutting down or in recovery: retry shortly',
   '28P01': 'the password is wrong for this user: check it (and pg_hba.conf on the server)',
   '28000': 'the server refused this user from this host: check pg_hba.conf and the user name',
+  '25006': 'the server is read-only: a standby (SELECT pg_is_in_recovery() is true; its primary is in primary_conninfo) or default_transaction_read_only is on: run changes on the primary',
 });
 
 /** The hint for a code, else for its kind; TLS failures (the driver's messages) get a TLS hint. */
