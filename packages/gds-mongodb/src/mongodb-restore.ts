@@ -224,6 +224,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
     ctx.throwIfAborted();
   } catch (error) {
     await dropQuietly(ctx, conn, database, created);
+    if (existing.size === 0) await dropIfOnlyOurs(ctx, conn, database);
     throw error;
   }
 
@@ -271,6 +272,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
       await dropQuietly(ctx, conn, database, [...placed].reverse());
       await undoSwap(ctx, conn, database, moved, droppedViews);
       await dropQuietly(ctx, conn, database, created); // every loaded collection is back under its temporary name
+      if (existing.size === 0) await dropIfOnlyOurs(ctx, conn, database);
     }
     throw error;
   }
@@ -345,6 +347,20 @@ async function dropQuietly(ctx: OperationContext, conn: MongoDBConnection, datab
     const now = new Set((await conn.command(database, { listCollections: 1, nameOnly: true }).catch(() => undefined))?.cursor?.firstBatch?.map((c: Document) => String(c.name)) ?? []);
     left = left.filter((n) => now.has(n));
   }
+}
+
+/**
+ * After a failed restore into a database that did not exist: drops the database when nothing
+ * but restore temporaries (or nothing) is left in it. MongoDB forgets a database with no
+ * collection by itself; FerretDB keeps it, empty.
+ */
+async function dropIfOnlyOurs(ctx: OperationContext, conn: MongoDBConnection, database: string): Promise<void> {
+  const reply = await conn.command(database, { listCollections: 1, nameOnly: true }).catch(() => undefined);
+  const names = ((reply?.cursor as Document | undefined)?.firstBatch as Document[] | undefined)?.map((c) => String(c.name));
+  if (!names || names.some((n) => !n.startsWith(RESTORE_PREFIX))) return;
+  const listed = await conn.command('admin', { listDatabases: 1, nameOnly: true, filter: { name: database } }).catch(() => undefined);
+  if (!((listed?.databases as Document[] | undefined) ?? []).length) return;
+  await conn.command(database, { dropDatabase: 1 }).catch((e: unknown) => ctx.message(`could not drop the database ${database} this restore created: ${(e as Error).message}; drop it by hand`));
 }
 
 async function undoSwap(ctx: OperationContext, conn: MongoDBConnection, database: string, moved: Array<{ from: string; to: string }>, views: Array<{ name: string; options: Document }>): Promise<void> {
