@@ -236,6 +236,7 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
     .option('--dry-run', 'print the statements or commands that would run; change nothing')
     .option('-y, --yes', 'do not ask before destructive commands (required when not on a terminal)')
     .option('--timeout <ms>', 'give up on an operation after this many milliseconds (at most 2147483647)')
+    .option('--password-stdin', 'read the password from stdin (one line) instead of putting it in --url, where other users can see it')
     .showHelpAfterError('(run gds help <command> for its usage)')
     .addHelpText(
       'after',

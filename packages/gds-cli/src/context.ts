@@ -19,6 +19,65 @@ import { parseOptionPairs } from './commands/parse-options.js';
 import { printJson, processOutput, type Output } from './output.js';
 import { hideValue, redactText, useCoreRedaction } from './redaction.js';
 import { ReportedError, UsageError } from './usage-error.js';
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { askPassword, readPasswordFrom, urlWithPassword } from './password.js';
+import { parseTargetUrl, withUrlParameter } from './target-url.js';
+
+/**
+ * Each engine's URL parameters that bound connecting, for what is left of `--timeout` (what the
+ * user wrote in the URL wins). Snowflake's driver has none that bounds the login: the race in
+ * connectOnce does.
+ */
+const CONNECT_TIMEOUT_PARAMETERS: Readonly<Record<string, (ms: number) => [string, string][]>> = Object.freeze({
+  postgresql: (ms) => [['connect_timeout', String(ms / 1000)]],
+  mssql: (ms) => [['connectTimeout', String(ms)]],
+  mongodb: (ms) => [
+    ['connectTimeoutMS', String(ms)],
+    ['serverSelectionTimeoutMS', String(ms)],
+  ],
+});
+
+/** The engine's own ways to give a password without argv, for the hint of a missing one. */
+const PASSWORD_WAYS: Readonly<Record<string, string>> = Object.freeze({
+  postgresql: 'PGPASSWORD, ~/.pgpass or PGPASSFILE, or PGSERVICE with a service file',
+  mssql: 'SQLCMDPASSWORD, as sqlcmd reads it',
+});
+
+/**
+ * Where the engine itself found a password, when the URL and gds gave none (libpq's PGPASSWORD,
+ * a service, a password file; sqlcmd's SQLCMDPASSWORD), so that a refused one is told apart
+ * from a missing one.
+ */
+function enginePasswordSource(engine: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (engine === 'postgresql') {
+    if (env.PGPASSWORD) return 'PGPASSWORD';
+    if (env.PGSERVICE) return `service ${env.PGSERVICE} or the password file`;
+    const file = env.PGPASSFILE ?? join(env.HOME ?? homedir(), '.pgpass');
+    try {
+      const stat = statSync(file);
+      // libpq ignores a password file that the group or others can read
+      if (stat.isFile() && (stat.mode & 0o077) === 0) return `the password file ${file} (or it has no line for this connection)`;
+    } catch {
+      // no password file
+    }
+  }
+  if (engine === 'mssql' && env.SQLCMDPASSWORD) return 'SQLCMDPASSWORD';
+  return undefined;
+}
+
+/** The error with `hint` replacing its hint (the error object is kept: code, cause, class). */
+function withHint<E>(error: E, hint: string): E {
+  if (typeof error === 'object' && error !== null) {
+    try {
+      Object.defineProperty(error, 'hint', { value: hint, configurable: true, enumerable: true, writable: true });
+    } catch {
+      // a frozen error keeps its own hint
+    }
+  }
+  return error;
+}
 import { inCliWords } from './cli-hints.js';
 import { standbyHint } from './standby-hint.js';
 import { checkUrlShape, urlDatabase } from './url-shape.js';
@@ -33,8 +92,10 @@ export interface GlobalFlags {
   dryRun?: boolean;
   /** Do not ask before destructive commands. */
   yes?: boolean;
-  /** Time limit per operation, in milliseconds. */
+  /** Time limit of the whole command (connecting included), in milliseconds. */
   timeout?: string;
+  /** Read the password from stdin (one line) instead of the URL. */
+  passwordStdin?: boolean;
   /** Output format: table | json | tsv | csv (default: table on a terminal, tsv when piped). */
   format?: string;
 }
@@ -74,6 +135,10 @@ export class CliContext {
   #core: typeof Core | undefined;
   #manager: Core.DatabaseManager | undefined;
   #engine: { engine: string; packageName: string; module: EngineModule } | undefined;
+  /** From --password-stdin or the prompt; never in argv. */
+  #password: string | undefined;
+  /** When the command started: `--timeout` bounds the whole command from here. */
+  readonly #startedAt = Date.now();
 
   /** Makes the context; nothing is loaded yet. */
   constructor(flags: GlobalFlags, abort: AbortController, io: ConfirmIO = terminalIO(), output: Output = processOutput(Boolean(flags.json) || flags.format === 'json', flags.format)) {
@@ -83,14 +148,9 @@ export class CliContext {
     this.signal = abort.signal;
     this.io = io;
     const url = this.urlOrUndefined();
-    if (url) {
-      try {
-        const password = new URL(url).password;
-        if (password) hideValue(decodeURIComponent(password));
-      } catch {
-        // not a WHATWG URL: the engine will say what is wrong
-      }
-    }
+    // seed lists (mongodb://h1,h2/) are not WHATWG URLs: a scheme-aware split finds the password
+    const password = url ? parseTargetUrl(url)?.password : undefined;
+    if (password) hideValue(password);
   }
 
   /** The target URL, or undefined. */
@@ -129,9 +189,70 @@ export class CliContext {
     if (!this.#manager) {
       await this.engine();
       const core = await this.core();
-      this.#manager = await core.DatabaseManager.connect(this.url());
+      if (this.flags.passwordStdin && this.#password === undefined) {
+        if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from a pipe or file: printf %s "$PW" | gds --password-stdin ...');
+        this.#password = await readPasswordFrom(process.stdin);
+        if (this.#password) hideValue(this.#password);
+      }
+      try {
+        this.#manager = await this.connectOnce(core);
+      } catch (error) {
+        if (!core.AuthenticationError.isInstance(error)) throw error;
+        const target = parseTargetUrl(this.url());
+        const source = this.#password !== undefined ? '--password-stdin' : target?.password ? 'the URL' : enginePasswordSource(this.#engine?.engine ?? '', process.env);
+        if (source) throw withHint(error, `the server refused the password from ${source}: check it (gds asks only when no password was given)`);
+        if (!this.io.interactive) {
+          throw withHint(error, `the server asks for a password and none was given: pipe it to --password-stdin, or use the engine's own way (${PASSWORD_WAYS[this.#engine?.engine ?? ''] ?? 'a password in GDS_URL'})`);
+        }
+        this.#password = await askPassword(`Password for ${target?.user ?? 'the user'}@${target?.hosts.join(',') ?? 'server'}: `, process.stdin, this.output.err as NodeJS.WritableStream, this.signal);
+        if (this.#password) hideValue(this.#password);
+        try {
+          this.#manager = await this.connectOnce(core);
+        } catch (again) {
+          throw core.AuthenticationError.isInstance(again) ? withHint(again, 'the server refused the password typed at the prompt: check it') : again;
+        }
+      }
     }
     return this.#manager;
+  }
+
+  /** Connects once, bounded by what is left of `--timeout` and by a signal; a connect that loses the race is closed when it settles. */
+  private async connectOnce(core: typeof Core): Promise<Core.DatabaseManager> {
+    let url = this.#password !== undefined ? urlWithPassword(this.url(), this.#password) : this.url();
+    const left = this.timeLeft();
+    if (left !== undefined) {
+      const param = CONNECT_TIMEOUT_PARAMETERS[this.#engine?.engine ?? ''];
+      if (param) for (const [key, value] of param(left)) url = withUrlParameter(url, key, value);
+    }
+    const connecting = core.DatabaseManager.connect(url);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      if (left !== undefined) {
+        timer = setTimeout(
+          () => reject(new core.OperationTimeoutError(`connect did not finish within the ${this.flags.timeout} ms of --timeout`, { operation: 'connect', hint: 'the server did not answer in time: check the address and firewalls, or raise --timeout' })),
+          left,
+        );
+      }
+      onAbort = () => reject(new core.OperationCancelledError('connect was cancelled', { operation: 'connect' }));
+      if (this.signal.aborted) onAbort();
+      else this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([connecting, lost]);
+    } catch (error) {
+      connecting.then((m) => m.close()).catch(() => undefined);
+      throw error;
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onAbort) this.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** What is left of `--timeout` (at least 1 ms), or undefined without one. */
+  private timeLeft(): number | undefined {
+    const limit = this.timeout().timeoutMs;
+    return limit === undefined ? undefined : Math.max(1, limit - (Date.now() - this.#startedAt));
   }
 
   /** Whether this is a dry run: `--dry-run`, or `--opt dry-run=true` taken by {@link takeOptions}. */
@@ -152,14 +273,17 @@ export class CliContext {
 
   /** The options common to changes: dryRun, signal, timeoutMs. */
   changeOptions(): { dryRun: boolean; signal: AbortSignal; timeoutMs?: number } {
-    return { dryRun: this.dryRun, signal: this.signal, ...this.timeout() };
+    const left = this.timeLeft();
+    return { dryRun: this.dryRun, signal: this.signal, ...(left === undefined ? {} : { timeoutMs: left }) };
   }
 
   /** The options common to reads: signal, timeoutMs. */
   readOptions(): { signal: AbortSignal; timeoutMs?: number } {
-    return { signal: this.signal, ...this.timeout() };
+    const left = this.timeLeft();
+    return { signal: this.signal, ...(left === undefined ? {} : { timeoutMs: left }) };
   }
 
+  /** `--timeout` as a number; {@link changeOptions} and {@link readOptions} give what is left of it. */
   private timeout(): { timeoutMs?: number } {
     if (this.flags.timeout === undefined) return {};
     const ms = Number(this.flags.timeout);

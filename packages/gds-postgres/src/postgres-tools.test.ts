@@ -149,7 +149,9 @@ describe('conninfo', () => {
 
 describe('toolEnv', () => {
   it('drops inherited PG* variables and keeps the others', () => {
-    const env = withEnv({ PGHOST: 'evil.example.com', PGDATABASE: 'other', PGPASSWORD: 'inherited-pw', GDS_TEST_KEEP: 'kept' }, () => toolEnv(config()));
+    // the connection's config is resolved before (libpq's variables it reads are then explicit in it): the tools get only what the config says
+    const cfg = config();
+    const env = withEnv({ PGHOST: 'evil.example.com', PGDATABASE: 'other', PGPASSWORD: 'inherited-pw', GDS_TEST_KEEP: 'kept' }, () => toolEnv(cfg));
     expect(env.PGHOST).toBeUndefined();
     expect(env.PGDATABASE).toBeUndefined();
     expect(env.PGPASSWORD).toBeUndefined();

@@ -8,10 +8,13 @@
  */
 import { basename } from 'node:path';
 import type { CliContext } from '../context.js';
+import { databaseOfUrl, serverDatabaseOf } from '../target-url.js';
+import { UsageError } from '../usage-error.js';
 import { describeGuarded } from '../guard.js';
 import { printJson, printRecord } from '../output.js';
 import { ProgressRenderer } from '../progress.js';
 import { atStake, backupLeftovers, cutShort, restoreLeftovers } from './at-stake.js';
+import { restoreHow } from './restore-how.js';
 import { printResult } from './print-result.js';
 
 function progressFor(ctx: CliContext, label: string): ProgressRenderer {
@@ -60,23 +63,27 @@ export async function backupCommand(ctx: CliContext, name: string, target: strin
 }
 
 /**
- * `gds restore <db> <source> [--replace] [--opt key=value ...]`. `--replace`, `--opt replace=true`,
- * `--opt clean=true`, `--opt drop=true` and `--opt force=true` all ask first (type the database's
- * name; its size and open sessions are shown); `--opt dry-run=true` is `--dry-run`. A restore cut
- * short says what it left behind.
+ * `gds restore <db> <source> [--replace] [--force] [--opt key=value ...]`. `--replace`,
+ * `--force`, `--opt replace=true`, `--opt clean=true`, `--opt drop=true` and `--opt force=true`
+ * all ask first (type the database's name; its size and open sessions are shown, and how the
+ * engine replaces it); `--opt dry-run=true` is `--dry-run`. Without `--force`, other sessions on
+ * the database refuse a replace (DatabaseInUseError). A restore cut short says what it left behind.
  *
  * ### Examples
  * ```ts
  * await restoreCommand(ctx, 'app_copy', '/backups/app.dump', { replace: false });
+ * await restoreCommand(ctx, 'app', '/backups/app.dump', { replace: true, force: true });
  * ```
  */
-export async function restoreCommand(ctx: CliContext, name: string, source: string, options: { replace?: boolean; opt?: string[] }): Promise<void> {
-  const { options: engineOptions, guarded, irreversible } = ctx.takeOptions(options.opt, options.replace ? { replace: true } : {});
+export async function restoreCommand(ctx: CliContext, name: string, source: string, options: { replace?: boolean; force?: boolean; opt?: string[] }): Promise<void> {
+  const flags = { ...(options.replace ? { replace: true } : {}), ...(options.force ? { force: true } : {}) };
+  const { options: engineOptions, guarded, irreversible } = ctx.takeOptions(options.opt, flags);
   const manager = await ctx.manager();
   const db = manager.getDatabase(name);
   if (guarded.length > 0) {
     const stake = await atStake(ctx, db, { force: guarded.includes('force') });
-    const action = `restore ${JSON.stringify(name)} on ${manager.connection.endpoint} from ${source} and ${describeGuarded(guarded)}`;
+    const how = restoreHow(manager.connection.type, guarded.includes('replace'));
+    const action = `restore ${JSON.stringify(name)} on ${manager.connection.endpoint} from ${source} and ${describeGuarded(guarded)}${how ? ` (${how})` : ''}`;
     await ctx.confirm(action, irreversible ? { typeToConfirm: name, losing: stake.losing } : { losing: stake.losing });
   }
   const existedBefore = ctx.dryRun ? false : await db.exists(ctx.readOptions());
@@ -108,7 +115,9 @@ export async function restoreCommand(ctx: CliContext, name: string, source: stri
  */
 export async function verifyCommand(ctx: CliContext, source: string, options: { db?: string }): Promise<void> {
   const manager = await ctx.manager();
-  const name = options.db ?? (decodeURIComponent(new URL(ctx.url()).pathname.replace(/^\//, '')) || 'postgres');
+  // the URL's database, else the engine's own maintenance database (not `postgres` on every engine)
+  const name = options.db ?? databaseOfUrl(ctx.url()) ?? serverDatabaseOf((await ctx.engine()).engine);
+  if (!name) throw new UsageError(`name the database to verify against: gds verify <source> --db <name>`);
   const result = await manager.getDatabase(name).verifyBackup(source, ctx.readOptions());
   if (ctx.output.json) printJson(ctx.output, { ok: true, result: result.toJSON() });
   else printRecord(ctx.output, { source: result.data?.source, valid: result.data?.valid, entries: result.data?.entries, message: result.message });

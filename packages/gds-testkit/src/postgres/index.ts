@@ -6,3 +6,4 @@ export {
   type PostgresNode,
   type StartPostgresOptions,
 } from './start-postgres.js';
+export { addPasswordRole, type PasswordRole } from './password-role.js';
