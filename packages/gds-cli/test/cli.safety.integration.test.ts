@@ -214,7 +214,7 @@ skipLine('gds CLI safety subprocess tests');
     await admin.getDatabase('typed source').backup(dump);
     const refused = onTerminal('y', ['--url', url, 'restore', 'typed restore', dump, '--opt', 'replace=true']);
     expect(refused.code).toBe(2);
-    expect(refused.output).toMatch(/restore "typed restore" on .* from .*typed-source\.dump and replace the existing database\? At stake: [\d.]+ (KiB|MiB) of data\. This cannot be undone\. Type the name typed restore to go on: /);
+    expect(refused.output).toMatch(/restore "typed restore" on .* from .*typed-source\.dump and replace the existing database \(PostgreSQL: restored into a side database first and swapped in by renaming only when complete; [^)]*\)\? At stake: [\d.]+ (KiB|MiB) of data\. This cannot be undone\. Type the name typed restore to go on: /);
     expect(await rows('typed restore')).toBe(50);
     const done = onTerminal('typed restore', ['--url', url, 'restore', 'typed restore', dump, '--opt', 'replace=true']);
     expect(done.code).toBe(0);
