@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { DatabaseManager, OperationCancelledError, ValidationError, DatabaseNotFoundError } from '@gds/database';
+import { spawnSync } from 'node:child_process';
+import { DatabaseManager, OperationCancelledError, ValidationError, DatabaseNotFoundError, partialPath } from '@gds/database';
 import { MongoSimulator } from '@gds/testkit/mongo';
 import { waitFor } from '@gds/testkit';
 import { BSON, type Document } from 'mongodb';
@@ -196,6 +197,21 @@ describe('MongoDB native dump and restore (simulator)', () => {
     await db('ow').backup(mongodumpLike, { overwrite: true });
     expect(readdirSync(join(mongodumpLike, 'ow'))).toContain('orders.bson');
     expect(readdirSync(tmp).filter((f) => f.includes('gds-partial') || f.includes('gds-old'))).toEqual([]);
+  });
+
+  it('a later backup removes the partial folder of a backup whose process was killed (kill -9), and keeps a live one\'s', async () => {
+    seed('stale', 3);
+    const target = join(tmp, 'stale-dump');
+    const child = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+    const dead = partialPath(target, child.pid!);
+    const live = partialPath(join(tmp, 'other-dump'), process.pid);
+    await fs.mkdir(join(dead, 'stale'), { recursive: true });
+    await fs.mkdir(live, { recursive: true });
+    const r = await db('stale').backup(target);
+    expect(r.messages.some((m) => m.includes('removed stale partial backup') && m.includes(String(child.pid)))).toBe(true);
+    await expect(fs.stat(dead)).rejects.toThrow();
+    expect((await fs.stat(live)).isDirectory()).toBe(true);
+    await fs.rm(live, { recursive: true });
   });
 
   it('dry runs list the commands and write nothing', async () => {
