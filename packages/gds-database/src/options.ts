@@ -183,7 +183,7 @@ export type BackupOptions = Static<typeof BackupOptionsSchema> & RuntimeOptions 
  */
 export const RestoreOptionsSchema = extendOptions(MutationOptionsSchema, {
   replace: Type.Optional(
-    Type.Boolean({ description: 'Replace an existing database that has data (dropping it first). Defaults to false: such a restore is refused.' }),
+    Type.Boolean({ description: "Replace an existing database that has data. The backup is checked first; then the engine restores aside and swaps names (the existing database kept until the new one is complete), or, where it cannot (SQL Server's RESTORE WITH REPLACE), overwrites in place: see the engine's README. Defaults to false: such a restore is refused." }),
   ),
   force: Type.Optional(
     Type.Boolean({ description: 'With replace: end the other sessions of the database instead of refusing with DatabaseInUseError. Defaults to false.' }),
