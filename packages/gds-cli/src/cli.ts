@@ -29,6 +29,13 @@ function oneUrl(value: string, previous: string | undefined): string {
   return value;
 }
 
+/** Checks `--opt` pairs against the engine's schema for `command` before anything connects (exit 2 when they do not fit). */
+async function checkOpts(ctx: CliContext, command: string, pairs: string[] | undefined): Promise<void> {
+  if (!pairs?.length) return;
+  const [{ checkEngineOptions }, { parseOptionPairs }] = await Promise.all([import('./commands/engine-options.js'), import('./commands/parse-options.js')]);
+  await checkEngineOptions(ctx, command, parseOptionPairs(pairs));
+}
+
 /** Whether argv asks for JSON (`--json` or `--format json`), for usage errors found before any command runs. */
 function wantsJson(args: readonly string[]): boolean {
   return args.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && args[i + 1] === 'json'));
@@ -100,6 +107,7 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
         .action(
           act(async (ctx, db: string, target: string, options: { type?: string; opt?: string[] }) => {
             if (options.type) await (await import('./commands/backup-type.js')).checkBackupType(ctx, options.type);
+            await checkOpts(ctx, 'backup', options.opt);
             return (await import('./commands/backup.js')).backupCommand(ctx, db, target, options);
           }),
         ),
@@ -113,7 +121,12 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
         .option('--replace', 'replace an existing database that holds data')
         .option('--force', 'with --replace: end the other sessions of the database (without it they refuse the restore)')
         .option('--opt <key=value...>', 'an engine option (repeatable), e.g. --opt jobs=4; gds <engine> options restore lists them')
-        .action(act(async (ctx, db: string, source: string, options: { replace?: boolean; force?: boolean; opt?: string[] }) => (await import('./commands/backup.js')).restoreCommand(ctx, db, source, options))),
+        .action(
+          act(async (ctx, db: string, source: string, options: { replace?: boolean; force?: boolean; opt?: string[] }) => {
+            await checkOpts(ctx, 'restore', options.opt);
+            return (await import('./commands/backup.js')).restoreCommand(ctx, db, source, options);
+          }),
+        ),
   ],
   [
     'verify',
