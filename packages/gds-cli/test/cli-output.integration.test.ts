@@ -112,6 +112,9 @@ if (built && !python) process.stderr.write('SKIP terminal rendering tests: pytho
         [['create', 'x', '--json', '--opt', 'ownr=app', '--url', nowhere], /unknown --opt ownr \(did you mean --opt owner\?\)/],
         [['create', 'x', '--json', '--opt', 'connection-limit=many', '--url', nowhere], /--opt connection-limit/],
         [['ls', '--json', '--url', nowhere, '--url', url], /given twice/],
+        [['backup', 'x', '/tmp/gds-never', '--json', '--opt', 'formt=directory', '--url', nowhere], /unknown --opt formt \(did you mean --opt format\?\)/],
+        [['backup', 'x', '/tmp/gds-never', '--json', '--opt', 'format=zip', '--url', nowhere], /--opt format must be one of custom, directory, tar, plain/],
+        [['restore', 'x', '/tmp/gds-never', '--json', '--opt', 'jobz=4', '--url', nowhere], /unknown --opt jobz \(did you mean --opt jobs\?\)/],
       ];
       for (const [args, message] of cases) {
         const started = Date.now();
