@@ -78,7 +78,7 @@ export interface CollectionSummary {
   name: string;
   /** `collection`, `view` or `timeseries`. */
   type: 'collection' | 'view' | 'timeseries';
-  /** Its options (capped, validator, viewOn and pipeline for a view...). */
+  /** Its options (capped, validator, viewOn and pipeline for a view...), decoded exactly: numbers keep their BSON types (Int32, Double, Long) and regexes are BSONRegExp with all their flags. */
   options: Document;
   /** Its UUID as 32 hex digits (not for views). */
   uuid?: string;
