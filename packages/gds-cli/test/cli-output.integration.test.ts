@@ -233,6 +233,8 @@ if (built && !python) process.stderr.write('SKIP terminal rendering tests: pytho
     expect(opts.stdout).toMatch(/^create\tlocale-provider\tlibc \| icu \| builtin\t/m);
     const backupOpts = JSON.parse((await gds(['postgres', 'options', 'backup', '--json'])).stdout) as { commands: { options: { opt: string }[] }[] };
     expect(backupOpts.commands[0]!.options.map((o) => o.opt)).toContain('format');
+    const vacuumOpts = await gds(['postgres', 'options', 'vacuum']);
+    expect(vacuumOpts.stdout).toMatch(/^vacuum\tfull\tboolean\t/m);
     expect((await gds(['backup', 'fmt_a', '/tmp/never', '--type', 'incremental', '--url', url])).code).toBe(2);
     const diff = await gds(['backup', 'fmt_a', '/tmp/never', '--type', 'differential', '--url', url]);
     expect(diff.code).toBe(2);

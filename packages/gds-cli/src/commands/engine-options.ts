@@ -83,9 +83,10 @@ function enumOf(s: PropSchema): unknown[] | undefined {
 export function optionSchemaFor(module: EngineModule, command: string): { properties?: Record<string, PropSchema> } | undefined {
   const suffix = OPTION_COMMANDS[command];
   if (!suffix) return undefined;
+  // the engine's own (`PostgreSQLCreateOptionsSchema`) before a plain one (`VacuumOptionsSchema`)
   const key = Object.keys(module)
-    .filter((k) => k.endsWith(suffix) && k !== suffix)
-    .sort((a, b) => a.length - b.length)[0];
+    .filter((k) => k.endsWith(suffix))
+    .sort((a, b) => (a === suffix ? 1 : 0) - (b === suffix ? 1 : 0) || a.length - b.length)[0];
   const schema = key ? (module[key] as { properties?: Record<string, PropSchema> } | undefined) : undefined;
   return schema && typeof schema === 'object' ? schema : undefined;
 }
@@ -102,7 +103,7 @@ export function optionRows(schema: { properties?: Record<string, PropSchema> } |
   return Object.entries(schema?.properties ?? {})
     .filter(([key]) => !CLI_KEYS.has(key))
     .map(([key, prop]) => {
-      const fromText = /\bDefaults? (?:to|is) ([^;]+?)(?:[.;](?:\s|$)|$)/i.exec(prop.description ?? '')?.[1];
+      const fromText = /\bDefaults? (?:to|is) ([^;:]+?)(?:[.;:](?:\s|$)|$)/i.exec(prop.description ?? '')?.[1];
       const values = enumOf(prop);
       return {
         key,
