@@ -10,7 +10,7 @@ import { DatabaseManager } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import { peerSkipReason, startFerretDb, type FerretDbPeer } from '@gds/testkit/peers';
 import '../src/index.js';
-import { FERRETDB_HOSTILE_NAMES, KNOWN_DEFECTS, fingerprint, knownDefect, printGap, restoreRenameGap, seed } from './peer-helpers.js';
+import { FERRETDB_HOSTILE_NAMES, fingerprint, printGap, restoreRenameGap, seed } from './peer-helpers.js';
 
 // The conformance suite restores in several cases and cannot skip them one by one: with the
 // rename gap it skips whole, printing why (ferretdb.peer.test.ts still runs what needs no restore).
@@ -36,6 +36,5 @@ if (gap && !peerSkipReason('ferretdb', process.env, () => undefined)) process.st
     snapshot: (db) => fingerprint(db),
     backupTarget: (label) => join(tmp, label),
     hostileNames: FERRETDB_HOSTILE_NAMES,
-    ...(knownDefect('F5') ? { skipSafety: { 'cancelled-restore': `known defect F5: ${KNOWN_DEFECTS.F5}, see peer-findings` } } : {}),
   });
 });

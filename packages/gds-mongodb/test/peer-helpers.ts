@@ -60,8 +60,8 @@ export function mongoOf(db: Database): MongoDBConnection {
  */
 export const KNOWN_DEFECTS: Readonly<Record<string, string>> = Object.freeze({
   // F1 (a .bson cut on a document boundary restored silently) and F2 (a restore failing midway left a partial
-  // database) were fixed in 3877b7b; F3 (no --archive) too.
-  F5: 'a cancelled restore into a new name leaves the database (with gds_restore_0) behind and the error does not name it',
+  // database) were fixed in 3877b7b; F3 (no --archive) too; F5 (a cancelled restore into a new name left the
+  // database behind) in the restore's swap rework. None is open.
 });
 
 /** True (and one printed line) when `id` is a known, unfixed defect whose test must skip. */
