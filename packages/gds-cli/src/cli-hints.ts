@@ -34,6 +34,13 @@ export const API_METHOD_TO_COMMAND: Readonly<Record<string, string>> = Object.fr
   'vacuum()': 'gds postgres vacuum <db>',
 });
 
+/** Whole phrases of API advice and how a CLI user does the same. */
+export const API_PHRASE_TO_CLI: readonly (readonly [RegExp, string])[] = Object.freeze([
+  [/\bpass init or append\b/g, 'pass --opt init=true or --opt append=true'],
+  [/\buse getDatabase\(([^)]+)\)/g, 'use the name $1'],
+  [/\bpass its connection URL instead\b/g, 'pass its connection URL to --target instead'],
+] as const);
+
 /** `connectionLimit` to `connection-limit`. */
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -62,6 +69,7 @@ export function cliOptionName(key: string): string {
  */
 export function toCliText(text: string): string {
   let out = text;
+  for (const [phrase, cli] of API_PHRASE_TO_CLI) out = out.replace(phrase, cli);
   for (const [method, command] of Object.entries(API_METHOD_TO_COMMAND)) out = out.split(`(${method})`).join(`(${command})`).split(method).join(command);
   // `key: value` as an option object spells it (`force: true`, `overwrite: true`, `mode: 'x'`)
   out = out.replace(/\b([a-z][A-Za-z]*): (true|false|-?\d+|'[^']*')/g, (_whole, key: string, value: string) => {

@@ -73,6 +73,8 @@ describe('hints in CLI words (one table from API spellings)', () => {
     expect(toCliText('pass replace: true to confirm, or use mode ifNotExists')).toBe('pass --replace to confirm, or use --if-not-exists');
     expect(toCliText('use listTables() instead')).toBe(`use ${API_METHOD_TO_COMMAND['listTables()']} instead`);
     expect(toCliText('pass connectionLimit: 5')).toBe('pass --opt connection-limit=5');
+    expect(toCliText('choose a new file name, or pass init or append')).toBe('choose a new file name, or pass --opt init=true or --opt append=true');
+    expect(toCliText('so use getDatabase(APP)')).toBe('so use the name APP');
   });
 
   it('the standby hint keys on the SQLSTATE PostgreSQL documents for read-only transactions', () => {
