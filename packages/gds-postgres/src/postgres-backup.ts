@@ -109,6 +109,111 @@ export async function isDirectoryDump(path: string): Promise<boolean> {
   }
 }
 
+/** The tables pg_dump dumps the data of, with their size on disk (heap and TOAST, no indexes) and row estimate. */
+const TABLE_SIZES_SQL = `select c.oid::bigint as oid, n.nspname as schema, c.relname as name, pg_catalog.pg_table_size(c.oid)::bigint as bytes, c.reltuples::float8 as rows
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'm') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`;
+
+/** pg_dump's COPY statements running now (PostgreSQL 14+: pg_stat_progress_copy), by table. */
+const COPY_PROGRESS_SQL = `select p.relid::bigint as oid, p.tuples_processed::bigint as rows, p.bytes_processed::bigint as bytes
+from pg_catalog.pg_stat_progress_copy p join pg_catalog.pg_stat_activity a on a.pid = p.pid
+where p.datname = $1 and p.command = 'COPY TO' and a.application_name = $2`;
+
+interface TableSize {
+  key: string;
+  bytes: number;
+  rows: number;
+}
+
+/**
+ * A backup's progress by bytes: each table weighs its size on disk (pg_table_size), a table
+ * counts as done when its COPY has ended (it left pg_stat_progress_copy, or, without that view
+ * or in a serial dump, when pg_dump starts the next one), and a table being copied counts by its
+ * rows copied against its row estimate (or COPY bytes against its size). So a run spent in one
+ * big table moves with it instead of sitting at 99% once every table has started.
+ *
+ * ### Examples
+ * ```ts
+ * const p = await DumpProgress.start(conn, 'app', 15, ctx.signal);
+ * p.started('public.orders'); p.percent(); // 0..99
+ * ```
+ */
+export class DumpProgress {
+  readonly #byOid = new Map<string, TableSize>();
+  readonly #byName = new Map<string, TableSize>();
+  readonly #done = new Set<string>();
+  readonly #active = new Map<string, number>();
+  readonly #total: number;
+  #current: string | undefined;
+
+  private constructor(tables: readonly { oid: string; schema: string; name: string; bytes: string; rows: number }[]) {
+    let total = 0;
+    for (const t of tables) {
+      const size: TableSize = { key: `${t.schema}.${t.name}`, bytes: Math.max(Number(t.bytes), 1), rows: t.rows };
+      this.#byOid.set(String(t.oid), size);
+      this.#byName.set(size.key, size);
+      total += size.bytes;
+    }
+    this.#total = total;
+  }
+
+  /** Reads the tables' sizes (one query on the database being dumped). */
+  static async start(conn: PostgreSQLConnection, database: string, signal: AbortSignal): Promise<DumpProgress> {
+    const rows = await conn.query<{ oid: string; schema: string; name: string; bytes: string; rows: number }>(TABLE_SIZES_SQL, [], { database, signal });
+    return new DumpProgress(rows);
+  }
+
+  /** The bytes the tables weigh in all. */
+  get totalBytes(): number {
+    return this.#total;
+  }
+
+  /** pg_dump said it starts `qualified` (`schema.table`): in a serial dump the one before is done. */
+  started(qualified: string, serial: boolean): void {
+    if (serial && this.#current) this.#done.add(this.#current);
+    this.#current = qualified;
+  }
+
+  /** Takes one sample of pg_stat_progress_copy: tables no longer copied are done. */
+  sample(copies: readonly { oid: string; rows: string; bytes: string }[]): void {
+    const now = new Map<string, number>();
+    for (const c of copies) {
+      const t = this.#byOid.get(String(c.oid));
+      if (!t) continue;
+      const fraction = t.rows > 0 ? Number(c.rows) / t.rows : Number(c.bytes) / t.bytes;
+      now.set(t.key, Math.min(0.99, Math.max(0, fraction)));
+    }
+    for (const key of this.#active.keys()) if (!now.has(key)) this.#done.add(key);
+    this.#active.clear();
+    for (const [k, v] of now) if (!this.#done.has(k)) this.#active.set(k, v);
+  }
+
+  /** Percent done, 0 to 99 (100 is said once the backup is in place); undefined without tables. */
+  percent(): number | undefined {
+    if (this.#total <= 0) return undefined;
+    let done = 0;
+    for (const key of this.#done) done += this.#byName.get(key)?.bytes ?? 0;
+    for (const [key, fraction] of this.#active) done += (this.#byName.get(key)?.bytes ?? 0) * fraction;
+    return Math.min(99, Math.floor((done / this.#total) * 100));
+  }
+}
+
+/** Samples pg_stat_progress_copy twice a second (PostgreSQL 14+); errors only skip a sample. */
+function sampleCopies(conn: PostgreSQLConnection, database: string, progress: DumpProgress, signal: AbortSignal): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || signal.aborted) return;
+    busy = true;
+    conn
+      .query<{ oid: string; rows: string; bytes: string }>(COPY_PROGRESS_SQL, [database, `${conn.config.applicationName}-tools`], { signal })
+      .then((rows) => progress.sample(rows))
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 250);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 function sampleBytes(path: string, ctx: OperationContext, progress: () => number | undefined): () => void {
   const timer = setInterval(() => {
     void sizeOnDisk(path).then((bytes) => ctx.progress({ bytes, percent: progress() }));
@@ -178,23 +283,30 @@ export async function backupDatabase(
   }
 
   const tables = Number((await conn.query<{ n: string }>(COUNT_TABLES_SQL, [], { database, signal: ctx.signal }))[0]?.n ?? 0);
-  let done = 0;
-  const percent = () => (tables > 0 ? Math.min(99, Math.round((done / tables) * 100)) : undefined);
+  const progress = await DumpProgress.start(conn, database, ctx.signal);
+  const serial = (options.jobs ?? 1) <= 1;
+  const percent = () => progress.percent();
   const stopSampling = sampleBytes(temp, ctx, percent);
+  const stopCopies = serverMajor >= 14 ? sampleCopies(conn, database, progress, ctx.signal) : () => undefined;
+  const stopAll = () => {
+    stopSampling();
+    stopCopies();
+  };
   try {
     await runTool(pgDump, args, {
       env: toolEnv(conn.config),
       signal: ctx.signal,
       onStderrLine: (line) => {
-        if (/dumping contents of table/.test(line)) {
-          done++;
+        const started = /dumping contents of table "(.*)"\s*$/.exec(line);
+        if (started) {
+          progress.started(started[1] ?? '', serial);
           ctx.progress({ percent: percent(), message: line });
         }
       },
     });
-    stopSampling();
+    stopAll();
   } catch (error) {
-    stopSampling();
+    stopAll();
     await fs.rm(temp, { recursive: true, force: true });
     throw error;
   }
