@@ -5,13 +5,16 @@
 //  3. install the tarballs of @gds/database and @gds/postgres ALONE into an empty project
 //     (their dependencies come from the registry) and run a script there against a throwaway
 //     PostgreSQL server; check that no other engine or driver was installed;
-//  4. `changeset version` in a throwaway clone, to show the independent versions it would set.
+//  4. the README's install path: `npm install -g` of the tarballs into an empty prefix, then
+//     `gds demo`, and a global CLI's missing-engine message (scripts/global-install-check.mjs);
+//  5. `changeset version` in a throwaway clone, to show the independent versions it would set.
 // Prints one line per check; failures are counted into .jest-results/release.extra so that the
 // closing "N passed, N failed" line of .ci/run includes them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { globalInstallCheck } from './global-install-check.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -110,6 +113,8 @@ try {
     if (result.invalid !== 'Invalid options for listDatabases: /withMetadta: is not a known option') throw new Error(`an invalid option was not refused as expected: ${result.invalid}`);
     return `${installed.length} packages installed (no other engine, no other driver); created, backed up (${result.bytes} bytes), listed and dropped a database; a misspelt option refused by name`;
   });
+
+  check('npm install -g @gds/cli @gds/postgres (tarballs) into an empty prefix, then gds demo', () => globalInstallCheck({ tarballs, work }));
 
   check('changeset version (dry run in a throwaway clone)', () => {
     const clone = join(work, 'clone');

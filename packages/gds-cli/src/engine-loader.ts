@@ -5,6 +5,9 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from './usage-error.js';
 
 /** The engine packages by URL scheme. */
@@ -17,6 +20,26 @@ export const ENGINE_PACKAGES: Readonly<Record<string, { engine: string; packageN
   'mongodb+srv': { engine: 'mongodb', packageName: '@gds/mongodb' },
   snowflake: { engine: 'snowflake', packageName: '@gds/snowflake' },
 });
+
+/**
+ * The npm command that adds `packageName` where this CLI can load it: `npm install -g <pkg>`
+ * when the CLI itself was installed globally (it lives in `<prefix>/lib/node_modules/@gds/cli`,
+ * or `<prefix>/node_modules/@gds/cli` on Windows, with no project around it; a non-default
+ * prefix is named with `--prefix`), else `npm install <pkg>` in the project.
+ *
+ * ### Examples
+ * ```ts
+ * installCommand('@gds/mssql', '/usr/local/lib/node_modules/@gds/cli/dist'); // 'npm install -g @gds/mssql'
+ * ```
+ */
+export function installCommand(packageName: string, here: string = dirname(fileURLToPath(import.meta.url)), env: NodeJS.ProcessEnv = process.env): string {
+  const m = /^(.*?)[\\/](?:lib[\\/])?node_modules[\\/]@gds[\\/]cli(?:[\\/]|$)/.exec(here);
+  if (!m) return `npm install ${packageName}`;
+  const prefix = /[\\/]lib[\\/]node_modules[\\/]@gds[\\/]cli/.test(here) || process.platform === 'win32' ? m[1] ?? '' : undefined;
+  if (prefix === undefined || existsSync(join(prefix, 'package.json'))) return `npm install ${packageName}`;
+  const defaultPrefix = env.npm_config_prefix ?? env.NPM_CONFIG_PREFIX ?? dirname(dirname(process.execPath));
+  return prefix === defaultPrefix ? `npm install -g ${packageName}` : `npm install -g --prefix ${prefix} ${packageName}`;
+}
 
 /** A package's module namespace, as far as the CLI needs it. */
 export type EngineModule = Record<string, unknown>;
@@ -41,7 +64,7 @@ export async function loadEngineFor(url: string, importer: (specifier: string) =
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError(`the ${entry.engine} engine is not installed: add ${entry.packageName} (npm install ${entry.packageName})`);
+      throw new UsageError(`the ${entry.engine} engine is not installed: add ${entry.packageName} (${installCommand(entry.packageName)})`);
     }
     throw error;
   }

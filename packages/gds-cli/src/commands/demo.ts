@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Database, DatabaseManager } from '@gds/database';
 import type { CliContext } from '../context.js';
+import { installCommand } from '../engine-loader.js';
 import { formatBytes, printJson } from '../output.js';
 import { ProgressRenderer } from '../progress.js';
 import { ReportedError, UsageError } from '../usage-error.js';
@@ -42,7 +43,7 @@ async function load<T>(specifier: string, packageName: string): Promise<T> {
     return (await import(specifier)) as T;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new UsageError(`gds demo needs ${packageName}: npm install ${packageName}`);
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new UsageError(`gds demo needs ${packageName}: ${installCommand(packageName)}`);
     throw error;
   }
 }
@@ -58,7 +59,9 @@ async function load<T>(specifier: string, packageName: string): Promise<T> {
 export async function demoCommand(ctx: CliContext): Promise<void> {
   const core = await ctx.core();
   await load('@gds/postgres', '@gds/postgres');
-  const testkit = await load<{ startPostgres(o: { standby: boolean }): Promise<Cluster>; postgresMissingReason(): string; findPostgresBinaries(): unknown }>('@gds/testkit', '@gds/testkit');
+  // the launcher of throwaway clusters is carried inside the CLI (bundled from @gds/testkit/postgres,
+  // Node built-ins only), so `npm install -g @gds/cli @gds/postgres` is enough for the demo
+  const testkit: { startPostgres(o: { standby: boolean }): Promise<Cluster>; postgresMissingReason(): string; findPostgresBinaries(): unknown } = await import('@gds/testkit/postgres');
   if (!testkit.findPostgresBinaries()) throw new UsageError(testkit.postgresMissingReason());
 
   const json = ctx.output.json;
