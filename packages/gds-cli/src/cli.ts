@@ -305,7 +305,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
+      // `gds help` asked for help; `gds` or `gds ha` without a command got it as a usage error (stderr, exit 2)
+      if (error.code === 'commander.help' && error.exitCode === 0) return EXIT.OK;
+      if (error.code === 'commander.help') lastUsageError = 'missing command: run gds --help for the commands';
       if (wantsJson(argv.slice(2))) {
         const { printJson, processOutput } = await import('./output.js');
         const message = lastUsageError ?? error.message.replace(/^error: /, '');

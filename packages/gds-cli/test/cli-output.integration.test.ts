@@ -106,6 +106,7 @@ if (built && !python) process.stderr.write('SKIP terminal rendering tests: pytho
       const cases: [string[], RegExp][] = [
         [['bogus', '--json'], /unknown command 'bogus'/],
         [['drop', '--json'], /missing required argument 'db'/],
+        [['ha', '--json'], /missing command/],
         [['ls', '--json', '--format', 'yaml', '--url', nowhere], /Allowed choices are table, json, tsv, csv/],
         [['ls', '--json', '--timeout', 'soon', '--url', nowhere], /--timeout takes a whole number/],
         [['ls', '--json', '--url', 'postgres://u@h:port/db'], /does not parse as a URL/],
@@ -224,6 +225,10 @@ if (built && !python) process.stderr.write('SKIP terminal rendering tests: pytho
   );
 
   it('help: global options and examples in subcommand help; engine options from the schemas; --type per engine; --if-not-exists', async () => {
+    const bare = await gds(['ha']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/Usage: gds ha \[options\] \[command\]/);
+    expect((await gds(['help', 'ha'])).code).toBe(0);
     const h = await gds(['create', '--help']);
     expect(h.stdout).toMatch(/Global Options:[\s\S]*--url <url>[\s\S]*--format <format>/);
     expect(h.stdout).toMatch(/Examples:\n +\$ gds create app/);
