@@ -84,7 +84,7 @@ const SECRET_KEYS = ['password', 'clientSecret', 'token'] as const;
  * resolveConfig({ server: 'db1' }).encrypt; // true
  * ```
  */
-export function resolveConfig(input: MSSQLConfigInput): MSSQLConfig {
+export function resolveConfig(input: MSSQLConfigInput, env: Readonly<Record<string, string | undefined>> = process.env): MSSQLConfig {
   const { password, clientSecret, token, ...rest } = input;
   validateOptions(MSSQLConfigSchema, rest, 'connect', 'mssql');
   for (const key of SECRET_KEYS) {
@@ -94,12 +94,17 @@ export function resolveConfig(input: MSSQLConfigInput): MSSQLConfig {
     }
   }
   const authentication = rest.authentication ?? 'default';
+  // sqlcmd's variables (test/evidence/sqlcmd-environment.json): SQLCMDUSER when no user is given,
+  // SQLCMDPASSWORD when no password is given, for SQL logins only
+  const sqlLogin = authentication === 'default';
+  const user = rest.user ?? (sqlLogin ? env.SQLCMDUSER || 'sa' : undefined);
+  const givenPassword = password ?? (sqlLogin && env.SQLCMDPASSWORD ? env.SQLCMDPASSWORD : undefined);
   return Object.freeze({
     server: rest.server ?? 'localhost',
     port: rest.instanceName ? rest.port : (rest.port ?? 1433),
     instanceName: rest.instanceName,
-    user: rest.user ?? (authentication === 'default' ? 'sa' : undefined),
-    password: Secret.from(password),
+    user,
+    password: Secret.from(givenPassword),
     clientSecret: Secret.from(clientSecret),
     token: Secret.from(token),
     database: rest.database ?? 'master',
@@ -176,5 +181,12 @@ export function parseMssqlUrl(url: string): MSSQLConfigInput {
   if (authentication) config.authentication = authentication as MSSQLConfigInput['authentication'];
   const domain = q.get('domain');
   if (domain) config.domain = domain;
+  const unknown = [...new Set(q.keys())].filter((k) => !MSSQL_URL_PARAMETERS.includes(k));
+  if (unknown.length) {
+    throw new ValidationError('Invalid SQL Server URL', unknown.map((k) => ({ path: `/${k}`, message: `unknown URL parameter (gds reads ${MSSQL_URL_PARAMETERS.join(', ')})` })), { engine: 'mssql' });
+  }
   return config;
 }
+
+/** The URL query parameters {@link parseMssqlUrl} reads; any other is refused rather than ignored. */
+export const MSSQL_URL_PARAMETERS: readonly string[] = Object.freeze(['instanceName', 'encrypt', 'trustServerCertificate', 'connectTimeout', 'requestTimeout', 'appName', 'authentication', 'domain']);
