@@ -181,7 +181,7 @@ skipLine('gds CLI subprocess tests');
     const wrong = await gds(['--url', `postgres://cli_pw:Wr0ng-S3cret@127.0.0.1:${cluster.primary.port}/postgres`, 'ls']);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/password authentication failed/);
-    expect(wrong.stderr).toMatch(/hint: check the user and password/);
+    expect(wrong.stderr).toMatch(/hint: the server refused the password from the URL: check it/); // a wrong password, not a missing one
     expect(wrong.stdout + wrong.stderr).not.toContain('Wr0ng-S3cret');
     const wrongJson = await gds(['--json', '--url', `postgres://cli_pw:Wr0ng-S3cret@127.0.0.1:${cluster.primary.port}/postgres`, 'ls']);
     expect(json(wrongJson.stdout)).toMatchObject({ ok: false, error: { code: 'AUTHENTICATION' } });
