@@ -119,15 +119,41 @@ describe('runOperation', () => {
     expect((e as GdsError).result?.isSuccess()).toBe(false);
   });
 
-  it('is cancelled by the caller\'s signal, even when the body ignores it', async () => {
+  it('is cancelled by the caller\'s signal when the body ignores it past the grace', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    const e = await runOperation({ operation: 'restore', signal: ac.signal }, async () => {
+    const e = await runOperation({ operation: 'restore', signal: ac.signal, cancelGraceMs: 50 }, async () => {
       await wait(300);
       return { message: 'late' };
     }).catch((err: unknown) => err);
     expect(OperationCancelledError.isInstance(e)).toBe(true);
     expect((e as GdsError).message).toBe('restore was cancelled');
+  });
+
+  it('reports a change that completed within the grace after a cancel as done, not as cancelled', async () => {
+    // a cancel that comes after the point of no return must not claim that nothing happened
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 30);
+    let changed = false;
+    const result = await runOperation({ operation: 'restore', signal: ac.signal }, async () => {
+      await wait(100);
+      changed = true;
+      return { message: 'restored' };
+    });
+    expect(changed).toBe(true);
+    expect(result.success).toBe(true);
+    expect(result.message).toBe('restored');
+    expect(result.messages).toContain('the cancellation came too late: restore had completed, and was not undone');
+  });
+
+  it('still reads as cancelled when the body stops on the cancel', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 20);
+    const e = await runOperation({ operation: 'backup', signal: ac.signal }, async (ctx) => {
+      await wait(1_000, ctx.signal);
+      return { message: 'never' };
+    }).catch((err: unknown) => err);
+    expect(OperationCancelledError.isInstance(e)).toBe(true);
   });
 
   it('waits for the body to clean up before rejecting a cancelled operation', async () => {

@@ -7,7 +7,10 @@
  * Cancellation: when `signal` aborts or `timeoutMs` passes, the operation's own signal
  * (`ctx.signal`) aborts so that the engine can stop its query or child process; the caller's
  * promise rejects with OperationCancelledError or OperationTimeoutError as soon as the body has
- * stopped (so its clean-up is done), or after {@link CANCEL_GRACE_MS} if it does not stop.
+ * stopped (so its clean-up is done), or after {@link CANCEL_GRACE_MS} if it does not stop. A
+ * change whose body completes anyway within that grace (the cancel came after its point of no
+ * return) resolves as done, with a message saying the cancel came too late: reporting
+ * "cancelled" for a change that happened would mislead.
  *
  * @module
  */
@@ -196,20 +199,37 @@ function toGdsError(error: unknown, spec: RunSpec, abort: Abort): GdsError {
  */
 export const CANCEL_GRACE_MS = 5_000;
 
-async function race<T>(work: Promise<T>, abort: Abort, graceMs: number = CANCEL_GRACE_MS): Promise<T> {
+/** Waits at most `graceMs` for `work` to settle: its value, or `undefined` when it failed or took longer. */
+async function settleWithin<T>(work: Promise<T>, graceMs: number): Promise<{ value: T } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), graceMs);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ value }), () => undefined), grace]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `work` until it settles or the operation is aborted. On an abort the body gets a bounded
+ * time to clean up (so that "no partial file" holds when we reject). For a change (`late`
+ * given), a body that completes anyway within that time is the truth: its value is returned and
+ * `late.value` set, because reporting "cancelled" for a change that happened would mislead.
+ */
+async function race<T>(work: Promise<T>, abort: Abort, graceMs: number = CANCEL_GRACE_MS, late?: { value: boolean }): Promise<T> {
   work.catch(() => undefined); // the body may settle after the caller was released
   try {
     return await Promise.race([work, abort.aborted]);
   } catch (error) {
     if (abort.reason) {
-      // give the body a bounded time to clean up, so that "no partial file" holds when we reject
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-        timer.unref?.();
-      });
-      await Promise.race([work.then(() => undefined, () => undefined), grace]);
-      if (timer) clearTimeout(timer);
+      const settled = await settleWithin(work, graceMs);
+      if (settled && late) {
+        late.value = true;
+        return settled.value;
+      }
     }
     throw error;
   }
@@ -286,7 +306,9 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
   };
   try {
     if (abort.reason) throw abort.error(spec);
-    const outcome = await race(body(ctx), abort, spec.cancelGraceMs);
+    const late = { value: false };
+    const outcome = await race(body(ctx), abort, spec.cancelGraceMs, late);
+    if (late.value) messages.push(`the ${abort.reason === 'timeout' ? 'timeout' : 'cancellation'} came too late: ${spec.operation} had completed, and was not undone`);
     return OperationResult.success<T>({
       operation: spec.operation,
       message: dryRun ? `dry run: ${outcome.message}` : outcome.message,
