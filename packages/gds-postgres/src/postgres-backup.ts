@@ -214,6 +214,49 @@ function sampleCopies(conn: PostgreSQLConnection, database: string, progress: Du
   return () => clearInterval(timer);
 }
 
+/**
+ * How far a tool has read `file`: the position of its open descriptor on it (Linux
+ * `/proc/<pid>/fdinfo`), or undefined where that cannot be seen (another system, a closed file).
+ */
+async function readPosition(pid: number, file: string): Promise<number | undefined> {
+  const fdDir = `/proc/${pid}/fd`;
+  const fds = await fs.readdir(fdDir).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await fs.readlink(join(fdDir, fd)).catch(() => undefined);
+    if (target !== file) continue;
+    const info = await fs.readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8').catch(() => '');
+    const pos = /^pos:\s*(\d+)/m.exec(info)?.[1];
+    if (pos !== undefined) return Number(pos);
+  }
+  return undefined;
+}
+
+/**
+ * A restore's progress by the bytes of the source the tool has read (a custom or tar archive is
+ * read front to back), sampled twice a second; undefined until the first sample.
+ */
+function sampleSourceRead(file: string, size: number, ctx: OperationContext): { onStart: (pid: number) => void; stop: () => void; percent: () => number | undefined } {
+  let timer: NodeJS.Timeout | undefined;
+  let last: number | undefined;
+  return {
+    onStart: (pid) => {
+      timer = setInterval(() => {
+        void readPosition(pid, file).then((pos) => {
+          if (pos === undefined || size <= 0) return;
+          last = Math.max(last ?? 0, Math.min(99, Math.floor((pos / size) * 100)));
+          ctx.progress({ percent: last, bytes: pos });
+        });
+      }, 500);
+      timer.unref();
+    },
+    stop: () => {
+      if (timer) clearInterval(timer);
+    },
+    // undefined until a sample came, or when pg_restore's descriptor cannot be seen (parallel workers, not Linux)
+    percent: () => last,
+  };
+}
+
 function sampleBytes(path: string, ctx: OperationContext, progress: () => number | undefined): () => void {
   const timer = setInterval(() => {
     void sizeOnDisk(path).then((bytes) => ctx.progress({ bytes, percent: progress() }));
@@ -577,20 +620,26 @@ export async function restoreDatabase(
     recordTool();
     const total = read?.tables ?? 0;
     let done = 0;
-    const size = format === 'plain' ? (await fs.stat(path)).size : 0;
+    const size = format === 'plain' || format === 'custom' || format === 'tar' ? (await fs.stat(path)).size : 0;
+    // a custom or tar archive: by the bytes pg_restore has read of it (a table counts only once read)
+    const seesFds = await fs.access('/proc/self/fdinfo').then(() => true, () => false); // Linux
+    const sourceRead = (format === 'custom' || format === 'tar') && (options.jobs ?? 1) <= 1 && seesFds ? sampleSourceRead(await fs.realpath(path), size, ctx) : undefined;
     await runTool(tool, args, {
       env: toolEnv(conn.config),
       signal: ctx.signal,
+      onStart: sourceRead?.onStart,
       stdin: read?.scan ? plainFeed(path, read.scan, restrictKey, (n) => ctx.progress({ percent: size ? Math.min(99, Math.round((n / size) * 100)) : undefined, bytes: n })) : undefined,
       onStderrLine: (line) => {
         if (/processing data for table/.test(line)) {
           done++;
-          ctx.progress({ percent: total ? Math.min(99, Math.round((done / total) * 100)) : undefined, message: line });
+          const byTables = total ? Math.min(99, Math.round((done / total) * 100)) : undefined;
+          // with the archive's read position known, the table count (which says 99% when the last, maybe biggest, table starts) is not used
+          ctx.progress({ percent: sourceRead ? sourceRead.percent() : byTables, message: line });
         } else if (!/^pg_restore: (creating|processing|connecting|executing|launching|finished)/.test(line)) {
           ctx.message(line);
         }
       },
-    });
+    }).finally(() => sourceRead?.stop());
     ctx.throwIfAborted();
   } catch (error) {
     return failWith(error);

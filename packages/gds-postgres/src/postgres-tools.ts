@@ -202,6 +202,8 @@ export interface RunToolOptions {
   onStderrLine?: (line: string) => void;
   /** What to write to the tool's standard input (closed at the end); none by default. */
   stdin?: AsyncIterable<Buffer | string>;
+  /** Called with the child's pid once it is started (progress sampling reads /proc/<pid>). */
+  onStart?: (pid: number) => void;
 }
 
 /**
@@ -246,6 +248,13 @@ export function runTool(tool: PgTool, args: readonly string[], options: RunToolO
     if (options.signal?.aborted) return reject(options.signal.reason);
     const child = childProcess().spawn(tool.path, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.on('error', () => undefined); // EPIPE when the tool stops early: its exit code says why
+    if (child.pid !== undefined && options.onStart) {
+      try {
+        options.onStart(child.pid);
+      } catch {
+        // a progress hook must not break the tool run
+      }
+    }
     if (!options.stdin) child.stdin.end();
     else {
       feed(child.stdin, options.stdin).catch(() => child.kill('SIGTERM'));

@@ -14,7 +14,7 @@ let manager: DatabaseManager;
 let dir: string;
 const pg = () => manager.connection as PostgreSQLConnection;
 
-describe('backup progress by bytes (real PostgreSQL, real pg_dump)', () => {
+describe('backup and restore progress by bytes (real PostgreSQL, real pg_dump and pg_restore)', () => {
   beforeAll(async () => {
     cluster = await startPostgres();
     manager = await DatabaseManager.connect(cluster.primary.url('postgres'));
@@ -52,5 +52,26 @@ describe('backup progress by bytes (real PostgreSQL, real pg_dump)', () => {
     const percents = events.map((e) => e.percent).filter((p): p is number => p !== undefined);
     for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1] ?? 0);
     expect(percents.at(-1)).toBe(100);
+  }, 300_000);
+
+  it('a custom archive restore reports bytes read and percents that rise with them', async () => {
+    const file = join(dir, 'prog-restore.dump');
+    await manager.getDatabase('prog').backup(file, { compress: 0 } as PostgreSQLBackupOptions);
+    const size = (await stat(file)).size;
+    const events: ProgressEvent[] = [];
+    const result = await manager.getDatabase('prog_copy').restore(file, { onProgress: (e: ProgressEvent) => events.push({ ...e }) } as never);
+    expect(result.success).toBe(true);
+    const read = events.filter((e) => e.bytes !== undefined && e.percent !== undefined && e.percent < 100);
+    process.stderr.write(`restore percents: ${events.map((e) => e.percent).join(",")}\n`);
+    process.stderr.write(`restore samples (percent@read%): ${read.map((e) => `${e.percent}@${Math.round(((e.bytes ?? 0) / size) * 100)}`).join(' ')}\n`);
+    expect(read.length).toBeGreaterThanOrEqual(1);
+    for (const e of read) {
+      expect(e.bytes ?? 0).toBeLessThanOrEqual(size);
+      expect(Math.abs((e.percent ?? 0) - ((e.bytes ?? 0) / size) * 100)).toBeLessThanOrEqual(2);
+    }
+    const percents = events.map((e) => e.percent).filter((p): p is number => p !== undefined);
+    for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1] ?? 0);
+    const rows = await pg().query<{ n: string }>('select count(*) as n from zbig', [], { database: 'prog_copy' });
+    expect(Number(rows[0]?.n)).toBe(1_500_000);
   }, 300_000);
 });
