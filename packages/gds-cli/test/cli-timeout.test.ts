@@ -29,6 +29,7 @@ skipLine('gds CLI --timeout tests');
   it.each([
     ['postgres', () => `postgres://u@127.0.0.1:${port}/postgres`],
     ['mongodb', () => `mongodb://127.0.0.1:${port}/?directConnection=true`],
+    ['mssql', () => `mssql://sa:pw@127.0.0.1:${port}/master?encrypt=false`],
   ])('%s: --timeout 2000 fails in about 2 s (the default connect timeout is 10 s)', async (_engine, url) => {
     const started = Date.now();
     const r = await gds(['--url', url(), '--timeout', '2000', 'ls']);
