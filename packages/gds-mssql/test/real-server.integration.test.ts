@@ -5,10 +5,10 @@
 // Linux image's data folder; use e.g. C:\Temp on Windows).
 import { randomBytes } from 'node:crypto';
 import { expect, it } from '@jest/globals';
-import { DatabaseManager, type Database } from '@gds/database';
+import { DatabaseManager, Secret, type ConnectionConfig, type Database } from '@gds/database';
 import { describeWithServer, runConformanceSuite } from '@gds/testkit/jest';
 import '../src/index.js';
-import { quoteIdentifier, type MSSQLConnection, type MSSQLDatabase } from '../src/index.js';
+import { parseMssqlUrl, quoteIdentifier, type MSSQLConnection, type MSSQLDatabase } from '../src/index.js';
 
 const dir = process.env.GDS_TEST_MSSQL_BACKUP_DIR ?? '/var/opt/mssql/data';
 const sep = dir.includes('\\') ? '\\' : '/';
@@ -36,6 +36,11 @@ describeWithServer('mssql', 'SQL Server (real server)', (server) => {
     backupTarget: (label) => backupPath(label),
     // '"' is left out: SQL Server names the files after the database, and Windows refuses it in file names
     hostileNames: ['gds_conf_semi; DROP DATABASE gds_conf_canary; --', 'gds_conf_[bracket]]', "gds_conf_it's", 'gds_conf_ünï_çødé'],
+    // ONE config object holding the server's password as a Secret (two managers are built from it)
+    connectionConfig: (): ConnectionConfig => {
+      const { password, ...rest } = parseMssqlUrl(server().url);
+      return { ...rest, type: 'mssql', ...(password === undefined ? {} : { password: password instanceof Secret ? password : new Secret(String(password)) }) };
+    },
     skipSafety: {
       // the new-name half of the case is covered on the simulator (defects.sim.test.ts: a cancelled restore into a new name)
       'cancelled-restore': 'RESTORE ... WITH REPLACE overwrites in place: a cancel once it started leaves the database RESTORING, not as it was (README: Restoring over an existing database)',
