@@ -112,6 +112,12 @@ skipLine('gds CLI credentials tests');
     expect(viaEnv.seen.filter((a) => a.includes(PASSWORD))).toEqual([]);
   }, 60_000);
 
+  it('sslmode=require against a server without TLS gets the TLS hint', async () => {
+    const r = await run(['--url', `${cluster.primary.url('postgres')}?sslmode=require`, 'ls']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/hint: TLS failed: check sslmode/);
+  }, 30_000);
+
   it('a service file (PGSERVICEFILE + PGSERVICE) gives host, port and user', async () => {
     const services = join(dir, 'services.conf');
     writeFileSync(services, `[sales]\nhost=127.0.0.1\nport=${cluster.primary.port}\nuser=app\ndbname=postgres\n`);

@@ -230,5 +230,7 @@ describe('each connection failure gets the hint of its cause', () => {
     it('a TLS failure gets a TLS hint', () => {
     expect(mapPostgresError(driverError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), 'connect').hint).toMatch(/^TLS failed: check sslmode/);
     expect(mapPostgresError(driverError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'connect').hint).toMatch(/^TLS failed/);
+    // what postgres.js says when sslmode=require meets a server without TLS (seen against a real server)
+    expect(mapPostgresError(driverError('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'), 'connect').hint).toMatch(/^TLS failed/);
   });
 });

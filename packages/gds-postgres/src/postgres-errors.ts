@@ -79,10 +79,11 @@ export const CODE_HINTS: Readonly<Record<string, string>> = Object.freeze({
 
 /** The hint for a code, else for its kind; TLS failures (the driver's messages) get a TLS hint. */
 function hintFor(code: string | undefined, kind: ErrorKind, message: string): string | undefined {
-  if (code && CODE_HINTS[code]) return CODE_HINTS[code];
+  // a TLS failure first: the socket error it comes with (ECONNRESET) would otherwise name another cause
   if (/\b(ssl|tls|certificate|self[- ]signed)\b/i.test(message) || (code !== undefined && /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO|UNABLE_TO_VERIFY|CERT_|SELF_SIGNED)/.test(code))) {
     return 'TLS failed: check sslmode (the server may not offer TLS, or its certificate does not verify)';
   }
+  if (code && CODE_HINTS[code]) return CODE_HINTS[code];
   return HINTS[kind];
 }
 
