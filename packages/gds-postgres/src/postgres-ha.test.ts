@@ -19,11 +19,11 @@ describe('parseSyncStandbyNames', () => {
 describe('standbyNames', () => {
   const row = (application_name: string, client_addr: string | null, client_port: number | null, slot_name: string | null = null) => ({ application_name, client_addr, client_port, slot_name });
 
-  it('names by slot, then a chosen application_name, then walreceiver@address', () => {
+  it('names by slot, then a chosen application_name, then walreceiver@address (not stable: built from the client address)', () => {
     expect(standbyNames([row('walreceiver', '10.0.0.5', 40001, 'slot_a'), row('standby_b', '10.0.0.6', 40002), row('walreceiver', '10.0.0.7', 40003)])).toEqual([
       { name: 'slot_a', stable: true },
       { name: 'standby_b', stable: true },
-      { name: 'walreceiver@10.0.0.7', stable: true },
+      { name: 'walreceiver@10.0.0.7', stable: false },
     ]);
   });
 
@@ -35,6 +35,13 @@ describe('standbyNames', () => {
   });
 
   it('names a standby on a local socket and one with an empty application_name', () => {
-    expect(standbyNames([row('', null, null)])).toEqual([{ name: 'walreceiver@local', stable: true }]);
+    expect(standbyNames([row('', null, null)])).toEqual([{ name: 'walreceiver@local', stable: false }]);
+  });
+
+  it('appends the port to a shared chosen name too, and says it is not stable', () => {
+    expect(standbyNames([row('app', '10.0.0.1', 1), row('app', '10.0.0.2', 2)])).toEqual([
+      { name: 'app:1', stable: false },
+      { name: 'app:2', stable: false },
+    ]);
   });
 });

@@ -37,14 +37,19 @@ import {
   SyncMode,
   UnsupportedOperationError,
   ValidationError,
+  ReadOptionsSchema,
+  extendOptions,
+  validateOptions,
   type FailoverOptions,
   type HAConfiguration,
   type HANodeInfo,
   type OperationContext,
   type OperationOutcome,
-  type ReadOptions,
+  type RuntimeOptions,
 } from '@gds/database';
+import { Type, type Static } from '@gds/database/schema';
 import { PostgreSQLConnection } from './postgres-connection.js';
+import { followProblems, readServerIdentity, readTargetIdentity } from './postgres-ha-target.js';
 import { quoteIdentifier, quoteLiteral, validateIdentifierLength } from './postgres-quote.js';
 
 /** How long setSyncMode waits for the server to load the new synchronous_standby_names. */
@@ -70,6 +75,43 @@ export const HEALTHY_LAG_BYTES = 16 * 1024 * 1024;
  */
 export const FAILOVER_CATCH_UP_MS = 5_000;
 
+/**
+ * The least time without a reply from a standby before it is not healthy, whatever
+ * `wal_receiver_status_interval` says (a standby replies at least that often, and when the
+ * walsender asks, at half of `wal_sender_timeout`).
+ *
+ * ### Examples
+ * ```ts
+ * await db.ha!.isHealthy(); // a standby silent for MIN_REPLY_TIMEOUT_MS or more is not healthy
+ * ```
+ */
+export const MIN_REPLY_TIMEOUT_MS = 30_000;
+
+/**
+ * Schema of the options of the PostgreSQL HA reads: {@link ReadOptionsSchema} plus `replyTimeoutMs`.
+ *
+ * ### Examples
+ * ```ts
+ * await (db.ha as PostgreSQLReplicationManager).getAllNodes({ replyTimeoutMs: 5_000 });
+ * ```
+ */
+export const PostgreSQLHAReadOptionsSchema = extendOptions(ReadOptionsSchema, {
+  replyTimeoutMs: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 2_147_483_647,
+      description:
+        'A streaming standby that has not replied (pg_stat_replication.reply_time) for longer is not healthy. Defaults to 3 × wal_receiver_status_interval as this server reads it (10 s by default), at least 30 s.',
+    }),
+  ),
+});
+/** Options of the PostgreSQL HA reads: {@link PostgreSQLHAReadOptionsSchema} plus {@link RuntimeOptions}. */
+export type PostgreSQLHAReadOptions = Static<typeof PostgreSQLHAReadOptionsSchema> & RuntimeOptions;
+
+/** The one-line hint on every node name that is not stable. */
+export const NAME_HINT =
+  "this name comes from the standby's client address (and port), which change when it reconnects or another standby connects from that host: set application_name in its primary_conninfo, or stream through a replication slot, for a stable name";
+
 /** The application_name a walreceiver uses when none is configured (and cluster_name is empty). */
 const DEFAULT_WALRECEIVER_NAME = 'walreceiver';
 
@@ -83,8 +125,11 @@ export interface ReplicationRow {
   sync_state: string;
   sync_priority: number;
   lag_bytes: string | null;
+  not_received_bytes: string | null;
+  not_flushed_bytes: string | null;
   replay_lag_seconds: number | null;
   reply_time: Date | null;
+  reply_age_seconds: number | null;
   slot_name: string | null;
 }
 
@@ -110,12 +155,16 @@ export interface ReceiverRow {
 }
 
 const SERVER_SQL = `select pg_catalog.pg_is_in_recovery() as standby, current_setting('synchronous_standby_names') as sync_names,
+  (select setting::int from pg_catalog.pg_settings where name = 'wal_receiver_status_interval') as status_interval_s,
+  (select setting::int from pg_catalog.pg_settings where name = 'wal_sender_timeout') as sender_timeout_ms,
   host(pg_catalog.inet_server_addr()) as server_addr, pg_catalog.inet_server_port() as server_port`;
 
 const PRIMARY_SQL = `select r.pid, r.application_name, host(r.client_addr) as client_addr, r.client_port, r.state, r.sync_state, r.sync_priority,
   pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.replay_lsn)::bigint as lag_bytes,
+  pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.write_lsn)::bigint as not_received_bytes,
+  pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.flush_lsn)::bigint as not_flushed_bytes,
   extract(epoch from r.replay_lag)::float8 as replay_lag_seconds,
-  r.reply_time, s.slot_name
+  r.reply_time, extract(epoch from pg_catalog.clock_timestamp() - r.reply_time)::float8 as reply_age_seconds, s.slot_name
 from pg_catalog.pg_stat_replication r
 left join pg_catalog.pg_replication_slots s on s.active_pid = r.pid
 order by r.application_name, r.client_addr, r.client_port`;
@@ -172,23 +221,28 @@ export function parseSyncStandbyNames(value: string): { method: 'first' | 'any';
  */
 export function standbyNames(rows: readonly Pick<ReplicationRow, 'application_name' | 'client_addr' | 'client_port' | 'slot_name'>[]): { name: string; stable: boolean }[] {
   const base = rows.map((r) => {
-    if (r.slot_name) return r.slot_name;
+    if (r.slot_name) return { name: r.slot_name, stable: true };
     const app = r.application_name || DEFAULT_WALRECEIVER_NAME;
-    return app === DEFAULT_WALRECEIVER_NAME ? `${app}@${r.client_addr ?? 'local'}` : app;
+    // built from the client address: it changes with the address, and gains a port when another default-named standby connects from that host
+    return app === DEFAULT_WALRECEIVER_NAME ? { name: `${app}@${r.client_addr ?? 'local'}`, stable: false } : { name: app, stable: true };
   });
   const count = new Map<string, number>();
-  for (const b of base) count.set(b, (count.get(b) ?? 0) + 1);
-  return base.map((b, i) => ((count.get(b) ?? 0) > 1 ? { name: `${b}:${rows[i]!.client_port ?? rows[i]!.client_addr ?? i}`, stable: false } : { name: b, stable: true }));
+  for (const b of base) count.set(b.name, (count.get(b.name) ?? 0) + 1);
+  return base.map((b, i) => ((count.get(b.name) ?? 0) > 1 ? { name: `${b.name}:${rows[i]!.client_port ?? rows[i]!.client_addr ?? i}`, stable: false } : b));
 }
 
 function num(v: string | number | null | undefined): number | undefined {
   return v === null || v === undefined ? undefined : Number(v);
 }
 
-/** The state and health of a walsender, seen from the primary. */
-function standbyHealth(row: ReplicationRow): { state: HAState; healthy: boolean; reason?: string } {
+/** The state and health of a walsender, seen from the primary; `replyTimeoutS`: see PostgreSQLHAReadOptionsSchema. */
+function standbyHealth(row: ReplicationRow, replyTimeoutS: number): { state: HAState; healthy: boolean; reason?: string } {
   const lag = num(row.lag_bytes);
   if (row.state === 'streaming') {
+    // a frozen walreceiver or standby keeps its walsender 'streaming' with its last lag figures
+    if (row.reply_age_seconds !== null && row.reply_age_seconds > replyTimeoutS) {
+      return { state: HAState.NOT_SYNCHRONIZED, healthy: false, reason: `no reply for ${row.reply_age_seconds.toFixed(1)} s (more than ${replyTimeoutS} s)` };
+    }
     if (lag !== undefined && lag > HEALTHY_LAG_BYTES) return { state: HAState.NOT_SYNCHRONIZED, healthy: false, reason: `replay is ${lag} bytes behind the primary` };
     return { state: row.sync_state === 'sync' || row.sync_state === 'quorum' ? HAState.SYNCED : HAState.HEALTHY, healthy: true };
   }
@@ -243,30 +297,56 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     };
   }
 
-  private async nodes(signal: AbortSignal): Promise<NodesView> {
-    const server = (await this.pg.query<{ standby: boolean; sync_names: string; server_addr: string | null; server_port: number | null }>(SERVER_SQL, [], { signal }))[0];
+  /**
+   * An HA read whose options may also hold `replyTimeoutMs` (validated here, then left out of
+   * what the shared read() checks).
+   */
+  private haRead<T>(operation: string, options: PostgreSQLHAReadOptions | undefined, body: (signal: AbortSignal, replyTimeoutMs: number | undefined) => Promise<T>): Promise<T> {
+    try {
+      validateOptions(PostgreSQLHAReadOptionsSchema, options ?? {}, operation, 'postgresql');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { replyTimeoutMs, ...rest } = options ?? {};
+    return this.read(operation, rest, (signal) => body(signal, replyTimeoutMs));
+  }
+
+  private async nodes(signal: AbortSignal, replyTimeoutMs?: number): Promise<NodesView> {
+    const server = (
+      await this.pg.query<{ standby: boolean; sync_names: string; status_interval_s: number | null; sender_timeout_ms: number | null; server_addr: string | null; server_port: number | null }>(SERVER_SQL, [], {
+        signal,
+      })
+    )[0];
     const standby = server?.standby === true;
     const syncNames = server?.sync_names ?? '';
     const serverAddr = server?.server_addr ? `${server.server_addr}:${server.server_port ?? ''}` : null;
-    return standby ? this.standbyView(signal, syncNames, serverAddr) : this.primaryView(signal, syncNames, serverAddr);
+    // a standby replies every wal_receiver_status_interval, or (0: off) when asked at wal_sender_timeout / 2
+    const interval = server?.status_interval_s ? server.status_interval_s * 1000 : (server?.sender_timeout_ms ?? 0);
+    const replyTimeoutS = (replyTimeoutMs ?? Math.max(MIN_REPLY_TIMEOUT_MS, 3 * interval)) / 1000;
+    return standby ? this.standbyView(signal, syncNames, serverAddr) : this.primaryView(signal, syncNames, serverAddr, replyTimeoutS);
   }
 
-  private async primaryView(signal: AbortSignal, syncNames: string, serverAddr: string | null): Promise<NodesView> {
+  private async primaryView(signal: AbortSignal, syncNames: string, serverAddr: string | null, replyTimeoutS: number): Promise<NodesView> {
     const rows = await this.pg.query<ReplicationRow>(PRIMARY_SQL, [], { signal });
     const slots = await this.pg.query<SlotRow>(SLOTS_SQL, [], { signal });
     const names = standbyNames(rows);
     const standbys: HANodeInfo[] = rows.map((r, i) => {
-      const health = standbyHealth(r);
+      const health = standbyHealth(r, replyTimeoutS);
       const lagBytes = num(r.lag_bytes);
+      const replyAge = r.reply_age_seconds ?? undefined;
+      const silent = replyAge !== undefined && replyAge > replyTimeoutS;
+      // PostgreSQL's replay_lag; 0 once every byte is replayed; unknown while bytes are behind and
+      // PostgreSQL has no measure (it keeps the last one while replay is paused); at least the
+      // time since the last reply when the standby has gone silent
+      const replayLag = lagBytes === 0 && !silent ? 0 : (r.replay_lag_seconds ?? undefined);
+      const lagSeconds = silent ? Math.max(replayLag ?? 0, replyAge) : replayLag;
       return {
         nodeName: names[i]!.name,
         role: HARole.STANDBY,
         state: health.state,
         endpoint: r.client_addr ?? 'local socket',
         endpointKind: 'client',
-        // PostgreSQL's replay_lag; 0 once every byte is replayed; unknown while bytes are
-        // behind and PostgreSQL has no measure (it keeps the last one while replay is paused)
-        lagSeconds: lagBytes === 0 ? 0 : (r.replay_lag_seconds ?? undefined),
+        lagSeconds,
         lastSyncTime: r.reply_time ?? undefined,
         isHealthy: health.healthy,
         metadata: {
@@ -274,11 +354,16 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
           syncState: r.sync_state,
           syncPriority: r.sync_priority,
           lagBytes,
+          notReceivedBytes: num(r.not_received_bytes),
+          notFlushedBytes: num(r.not_flushed_bytes),
+          replyAgeSeconds: replyAge,
+          replyTimeoutSeconds: replyTimeoutS,
           slotName: r.slot_name ?? undefined,
           applicationName: r.application_name,
           clientAddress: r.client_addr ?? undefined,
           clientPort: r.client_port ?? undefined,
           nameStable: names[i]!.stable,
+          ...(names[i]!.stable ? {} : { nameHint: NAME_HINT }),
           pid: r.pid,
           ...(health.reason ? { reason: health.reason } : {}),
         },
@@ -363,9 +448,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
    * const cfg = await db.ha!.getConfiguration();
    * ```
    */
-  async getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined> {
-    return this.read('getConfiguration', options, async (signal) => {
-      const { standby, nodes, syncNames } = await this.nodes(signal);
+  async getConfiguration(options?: PostgreSQLHAReadOptions): Promise<HAConfiguration | undefined> {
+    return this.haRead('getConfiguration', options, async (signal, reply) => {
+      const { standby, nodes, syncNames } = await this.nodes(signal, reply);
       if (!standby && nodes.length === 1) return undefined;
       return {
         name: 'streaming_replication',
@@ -387,9 +472,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
    * if ((await db.ha!.getStatus()) !== 'healthy') alert();
    * ```
    */
-  async getStatus(options?: ReadOptions): Promise<HAState> {
-    return this.read('getStatus', options, async (signal) => {
-      const { nodes } = await this.nodes(signal);
+  async getStatus(options?: PostgreSQLHAReadOptions): Promise<HAState> {
+    return this.haRead('getStatus', options, async (signal, reply) => {
+      const { nodes } = await this.nodes(signal, reply);
       if (nodes.length === 1 && nodes[0]!.role === HARole.PRIMARY) return HAState.UNKNOWN;
       if (nodes.every((n) => n.isHealthy)) return HAState.HEALTHY;
       const states = new Set(nodes.filter((n) => !n.isHealthy).map((n) => n.state));
@@ -398,13 +483,13 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
   }
 
   /** Every node seen from here, missing standbys included. */
-  async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
-    return this.read('getAllNodes', options, async (signal) => (await this.nodes(signal)).nodes);
+  async getAllNodes(options?: PostgreSQLHAReadOptions): Promise<HANodeInfo[]> {
+    return this.haRead('getAllNodes', options, async (signal, reply) => (await this.nodes(signal, reply)).nodes);
   }
 
   /** The primary: this server, or its upstream when this is a standby. */
-  async getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined> {
-    return this.read('getPrimaryNode', options, async (signal) => (await this.nodes(signal)).nodes.find((n) => n.role === HARole.PRIMARY));
+  async getPrimaryNode(options?: PostgreSQLHAReadOptions): Promise<HANodeInfo | undefined> {
+    return this.haRead('getPrimaryNode', options, async (signal, reply) => (await this.nodes(signal, reply)).nodes.find((n) => n.role === HARole.PRIMARY));
   }
 
   /**
@@ -417,9 +502,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
    * for (const [node, s] of Object.entries(await db.ha!.monitorLag())) console.log(node, s);
    * ```
    */
-  async monitorLag(options?: ReadOptions): Promise<Record<string, number>> {
-    return this.read('monitorLag', options, async (signal) => {
-      const { nodes } = await this.nodes(signal);
+  async monitorLag(options?: PostgreSQLHAReadOptions): Promise<Record<string, number>> {
+    return this.haRead('monitorLag', options, async (signal, reply) => {
+      const { nodes } = await this.nodes(signal, reply);
       const out: Record<string, number> = {};
       for (const n of nodes) if (n.role === HARole.STANDBY && n.lagSeconds !== undefined) out[n.nodeName] = n.lagSeconds;
       return out;
@@ -435,9 +520,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
    * if (!(await db.ha!.isHealthy())) page();
    * ```
    */
-  async isHealthy(options?: ReadOptions): Promise<boolean> {
-    return this.read('isHealthy', options, async (signal) => {
-      const { nodes } = await this.nodes(signal);
+  async isHealthy(options?: PostgreSQLHAReadOptions): Promise<boolean> {
+    return this.haRead('isHealthy', options, async (signal, reply) => {
+      const { nodes } = await this.nodes(signal, reply);
       return nodes.some((n) => n.role === HARole.STANDBY) && nodes.every((n) => n.isHealthy);
     });
   }
@@ -486,7 +571,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
       if (check.problems.length > 0 && !force) {
         throw new ValidationError('Refusing failover', check.problems.map((message) => ({ path: '/target', message })), {
           engine: 'postgresql',
-          hint: `${check.lostBytes !== undefined ? `promoting now would lose ${check.lostBytes} bytes of WAL the primary wrote; ` : 'the primary was not reached from here, so what would be lost is not known; '}resume replay or reconnect the standby and let it catch up, or pass force: true to promote anyway`,
+          hint: check.diverged
+            ? `the target does not follow ${check.primaryEndpoint ? 'this primary' : 'the cluster of this server'}: promoting it makes a primary whose history differs from this one; point the manager at the target's own primary, or pass force: true to promote anyway`
+            : `${check.lostBytes !== undefined ? `promoting now would lose ${check.lostBytes} bytes of WAL the primary wrote; ` : 'the primary was not reached from here, so what would be lost is not known; '}resume replay or reconnect the standby and let it catch up, or pass force: true to promote anyway`,
         });
       }
       if (check.problems.length > 0) ctx.message(`force: promoting despite: ${check.problems.join('; ')}`);
@@ -507,6 +594,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
           forced: check.problems.length > 0,
           overridden: check.problems,
           lostBytes: check.lostBytes,
+          diverged: check.diverged === true,
           oldPrimary: { endpoint: check.primaryEndpoint, fenced: false, stillRunning: check.primaryEndpoint !== undefined ? true : undefined },
         },
       };
@@ -516,15 +604,20 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
   }
 
   /**
-   * What stands against promoting `standby` now: not streaming, replay paused, WAL the primary
+   * What stands against promoting `standby` now: not following this server (another cluster,
+   * timeline or upstream: then nothing else is compared), not streaming, replay paused, WAL the primary
    * wrote not replayed (waiting up to FAILOVER_CATCH_UP_MS for it when streaming). In a dry
    * run the checks run too (they only read).
    */
-  private async checkTarget(ctx: OperationContext, standby: PostgreSQLConnection): Promise<{ problems: string[]; lostBytes?: number; primaryEndpoint?: string }> {
+  private async checkTarget(ctx: OperationContext, standby: PostgreSQLConnection): Promise<{ problems: string[]; lostBytes?: number; primaryEndpoint?: string; diverged?: boolean }> {
     const signal = ctx.signal;
     const onPrimary = !(await this.isStandby(signal));
     const primaryLsn = onPrimary ? (await this.pg.query<{ lsn: string }>('select pg_catalog.pg_current_wal_lsn()::text as lsn', [], { signal }))[0]?.lsn : undefined;
     const primaryEndpoint = onPrimary ? `${this.pg.config.host}:${this.pg.config.port}` : undefined;
+    // another cluster, another timeline or another upstream: its LSNs cannot be compared with ours
+    const self = await readServerIdentity(this.pg, this.pg.config.host, signal);
+    const follow = followProblems(self, await readTargetIdentity(standby, signal), standby.endpoint);
+    if (follow.length > 0) return { problems: follow, primaryEndpoint, diverged: true };
     const read = async () =>
       (
         await standby.query<{ status: string | null; paused: boolean; behind: string | null; lost: string | null; pending: string | null }>(

@@ -4,11 +4,12 @@
 // pg_wal_replay_pause(), and each check reads the servers' state afterwards.
 // Set GDS_TEST_TIMINGS=1 to print what was measured.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseManager, HARole, HAState, ValidationError, type HANodeInfo, type HighAvailabilityManager } from '@gds/database';
 import { findPostgresBinaries, postgresMissingReason, startPostgres, type PostgresCluster } from '@gds/testkit';
 import '../src/index.js';
-import { HEALTHY_LAG_BYTES, type PostgreSQLConnection } from '../src/index.js';
+import { HEALTHY_LAG_BYTES, type PostgreSQLConnection, type PostgreSQLReplicationManager } from '../src/index.js';
 
 const binaries = findPostgresBinaries();
 const describePg = binaries ? describe : describe.skip;
@@ -35,6 +36,8 @@ async function refusal(work: Promise<unknown>): Promise<ValidationError> {
   expect(ValidationError.isInstance(outcome)).toBe(true);
   return outcome as ValidationError;
 }
+
+const standbys = (nodes: HANodeInfo[]) => nodes.filter((n) => n.role === HARole.STANDBY);
 
 describePg('HA that tells the truth (real primary + two streaming standbys)', () => {
   const measured: Record<string, unknown> = {};
@@ -70,8 +73,6 @@ describePg('HA that tells the truth (real primary + two streaming standbys)', ()
     await primaryPg.query(`create table if not exists ${table} (id bigserial primary key, payload text not null)`);
     await primaryPg.query(`insert into ${table} (payload) select repeat(md5(g::text), 8) from generate_series(1, $1::int) g`, [Math.round(mb * 3000)]);
   }
-
-  const standbys = (nodes: HANodeInfo[]) => nodes.filter((n) => n.role === HARole.STANDBY);
 
   beforeAll(async () => {
     cluster = await startPostgres({ standbys: 2 });
@@ -181,9 +182,12 @@ describePg('HA that tells the truth (real primary + two streaming standbys)', ()
       expect(first).toHaveLength(2);
       expect(new Set(first.map((n) => n.nodeName)).size).toBe(2);
       expect(second.map((n) => n.nodeName)).toEqual(first.map((n) => n.nodeName));
-      // standby 2 streams through its slot, standby 1 has the only default name on its host: both stable
+      // standby 2 streams through its slot (a stable name); standby 1 has the only default name on
+      // its host, a name built from its client address: unique, but said not to be stable
       expect(first.map((n) => n.nodeName).sort()).toEqual([SLOT, 'walreceiver@127.0.0.1']);
-      expect(first.every((n) => n.metadata.nameStable === true)).toBe(true);
+      expect(first.find((n) => n.nodeName === SLOT)!.metadata).toMatchObject({ nameStable: true });
+      expect(first.find((n) => n.nodeName === SLOT)!.metadata.nameHint).toBeUndefined();
+      expect(first.find((n) => n.nodeName === 'walreceiver@127.0.0.1')!.metadata).toMatchObject({ nameStable: false, nameHint: expect.stringMatching(/application_name in its primary_conninfo.*replication slot/) });
       const lag = await primaryHa.monitorLag();
       expect(Object.keys(lag).sort()).toEqual([SLOT, 'walreceiver@127.0.0.1']);
 
@@ -257,6 +261,156 @@ describePg('HA that tells the truth (real primary + two streaming standbys)', ()
       expect(await inRecovery(primaryPg)).toBe(false);
       // and standby 1 was never promoted
       expect(await inRecovery(standbyPg[0]!)).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describePg('HA against frozen standbys and a standby that follows another primary (real primary + two standbys)', () => {
+  const measured: Record<string, unknown> = {};
+  const managers: DatabaseManager[] = [];
+  let cluster: PostgresCluster;
+  let primaryPg: PostgreSQLConnection;
+  let primaryHa: PostgreSQLReplicationManager;
+  const standbyPg: PostgreSQLConnection[] = [];
+  const standbyHa: PostgreSQLReplicationManager[] = [];
+  const REPLY_MS = 3_000;
+
+  async function open(url: string): Promise<{ pg: PostgreSQLConnection; ha: PostgreSQLReplicationManager }> {
+    const manager = await DatabaseManager.connect(url);
+    managers.push(manager);
+    return { pg: manager.connection as PostgreSQLConnection, ha: manager.getDatabase('postgres').ha as PostgreSQLReplicationManager };
+  }
+  const streamingCount = async () => Number((await primaryPg.query<{ n: string }>("select count(*) as n from pg_catalog.pg_stat_replication where state = 'streaming'"))[0]!.n);
+  const inRecovery = async (pg: PostgreSQLConnection) => (await pg.query<{ r: boolean }>('select pg_catalog.pg_is_in_recovery() as r'))[0]!.r;
+  const write = async (mb: number) => {
+    await primaryPg.query('create table if not exists public.frozen_load (id bigserial primary key, payload text not null)');
+    await primaryPg.query('insert into public.frozen_load (payload) select repeat(md5(g::text), 8) from generate_series(1, $1::int) g', [Math.round(mb * 3000)]);
+  };
+  /** Seconds since each walsender's last reply, as the primary records it. */
+  const replyAges = async () =>
+    (await primaryPg.query<{ age: number }>('select extract(epoch from clock_timestamp() - reply_time)::float8 as age from pg_catalog.pg_stat_replication order by 1')).map((r) => r.age);
+
+  beforeAll(async () => {
+    cluster = await startPostgres({ standbys: 2 });
+    ({ pg: primaryPg, ha: primaryHa } = await open(cluster.primary.url('postgres')));
+    for (const node of cluster.standbys) {
+      const { pg, ha } = await open(node.url('postgres'));
+      standbyPg.push(pg);
+      standbyHa.push(ha);
+      // replies every second, so a few seconds of silence means a frozen receiver
+      await pg.query("alter system set wal_receiver_status_interval = '1s'");
+      await pg.query('select pg_catalog.pg_reload_conf()');
+    }
+    await waitFor('two standbys streaming', async () => (await streamingCount()) === 2);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const manager of managers) await manager.close();
+    await cluster?.stop();
+    if (process.env.GDS_TEST_TIMINGS) console.log(`ha.safety (frozen, diverged) measured: ${JSON.stringify(measured)}`);
+  }, 60_000);
+
+  it('every default-named standby is said to have an unstable name, with the hint to make it stable', async () => {
+    const nodes = standbys(await primaryHa.getAllNodes());
+    expect(nodes).toHaveLength(2);
+    const ports = (await primaryPg.query<{ p: number }>('select client_port as p from pg_catalog.pg_stat_replication order by 1')).map((r) => r.p);
+    // two default names from one host: the client port tells them apart, and changes on reconnect
+    expect(nodes.map((n) => n.nodeName).sort()).toEqual(ports.map((p) => `walreceiver@127.0.0.1:${p}`).sort());
+    for (const n of nodes) expect(n.metadata).toMatchObject({ applicationName: 'walreceiver', nameStable: false, nameHint: expect.stringMatching(/set application_name in its primary_conninfo, or stream through a replication slot/) });
+  });
+
+  it(
+    'a frozen walreceiver and a frozen standby are not healthy: no reply for N s, lag at least that long, bytes not received reported',
+    async () => {
+      await waitFor('both standbys reply within the threshold', async () => (await primaryHa.isHealthy({ replyTimeoutMs: REPLY_MS })) === true);
+      // an unknown option is still refused, and the new one is checked
+      await refusal(primaryHa.isHealthy({ replyTimeoutMs: 0 }));
+
+      const receiverPid = Number((await standbyPg[0]!.query<{ pid: number }>('select pid from pg_catalog.pg_stat_wal_receiver'))[0]!.pid);
+      process.kill(receiverPid, 'SIGSTOP');
+      try {
+        await write(8);
+        await sleep(REPLY_MS + 1_500);
+        // the server's own record: one walsender has had no reply for longer than the threshold
+        const ages = await replyAges();
+        expect(ages[ages.length - 1]!).toBeGreaterThan(REPLY_MS / 1000);
+        const nodes = standbys(await primaryHa.getAllNodes({ replyTimeoutMs: REPLY_MS }));
+        const silent = nodes.filter((n) => !n.isHealthy);
+        expect(silent).toHaveLength(1);
+        const frozen = silent[0]!;
+        expect(frozen.state).toBe(HAState.NOT_SYNCHRONIZED);
+        expect(String(frozen.metadata.reason)).toMatch(/^no reply for \d+\.\d s \(more than 3 s\)$/);
+        expect(frozen.lagSeconds!).toBeGreaterThanOrEqual(Number(frozen.metadata.replyAgeSeconds));
+        expect(Number(frozen.metadata.replyAgeSeconds)).toBeGreaterThan(REPLY_MS / 1000);
+        expect(Number(frozen.metadata.notReceivedBytes)).toBeGreaterThan(4 * 1024 * 1024);
+        expect(Number(frozen.metadata.notFlushedBytes)).toBeGreaterThanOrEqual(Number(frozen.metadata.notReceivedBytes));
+        expect(nodes.find((n) => n !== frozen)!.isHealthy).toBe(true);
+        expect(await primaryHa.isHealthy({ replyTimeoutMs: REPLY_MS })).toBe(false);
+        expect((await primaryHa.monitorLag({ replyTimeoutMs: REPLY_MS }))[frozen.nodeName]!).toBeGreaterThan(REPLY_MS / 1000);
+        // with the default threshold (at least 30 s) the bytes not received are reported all the same
+        const byDefault = standbys(await primaryHa.getAllNodes()).find((n) => n.nodeName === frozen.nodeName)!;
+        expect(Number(byDefault.metadata.notReceivedBytes)).toBeGreaterThan(4 * 1024 * 1024);
+        expect(byDefault.metadata.replyTimeoutSeconds).toBe(30);
+        measured.frozenReceiver = { reason: frozen.metadata.reason, lagSeconds: frozen.lagSeconds, notReceivedBytes: frozen.metadata.notReceivedBytes, notFlushedBytes: frozen.metadata.notFlushedBytes, lagBytes: frozen.metadata.lagBytes };
+      } finally {
+        process.kill(receiverPid, 'SIGCONT');
+      }
+      await waitFor('healthy again after SIGCONT', async () => (await primaryHa.isHealthy({ replyTimeoutMs: REPLY_MS })) === true, 30_000);
+
+      // the whole of standby 2 frozen (postmaster and children), 2 MB written
+      const postmaster = (await cluster.standbys[1]!.pid())!;
+      const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      const frozenPids = [postmaster, ...children];
+      for (const pid of frozenPids) process.kill(pid, 'SIGSTOP');
+      try {
+        await write(2);
+        await sleep(REPLY_MS + 1_500);
+        const nodes = standbys(await primaryHa.getAllNodes({ replyTimeoutMs: REPLY_MS }));
+        const silent = nodes.filter((n) => !n.isHealthy);
+        expect(silent).toHaveLength(1);
+        expect(String(silent[0]!.metadata.reason)).toMatch(/^no reply for/);
+        expect(silent[0]!.lagSeconds!).toBeGreaterThan(REPLY_MS / 1000);
+        expect(Number(silent[0]!.metadata.notReceivedBytes)).toBeGreaterThan(1024 * 1024);
+        expect(await primaryHa.getStatus({ replyTimeoutMs: REPLY_MS })).toBe(HAState.NOT_SYNCHRONIZED);
+        measured.frozenStandby = { reason: silent[0]!.metadata.reason, lagSeconds: silent[0]!.lagSeconds, notReceivedBytes: silent[0]!.metadata.notReceivedBytes };
+      } finally {
+        for (const pid of frozenPids) process.kill(pid, 'SIGCONT');
+      }
+      await waitFor('healthy again after the standby resumes', async () => (await primaryHa.isHealthy({ replyTimeoutMs: REPLY_MS })) === true, 30_000);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'failover refuses a target that streams from another primary on another timeline, dry run or not; force overrides and says so',
+    async () => {
+      // a legitimate target is accepted (dry run) by the primary it follows
+      expect((await primaryHa.failover({ target: cluster.standbys[1]!.url('postgres'), dryRun: true })).success).toBe(true);
+
+      // standby 1 promoted by hand: a second primary on timeline 2; standby 2 still follows the old one
+      await standbyPg[0]!.query('select pg_catalog.pg_promote(true, 60)');
+      expect(await inRecovery(standbyPg[0]!)).toBe(false);
+      await write(1);
+      const fromNewPrimary = standbyHa[0]!;
+      for (const dryRun of [true, false]) {
+        const refused = await refusal(fromNewPrimary.failover({ target: cluster.standbys[1]!.url('postgres'), dryRun }));
+        const messages = refused.issues.map((i) => i.message).join(' | ');
+        expect(messages).toMatch(/is on timeline 1, this primary writes timeline 2: their WAL has diverged/);
+        expect(messages).toMatch(new RegExp(`does not stream from this primary: it streams from 127\\.0\\.0\\.1:${cluster.primary.port}`));
+        expect(refused.hint).toMatch(/does not follow this primary/);
+        measured[`divergedRefusal${dryRun ? 'DryRun' : ''}`] = messages;
+      }
+      // the target is untouched, still following the old primary
+      expect(await inRecovery(standbyPg[1]!)).toBe(true);
+      expect((await standbyPg[1]!.query<{ s: string; p: number }>('select status as s, sender_port as p from pg_catalog.pg_stat_wal_receiver'))[0]).toEqual({ s: 'streaming', p: cluster.primary.port });
+
+      // with force it goes on, and the result lists what was overridden
+      const forced = await fromNewPrimary.failover({ target: cluster.standbys[1]!.url('postgres'), force: true });
+      expect(forced.data).toMatchObject({ forced: true, diverged: true });
+      expect((forced.data as { overridden: string[] }).overridden.join(' ')).toMatch(/timeline 1.*timeline 2/);
+      expect(forced.messages.join(' ')).toMatch(/force: promoting despite: .*diverged/);
+      expect(await inRecovery(standbyPg[1]!)).toBe(false);
     },
     TEST_TIMEOUT,
   );
