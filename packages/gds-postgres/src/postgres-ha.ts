@@ -7,20 +7,26 @@
  *   it should have but does not see: a physical replication slot nobody uses, or a name in
  *   `synchronous_standby_names` no connected standby has (matched case-insensitively, as
  *   PostgreSQL does). Those are `disconnected`, unhealthy, `metadata.missing: true`.
- * - Names are unique and stable: the slot name when the standby streams through a slot; else its
- *   `application_name` when an administrator set one; else (PostgreSQL's default `walreceiver`)
- *   `walreceiver@<client address>`. Only when two standbys still share a name is the client port
- *   appended (`metadata.nameStable: false`: give them an application_name or a slot). A standby
+ * - Gone standbys with neither a slot nor a synchronous name are not listed: nothing says they
+ *   should exist.
+ * - Names are unique; stable only from configuration: the slot name when the standby streams
+ *   through a slot; else its `application_name` when an administrator set one. Else (PostgreSQL's
+ *   default `walreceiver`) `walreceiver@<client address>`, and when two standbys share a name the
+ *   client port is appended: names built from a client address or port change on reconnect and
+ *   when a collision appears or goes away (`metadata.nameStable: false`, `metadata.nameHint`). A standby
  *   seen from the primary has as endpoint only its client address (`endpointKind: 'client'`):
  *   the port its walreceiver connected from is ephemeral and the primary does not know where the
  *   standby listens. Seen from the standby itself, the endpoint is where gds connected.
  * - Health: a standby is healthy only while it streams and its replay is at most
  *   {@link HEALTHY_LAG_BYTES} behind (bytes, not PostgreSQL's `replay_lag`, which stays at its
  *   last value while replay is paused); seen from the standby, paused replay is `suspended` and
- *   never healthy. A primary is healthy only with at least one healthy standby and no missing
+ *   never healthy. A streaming standby that has not replied for longer than `replyTimeoutMs`
+ *   (see {@link PostgreSQLHAReadOptionsSchema}) is not healthy, its lag at least that silence.
+ *   A primary is healthy only with at least one healthy standby and no missing
  *   one, and not while synchronous commits wait for standbys that are not there.
  * - `failover({ target })` promotes the standby at `target` (a URL, `host:port`, or a node name
- *   whose endpoint is a listen address). Without `force` it refuses a target that is not in
+ *   whose endpoint is a listen address). Without `force` it refuses a target that does not follow
+ *   this server (system identifier; on a primary also timeline and upstream: postgres-ha-target.ts), is not in
  *   recovery, not streaming, whose replay is paused, or that has not replayed what the primary
  *   had written (read from the primary when this manager is on it; it waits up to
  *   {@link FAILOVER_CATCH_UP_MS} for the target to catch up), saying how many bytes would be

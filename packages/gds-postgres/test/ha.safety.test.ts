@@ -5,6 +5,8 @@
 // Set GDS_TEST_TIMINGS=1 to print what was measured.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseManager, HARole, HAState, ValidationError, type HANodeInfo, type HighAvailabilityManager } from '@gds/database';
 import { findPostgresBinaries, postgresMissingReason, startPostgres, type PostgresCluster } from '@gds/testkit';
@@ -37,6 +39,9 @@ async function refusal(work: Promise<unknown>): Promise<ValidationError> {
   return outcome as ValidationError;
 }
 
+const evidence = JSON.parse(readFileSync(join(__dirname, 'evidence', 'ha-and-names.json'), 'utf8')) as {
+  rules: { id: string; defaultSeconds?: number; minimumReplyTimeoutSeconds?: number; factor?: number }[];
+};
 const standbys = (nodes: HANodeInfo[]) => nodes.filter((n) => n.role === HARole.STANDBY);
 
 describePg('HA that tells the truth (real primary + two streaming standbys)', () => {
@@ -98,8 +103,13 @@ describePg('HA that tells the truth (real primary + two streaming standbys)', ()
     async () => {
       expect(await primaryHa.isHealthy()).toBe(true);
 
-      // a primary whose standbys are all gone (no slot, no synchronous name) is not healthy
+      // one of two standbys gone, with no slot and no synchronous name: nothing says it should
+      // exist, so it is no longer listed and the primary stays healthy (the README's rule)
       await setConninfo(0, '');
+      await waitFor('primary sees one standby', async () => (await streamingCount()) === 1);
+      expect(standbys(await primaryHa.getAllNodes())).toHaveLength(1);
+      expect(await primaryHa.isHealthy()).toBe(true);
+      // a primary whose standbys are all gone (no slot, no synchronous name) is not healthy
       await setConninfo(1, '');
       await waitFor('primary sees no standby', async () => (await streamingCount()) === 0);
       expect(await primaryHa.isHealthy()).toBe(false);
@@ -351,7 +361,9 @@ describePg('HA against frozen standbys and a standby that follows another primar
         // with the default threshold (at least 30 s) the bytes not received are reported all the same
         const byDefault = standbys(await primaryHa.getAllNodes()).find((n) => n.nodeName === frozen.nodeName)!;
         expect(Number(byDefault.metadata.notReceivedBytes)).toBeGreaterThan(4 * 1024 * 1024);
-        expect(byDefault.metadata.replyTimeoutSeconds).toBe(30);
+        // the primary keeps wal_receiver_status_interval at its default: the documented numbers decide the default threshold
+        const rule = evidence.rules.find((r) => r.id === 'status-interval')!;
+        expect(byDefault.metadata.replyTimeoutSeconds).toBe(Math.max(rule.minimumReplyTimeoutSeconds!, rule.factor! * rule.defaultSeconds!));
         measured.frozenReceiver = { reason: frozen.metadata.reason, lagSeconds: frozen.lagSeconds, notReceivedBytes: frozen.metadata.notReceivedBytes, notFlushedBytes: frozen.metadata.notFlushedBytes, lagBytes: frozen.metadata.lagBytes };
       } finally {
         process.kill(receiverPid, 'SIGCONT');
