@@ -621,8 +621,15 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     const primaryLsn = onPrimary ? (await this.pg.query<{ lsn: string }>('select pg_catalog.pg_current_wal_lsn()::text as lsn', [], { signal }))[0]?.lsn : undefined;
     const primaryEndpoint = onPrimary ? `${this.pg.config.host}:${this.pg.config.port}` : undefined;
     // another cluster, another timeline or another upstream: its LSNs cannot be compared with ours
-    const self = await readServerIdentity(this.pg, this.pg.config.host, signal);
-    const follow = followProblems(self, await readTargetIdentity(standby, signal), standby.endpoint);
+    let follow: string[];
+    try {
+      const self = await readServerIdentity(this.pg, this.pg.config.host, signal);
+      follow = followProblems(self, await readTargetIdentity(standby, signal), standby.endpoint);
+    } catch (e) {
+      // pg_control_system() may be revoked from this role: not verified is a problem force can override
+      if ((e as { code?: string }).code !== '42501') throw e;
+      follow = [`could not check that ${standby.endpoint} follows this server: ${(e as Error).message}`];
+    }
     if (follow.length > 0) return { problems: follow, primaryEndpoint, diverged: true };
     const read = async () =>
       (

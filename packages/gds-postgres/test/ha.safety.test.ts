@@ -400,6 +400,27 @@ describePg('HA against frozen standbys and a standby that follows another primar
       // a legitimate target is accepted (dry run) by the primary it follows
       expect((await primaryHa.failover({ target: cluster.standbys[1]!.url('postgres'), dryRun: true })).success).toBe(true);
 
+      // a role that may promote but not read pg_control_system(): not verified, refused without force
+      await primaryPg.query('create role ha_operator login');
+      await primaryPg.query('grant pg_monitor to ha_operator');
+      await primaryPg.query('grant execute on function pg_catalog.pg_promote(boolean, integer) to ha_operator');
+      await primaryPg.query('revoke execute on function pg_catalog.pg_control_system() from public');
+      try {
+        const url = new URL(cluster.primary.url('postgres'));
+        url.username = 'ha_operator';
+        const { ha: operatorHa } = await open(url.toString());
+        const target = new URL(cluster.standbys[1]!.url('postgres'));
+        target.username = 'ha_operator';
+        await waitFor('the role reached standby 2', async () => (await standbyPg[1]!.query("select 1 from pg_catalog.pg_roles where rolname = 'ha_operator'")).length === 1);
+        const unverified = await refusal(operatorHa.failover({ target: target.toString(), dryRun: true }));
+        expect(unverified.issues.map((i) => i.message).join(' ')).toMatch(/could not check that .* follows this server: permission denied for function pg_control_system/);
+        const forcedDry = await operatorHa.failover({ target: target.toString(), dryRun: true, force: true });
+        expect((forcedDry.data as { overridden: string[] } | undefined)?.overridden ?? forcedDry.messages).toEqual(expect.arrayContaining([expect.stringMatching(/could not check/)]));
+        expect(await inRecovery(standbyPg[1]!)).toBe(true);
+      } finally {
+        await primaryPg.query('grant execute on function pg_catalog.pg_control_system() to public');
+      }
+
       // standby 1 promoted by hand: a second primary on timeline 2; standby 2 still follows the old one
       await standbyPg[0]!.query('select pg_catalog.pg_promote(true, 60)');
       expect(await inRecovery(standbyPg[0]!)).toBe(false);
