@@ -395,6 +395,25 @@ describePg('HA against frozen standbys and a standby that follows another primar
   );
 
   it(
+    'failover refuses a standby of another cluster (another system identifier), leaving it in recovery',
+    async () => {
+      const other = await startPostgres({ standbys: 1 });
+      try {
+        const otherStandby = await open(other.standbys[0]!.url('postgres'));
+        await waitFor('the other standby is in recovery', async () => inRecovery(otherStandby.pg));
+        const refused = await refusal(primaryHa.failover({ target: other.standbys[0]!.url('postgres'), dryRun: true }));
+        const [mine, theirs] = await Promise.all([primaryPg, otherStandby.pg].map(async (pg) => (await pg.query<{ id: string }>('select system_identifier::text as id from pg_catalog.pg_control_system()'))[0]!.id));
+        expect(mine).not.toBe(theirs);
+        expect(refused.issues.map((i) => i.message)).toEqual([expect.stringContaining(`belongs to another cluster (system identifier ${theirs!}, this server's is ${mine!})`)]);
+        expect(await inRecovery(otherStandby.pg)).toBe(true);
+      } finally {
+        await other.stop();
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     'failover refuses a target that streams from another primary on another timeline, dry run or not; force overrides and says so',
     async () => {
       // a legitimate target is accepted (dry run) by the primary it follows
