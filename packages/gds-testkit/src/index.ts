@@ -1,6 +1,6 @@
 /**
  * `@gds/testkit`: what gds's own tests (and an engine author's) need: throwaway real PostgreSQL
- * clusters, finding a real server for an engine (or saying why there is none), and the shared
+ * clusters and MariaDB servers, finding a real server for an engine (or saying why there is none), and the shared
  * conformance suite every engine runs (from `@gds/testkit/jest`, which needs jest).
  *
  * @packageDocumentation
