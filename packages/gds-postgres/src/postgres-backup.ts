@@ -41,6 +41,7 @@ import type { PostgreSQLConnection } from './postgres-connection.js';
 import type { PostgreSQLBackupOptions, PostgreSQLCreateOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
 import { PlainDumpRefusal, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
 import { quoteIdentifier } from './postgres-quote.js';
+import { checkDirectoryDump, checkTarDump, DumpStructureError } from './postgres-verify.js';
 import { commandLine, conninfo, findTool, psqlHasRestrict, runTool, toolEnv, type PgTool } from './postgres-tools.js';
 import { countSessions, createDatabase, describeStatement, dropDatabase, HAS_USER_OBJECTS_SQL, terminateSessions, type Statement } from './postgres-statements.js';
 
@@ -377,8 +378,8 @@ async function otherSessions(conn: PostgreSQLConnection, database: string, signa
   return Number(rows[0]?.n ?? 0);
 }
 
-function inUse(database: string, sessions: number): DatabaseInUseError {
-  return new DatabaseInUseError(`${sessions} other session${sessions === 1 ? ' is' : 's are'} connected to '${database}'; restore with replace would end them`, {
+function inUse(database: string, sessions: number, how: 'replace' | 'clean' = 'replace'): DatabaseInUseError {
+  return new DatabaseInUseError(`${sessions} other session${sessions === 1 ? ' is' : 's are'} connected to '${database}'; restore with ${how} would ${how === 'replace' ? 'end them' : 'drop objects they use'}`, {
     sessions,
     engine: 'postgresql',
     operation: 'restore',
@@ -441,7 +442,19 @@ async function readWholeDump(ctx: OperationContext, conn: PostgreSQLConnection, 
   await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal }).catch((error: unknown) => {
     throw unreadable(path, error, ctx.operation);
   });
+  await checkStructure(path, format, entries, ctx.operation);
   return { entries: entries.length, tables: entries.filter((l) => / TABLE DATA /.test(l)).length };
+}
+
+/** The checks pg_restore does not make (postgres-verify.ts): a truncated tar or directory dump is refused. */
+async function checkStructure(path: string, format: DumpFormat, entries: readonly string[], operation: string): Promise<void> {
+  try {
+    if (format === 'tar') await checkTarDump(path, entries);
+    else if (format === 'directory') await checkDirectoryDump(path, entries);
+  } catch (error) {
+    if (error instanceof DumpStructureError) throw new ValidationError('Invalid backup source', [{ path: '/source', message: `${path}: ${error.message}` }], { engine: 'postgresql', operation });
+    throw error;
+  }
 }
 
 function unreadable(path: string, error: unknown, operation: string): unknown {
@@ -464,8 +477,11 @@ async function checkPlainDump(path: string, operation: string): Promise<PlainDum
     const { size } = await handle.stat();
     const tail = Buffer.alloc(Math.min(size, 1_024));
     await handle.read(tail, 0, tail.length, size - tail.length);
-    // the completion comment is followed by '--' and, since the 2025 security releases, by \unrestrict
-    if (!tail.toString('utf8').includes('-- PostgreSQL database dump complete')) throw invalid(`${path} is a plain SQL dump without pg_dump's completion line: it is incomplete`);
+    // the completion comment is followed by '--', blank lines and, since the 2025 security releases, \unrestrict
+    const text = tail.toString('utf8');
+    const at = text.lastIndexOf('-- PostgreSQL database dump complete\n');
+    const after = at < 0 ? undefined : text.slice(at + '-- PostgreSQL database dump complete\n'.length);
+    if (after === undefined || !after.split('\n').every((l) => l === '' || l === '--' || /^\\unrestrict [A-Za-z0-9]+$/.test(l))) throw invalid(`${path} is a plain SQL dump without pg_dump's completion line: it is incomplete`);
   } finally {
     await handle.close();
   }
@@ -550,9 +566,15 @@ export async function restoreDatabase(
     throw new DatabaseNotFoundError(`Database '${database}' does not exist and create is false`, { engine: 'postgresql', operation: 'restore' });
   }
   const replacing = exists && options.replace === true;
-  if (replacing) {
+  // clean drops objects in place under the other sessions' feet: the same rule as replace and drop
+  if (replacing || (exists && options.clean)) {
     const sessions = await otherSessions(conn, database, ctx.signal);
-    if (sessions > 0 && !options.force) throw inUse(database, sessions);
+    if (sessions > 0 && !options.force) throw inUse(database, sessions, options.clean ? 'clean' : 'replace');
+    if (sessions > 0 && options.clean) {
+      const s = terminateSessions(database);
+      ctx.record(describeStatement(s));
+      if (!ctx.dryRun) await conn.query(s.text, s.params, { signal: ctx.signal });
+    }
   }
 
   // 1. read the whole source: a bad file is refused before anything changes
@@ -797,6 +819,7 @@ export async function verifyDump(ctx: OperationContext, conn: PostgreSQLConnecti
   ctx.record(commandLine(tool.path, ['--file=/dev/null', path]));
   const entries = await listEntries(tool, path, conn, ctx.signal);
   await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal });
+  await checkStructure(path, format, entries, 'verifyBackup');
   const tables = entries.filter((l) => / TABLE DATA /.test(l)).length;
   return { message: `${path}: ${entries.length} entries (${tables} with table data), ${format} format, every data block read`, data: { source: path, valid: true, entries: entries.length, details: { format, tablesWithData: tables } } };
 }

@@ -14,6 +14,7 @@ import { fingerprint, seed } from './helpers.js';
 import { scanPlainDump } from '../src/postgres-plain-dump.js';
 import { plainFeed } from '../src/postgres-backup.js';
 import { findTool, runTool, toolEnv } from '../src/postgres-tools.js';
+import { walkTar } from '../src/postgres-verify.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
@@ -336,6 +337,88 @@ describe('item 4: restore with replace and other sessions needs force, like drop
       expect(Number(alive[0]?.n)).toBe(0);
       expect(await fingerprint(db('busy'))).toEqual(await fingerprint(db('src')));
       expect(await sideDatabases()).toEqual([]);
+    } finally {
+      await other.end({ timeout: 1 });
+    }
+  }, 60_000);
+});
+
+describe('hostile t16: truncations pg_restore itself accepts are refused by the structural check', () => {
+  /** Cuts a copy of `from` to `bytes` bytes. */
+  async function cut(from: string, name: string, bytes: number): Promise<string> {
+    const p = join(dir, name);
+    await writeFile(p, (await readFile(from)).subarray(0, bytes));
+    return p;
+  }
+
+  it('a tar dump cut inside or after a data member: pg_restore exits 0 on it, gds refuses it and the database keeps its rows', async () => {
+    const tar = join(dir, 'src.tar');
+    if (!existsSync(tar)) await db('src').backup(tar, { format: 'tar' });
+    const members = await walkTar(tar);
+    const data = members.findIndex((m) => /^\d+\.dat$/.test(m.name));
+    expect(data).toBeGreaterThan(0);
+    // the offset of the first data member's header: toc.dat and what precedes it stay whole
+    let at = 0;
+    for (const m of members.slice(0, data)) at += 512 + Math.ceil(m.size / 512) * 512;
+    const dataSize = members[data]!.size;
+    const cuts = [await cut(tar, 'mid.tar', at + 512 + Math.floor(dataSize / 2)), await cut(tar, 'noend.tar', (await stat(tar)).size - 1024), await cut(tar, 'boundary.tar', at + 512 + Math.ceil(dataSize / 512) * 512)];
+    const pgRestore = await findTool('pg_restore');
+    // the evidence: pg_restore reads a cut inside a data member without complaint (t16: 300 rows became 137)
+    const loose = spawnSync(pgRestore.path, ['--file=/dev/null', cuts[0]!]);
+    expect(loose.status).toBe(0);
+    await precious('keep_tar');
+    const before = await fingerprint(db('keep_tar'));
+    for (const p of cuts) {
+      await expect(db('keep_tar').restore(p, { replace: true })).rejects.toThrow(ValidationError);
+      await expect(db('keep_tar').verifyBackup(p)).rejects.toThrow(ValidationError);
+      expect(await fingerprint(db('keep_tar'))).toEqual(before);
+    }
+    expect(await sideDatabases()).toEqual([]);
+    expect((await db('keep_tar').verifyBackup(tar)).data?.valid).toBe(true);
+  }, 120_000);
+
+  it('a directory dump with a data file cut (uncompressed at a row, or gzip) or missing is refused', async () => {
+    const plainDir = join(dir, 'src.d0');
+    const gzDir = join(dir, 'src.dgz');
+    if (!existsSync(plainDir)) await db('src').backup(plainDir, { format: 'directory', compress: 0 });
+    if (!existsSync(gzDir)) await db('src').backup(gzDir, { format: 'directory' });
+    const biggest = (d: string) => readdirSync(d).filter((n) => /^\d+\.dat/.test(n)).sort((a, b) => readFileSync(join(d, b)).length - readFileSync(join(d, a)).length)[0]!;
+    const raw = join(plainDir, biggest(plainDir));
+    const rawText = readFileSync(raw, 'utf8');
+    await writeFile(raw, rawText.slice(0, rawText.indexOf('\n', rawText.length / 2) + 5)); // inside a row
+    const gz = join(gzDir, biggest(gzDir));
+    const gzBytes = readFileSync(gz);
+    await writeFile(gz, gzBytes.subarray(0, gzBytes.length - 8)); // the gzip trailer gone
+    await precious('keep_dir');
+    const before = await fingerprint(db('keep_dir'));
+    for (const d of [plainDir, gzDir]) {
+      await expect(db('keep_dir').restore(d, { replace: true })).rejects.toThrow();
+      await expect(db('keep_dir').verifyBackup(d)).rejects.toThrow();
+      expect(await fingerprint(db('keep_dir'))).toEqual(before);
+    }
+    await rm(gz);
+    await expect(db('keep_dir').verifyBackup(gzDir)).rejects.toThrow();
+    expect(await sideDatabases()).toEqual([]);
+  }, 120_000);
+
+  it('a plain dump with anything but the trailer after its completion line is refused', async () => {
+    const p = join(dir, 'tail.sql');
+    await writeFile(p, `${await readFile(plain, 'utf8')}\ncreate table after_the_end (x int);\n`);
+    await expect(db('keep1').verifyBackup(p)).rejects.toThrow(ValidationError);
+  }, 60_000);
+});
+
+describe('hostile: restore with clean and other sessions needs force, like replace', () => {
+  it('without force: DatabaseInUseError and the session and data are untouched', async () => {
+    await precious('busy_clean');
+    const before = await fingerprint(db('busy_clean'));
+    const other = postgres(cluster.primary.url('busy_clean'), { max: 1, onnotice: () => undefined });
+    try {
+      await other`select 1`;
+      const e = await db('busy_clean').restore(custom, { clean: true }).catch((err: unknown) => err);
+      expect(DatabaseInUseError.isInstance(e)).toBe(true);
+      expect(await fingerprint(db('busy_clean'))).toEqual(before);
+      expect((await other`select 1 as one`)[0]).toEqual({ one: 1 });
     } finally {
       await other.end({ timeout: 1 });
     }
