@@ -439,10 +439,11 @@ async function readWholeDump(ctx: OperationContext, conn: PostgreSQLConnection, 
   const entries = await listEntries(tool, path, conn, ctx.signal).catch((error: unknown) => {
     throw unreadable(path, error, ctx.operation);
   });
+  // the structure first: pg_restore can wait for ever on a tar dump cut inside a member
+  await checkStructure(path, format, entries, ctx.operation);
   await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal }).catch((error: unknown) => {
     throw unreadable(path, error, ctx.operation);
   });
-  await checkStructure(path, format, entries, ctx.operation);
   return { entries: entries.length, tables: entries.filter((l) => / TABLE DATA /.test(l)).length };
 }
 
@@ -818,8 +819,8 @@ export async function verifyDump(ctx: OperationContext, conn: PostgreSQLConnecti
   ctx.record(commandLine(tool.path, ['--list', path]));
   ctx.record(commandLine(tool.path, ['--file=/dev/null', path]));
   const entries = await listEntries(tool, path, conn, ctx.signal);
+  await checkStructure(path, format, entries, 'verifyBackup'); // first: see readWholeDump
   await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal });
-  await checkStructure(path, format, entries, 'verifyBackup');
   const tables = entries.filter((l) => / TABLE DATA /.test(l)).length;
   return { message: `${path}: ${entries.length} entries (${tables} with table data), ${format} format, every data block read`, data: { source: path, valid: true, entries: entries.length, details: { format, tablesWithData: tables } } };
 }
