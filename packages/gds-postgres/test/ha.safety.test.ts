@@ -132,7 +132,11 @@ describePg('HA that tells the truth (real primary + two streaming standbys)', ()
       expect(fromStandby.lagSeconds).toBeGreaterThan(0);
       expect(await standbyHa[0]!.isHealthy()).toBe(false);
       expect(await standbyHa[0]!.getStatus()).toBe(HAState.SUSPENDED);
-      const behind = standbys(await primaryHa.getAllNodes()).filter((n) => Number(n.metadata.lagBytes) > HEALTHY_LAG_BYTES);
+      // the other standby replays the same MBs a moment later: wait until only the paused one is behind
+      const behind = await waitFor('only the paused standby is behind', async () => {
+        const late = standbys(await primaryHa.getAllNodes()).filter((n) => Number(n.metadata.lagBytes) > HEALTHY_LAG_BYTES);
+        return late.length === 1 ? late : undefined;
+      });
       expect(behind).toHaveLength(1);
       expect(behind[0]!.isHealthy).toBe(false);
       expect(behind[0]!.state).toBe(HAState.NOT_SYNCHRONIZED);
