@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { installCommand } from './engine-loader.js';
 
@@ -14,7 +14,6 @@ describe('installCommand: the npm command that adds an engine where this CLI loa
     mkdirSync(here, { recursive: true });
     expect(installCommand('@gds/mssql', here, { npm_config_prefix: prefix })).toBe('npm install -g @gds/mssql');
     expect(installCommand('@gds/mssql', here, { npm_config_prefix: '/usr/local' })).toBe(`npm install -g --prefix ${prefix} @gds/mssql`);
-    expect(installCommand('@gds/mssql', join(dirname(process.execPath), '..', 'lib', 'node_modules', '@gds', 'cli', 'dist'), {})).toMatch(/^npm install -g (--prefix \S+ )?@gds\/mssql$/);
   });
   it('a CLI in a project (project/node_modules/@gds/cli) or a checkout gets npm install', () => {
     const project = join(dir, 'project');

@@ -286,7 +286,16 @@ export abstract class HighAvailabilityManager {
 }
 
 /** Marks an engine's `createConfiguration` that validates its own keys: only the common ones are checked here. */
-const COMMON_ONLY: unique symbol = Symbol('common options only');
+/**
+ * Passed as the schema of an HA change whose engine validates its own options: only the common
+ * ones (dryRun, timeoutMs...) are checked by the core.
+ *
+ * ### Examples
+ * ```ts
+ * return this.change('createConfiguration', 'ha', options, body, COMMON_ONLY);
+ * ```
+ */
+export const COMMON_ONLY: unique symbol = Symbol('common options only');
 
 function pickMutation(data: MutationOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -17,9 +17,9 @@ registerProvider(postgresProvider);
 
 export { postgresProvider } from './postgres-provider.js';
 export { PostgreSQLConnection, type QueryOptions, type Sql } from './postgres-connection.js';
-export { MAX_BACKENDS, PostgreSQLConfigSchema, parsePostgresUrl, resolveConfig, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
+export { MAX_BACKENDS, PostgreSQLConfigSchema, parsePostgresUrl, resolveConfig, type LibpqEnv, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
 export { PostgreSQLDatabase, type PostgreSQLDatabaseTypes } from './postgres-database.js';
-export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, MIN_REPLY_TIMEOUT_MS, NAME_HINT, PostgreSQLHAReadOptionsSchema, type PostgreSQLHAReadOptions, parseSyncStandbyNames, standbyNames } from './postgres-ha.js';
+export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, MIN_REPLY_TIMEOUT_MS, NAME_HINT, PostgreSQLHAReadOptionsSchema, type ReplicationRow, type PostgreSQLHAReadOptions, parseSyncStandbyNames, standbyNames } from './postgres-ha.js';
 export { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
 export { POSTGRES_ERROR_TABLE, mapPostgresError, postgresErrorKind } from './postgres-errors.js';
 export { METADATA_SQL, type PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
