@@ -121,7 +121,7 @@ export const NAME_HINT =
 /** The application_name a walreceiver uses when none is configured (and cluster_name is empty). */
 const DEFAULT_WALRECEIVER_NAME = 'walreceiver';
 
-/** A row of {@link PRIMARY_SQL}: one walsender. */
+/** A row of the primary's pg_stat_replication read (PRIMARY_SQL): one walsender. */
 export interface ReplicationRow {
   pid: number;
   application_name: string;
