@@ -334,8 +334,12 @@ describe('resolveTestServer for MySQL and MariaDB', () => {
 
 /** Builds dist/ when it is missing or older than the sources, for the child processes that import it. */
 function ensureDist(): void {
-  const sourceDir = path.join(packageDir, 'src/mariadb');
-  const newestSource = Math.max(...readdirSync(sourceDir).map((f) => statSync(path.join(sourceDir, f)).mtimeMs));
+  // src/mariadb and the files it shares with the PostgreSQL launcher (src/*.ts: signal-exit, server-user, ...)
+  const sources = [
+    ...readdirSync(path.join(packageDir, 'src/mariadb')).map((f) => path.join(packageDir, 'src/mariadb', f)),
+    ...readdirSync(path.join(packageDir, 'src')).filter((f) => f.endsWith('.ts')).map((f) => path.join(packageDir, 'src', f)),
+  ];
+  const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
   if (existsSync(distEntry) && statSync(distEntry).mtimeMs >= newestSource) return;
   const build = spawnSync(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-p', 'packages/gds-testkit/tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
   if (!existsSync(distEntry) || statSync(distEntry).mtimeMs < newestSource) throw new Error(`building @gds/testkit failed:\n${build.stdout}${build.stderr}`);

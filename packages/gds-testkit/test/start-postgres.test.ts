@@ -1,7 +1,7 @@
 // Real PostgreSQL: primary + streaming standby, cleanup by stop(), by process exit, as root and as non-root.
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,9 +71,12 @@ function uidOfProcess(pid: number): number {
 
 /** Builds dist/ when it is missing or older than the sources, for the child processes that import it. */
 function ensureDist(): void {
-  const newestSource = Math.max(
-    ...readdirSync(path.join(packageDir, 'src/postgres')).map((f) => statSync(path.join(packageDir, 'src/postgres', f)).mtimeMs),
-  );
+  // src/postgres and the files it shares with the other launchers (src/*.ts: signal-exit, server-user, ...)
+  const sources = [
+    ...readdirSync(path.join(packageDir, 'src/postgres')).map((f) => path.join(packageDir, 'src/postgres', f)),
+    ...readdirSync(path.join(packageDir, 'src')).filter((f) => f.endsWith('.ts')).map((f) => path.join(packageDir, 'src', f)),
+  ];
+  const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
   if (existsSync(distEntry) && statSync(distEntry).mtimeMs >= newestSource) return;
   const build = spawnSync(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-p', 'packages/gds-testkit/tsconfig.build.json'], {
     cwd: repoRoot,
@@ -86,18 +89,46 @@ function ensureDist(): void {
 }
 
 /** Runs an ESM snippet (with `startPostgres` imported from dist) in a child node, optionally as another OS user. */
-function runChild(body: string, asUser?: string): { status: number | null; stdout: string; stderr: string } {
+function runChild(body: string, asUser?: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const code = `import { startPostgres } from ${JSON.stringify(pathToFileURL(distEntry).href)};\n${body}`;
   const nodeArgs = ['--input-type=module', '-e', code];
   const [file, args] = asUser ? ['runuser', ['-u', asUser, '--', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const result = spawnSync(file, args, { cwd: '/', encoding: 'utf8', timeout: TIMEOUT - 5000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** How many clusters the exit handler would clean up, read from the real process (not jest's copy). */
 function liveClusterCount(): number | undefined {
   const host = vm.runInThisContext('process') as Record<symbol, Set<unknown> | undefined>;
   return host[Symbol.for('@gds/testkit/postgres/live-clusters')]?.size;
+}
+
+/** The pids whose working directory is inside `rootDir`: a postmaster and every backend chdir to their data directory. */
+function processesIn(rootDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ').pop()?.[0];
+      if ((cwd === rootDir || cwd.startsWith(`${rootDir}/`)) && state !== 'Z') pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Kills what a failed run left behind (so that a failing test does not leak the cluster it tested). */
+function removeLeftovers(rootDir: string): void {
+  for (const pid of processesIn(rootDir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(rootDir, { recursive: true, force: true });
 }
 
 function lastJson(stdout: string): Record<string, unknown> {
@@ -241,6 +272,10 @@ describe('startPostgres in child processes (imports dist/)', () => {
   const leaks = [
     { how: 'process.exit() without stop()', standby: false, end: 'process.exit(0);', status: 0 },
     { how: 'an uncaught error (primary + standby)', standby: true, end: "throw new Error('test failed');", status: 1 },
+    // A signal's default action ends node without its 'exit' handlers; startPostgres must turn it into an exit.
+    { how: 'SIGTERM (as CI or jest sends a process that does not end in time)', standby: true, end: "process.kill(process.pid, 'SIGTERM'); setTimeout(() => undefined, 30_000);", status: 128 + 15 },
+    { how: 'SIGHUP (the terminal or ssh session went away)', standby: false, end: "process.kill(process.pid, 'SIGHUP'); setTimeout(() => undefined, 30_000);", status: 128 + 1 },
+    { how: 'SIGINT (Ctrl-C)', standby: false, end: "process.kill(process.pid, 'SIGINT'); setTimeout(() => undefined, 30_000);", status: 128 + 2 },
   ];
   for (const leak of leaks) {
     itPg(
@@ -252,13 +287,19 @@ describe('startPostgres in child processes (imports dist/)', () => {
           console.log(JSON.stringify({ pids, rootDir: pg.rootDir, ports: [pg.primary.port, pg.standby?.port].filter(Boolean) }));
           ${leak.end}`,
         );
-        expect(child.status).toBe(leak.status);
         const out = lastJson(child.stdout);
-        const pids = out['pids'] as number[];
-        expect(pids).toHaveLength(leak.standby ? 2 : 1);
-        expect(existsSync(String(out['rootDir']))).toBe(false);
-        for (const pid of pids) expect(await killZeroCode(pid)).toBe('ESRCH');
-        for (const port of out['ports'] as number[]) expect(await connectErrorCode(port)).toBe('ECONNREFUSED');
+        const rootDir = String(out['rootDir']);
+        try {
+          const pids = out['pids'] as number[];
+          expect(pids).toHaveLength(leak.standby ? 2 : 1);
+          // One comparison, so that a failure shows everything left behind at once.
+          const after = { status: child.status, signal: child.signal, rootDirExists: existsSync(rootDir), processesInRootDir: processesIn(rootDir).length };
+          expect(after).toEqual({ status: leak.status, signal: null, rootDirExists: false, processesInRootDir: 0 });
+          for (const pid of pids) expect(await killZeroCode(pid)).toBe('ESRCH');
+          for (const port of out['ports'] as number[]) expect(await connectErrorCode(port)).toBe('ECONNREFUSED');
+        } finally {
+          removeLeftovers(rootDir);
+        }
       },
       TIMEOUT,
     );

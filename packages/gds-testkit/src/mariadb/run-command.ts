@@ -1,12 +1,8 @@
 // Runs a MariaDB program without a shell, as the server's OS user when we are root, with SQL on stdin.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { resolveServerUser as resolveUser, type ServerUser } from '../server-user.js';
 
-/** Who runs the server programs: `undefined` means the current user; otherwise the OS user to switch to. */
-export interface ServerUser {
-  readonly name: string | undefined;
-  readonly uid: number;
-  readonly gid: number;
-}
+export { asUser, type ServerUser } from '../server-user.js';
 
 const SERVER_OS_USER = 'mysql';
 /** Client and server variables that could point a program at another server or hand it a password. */
@@ -19,28 +15,11 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function idOf(flag: '-u' | '-g', user: string): number {
-  return Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-}
-
 /**
- * Decides who runs mariadb-install-db and mariadbd. mariadbd refuses root unless told `--user`, so as root this
- * is the `mysql` OS user (Debian's package creates it; `useradd --system` otherwise).
+ * Decides who runs mariadb-install-db and mariadbd: as root, the `mysql` OS user (Debian's package creates it).
  */
 export function resolveServerUser(): ServerUser {
-  const uid = process.getuid?.() ?? -1;
-  if (uid !== 0) return { name: undefined, uid, gid: process.getgid?.() ?? -1 };
-  try {
-    idOf('-u', SERVER_OS_USER);
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_OS_USER], { stdio: 'ignore' });
-  }
-  return { name: SERVER_OS_USER, uid: idOf('-u', SERVER_OS_USER), gid: idOf('-g', SERVER_OS_USER) };
-}
-
-/** Wraps a command so it runs as `user` (via `runuser`) when one is given. */
-export function asUser(user: ServerUser, file: string, args: readonly string[]): [string, string[]] {
-  return user.name === undefined ? [file, [...args]] : ['runuser', ['-u', user.name, '--', file, ...args]];
+  return resolveUser(SERVER_OS_USER);
 }
 
 /** A program that exited non-zero: its exit code and what it printed on stderr. */

@@ -12,7 +12,7 @@ import { runSql, sqlString, writeClientDefaults, type MariadbRow } from './clien
 import { findMariadbBinaries, mariadbMissingReason, type MariadbBinaries } from './find-binaries.js';
 import { readGreeting } from './greeting.js';
 import { installTemplate } from './install-template.js';
-import { exitOnSignals } from './signal-exit.js';
+import { exitOnSignals } from '../signal-exit.js';
 import { asUser, cleanEnv, resolveServerUser, run, type ServerUser } from './run-command.js';
 import { accountsSql, checkSettings, optionFile, type MariadbSetting, type NodeConfig } from './server-config.js';
 

@@ -2,27 +2,13 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import vm from 'node:vm';
+import { hostProcess } from '../host-process.js';
 
 /** What must be undone for one cluster: servers (standby first) and the temp root. */
 export interface TrackedCluster {
   readonly rootDir: string;
   /** Data directories, standby first; pids as read after start (postmaster.pid may be gone later). */
   readonly nodes: { dataDir: string; pid: number | undefined }[];
-}
-
-/**
- * The real `process`. Jest runs each test file in a vm context whose `process` is a copy without the real
- * event listeners, so an 'exit' listener added to it never fires; the main context's `process` is the real one.
- */
-function hostProcess(): NodeJS.Process {
-  try {
-    const candidate = vm.runInThisContext('process') as NodeJS.Process | undefined;
-    if (typeof candidate?.on === 'function') return candidate;
-  } catch {
-    // not available: use ours
-  }
-  return process;
 }
 
 const host = hostProcess();

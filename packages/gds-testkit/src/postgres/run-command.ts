@@ -1,12 +1,8 @@
 // Runs a PostgreSQL program without a shell, as the server's OS user when we are root.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { resolveServerUser as resolveUser, type ServerUser } from '../server-user.js';
 
-/** Who runs the server programs: `undefined` means the current user; otherwise the OS user to switch to. */
-export interface ServerUser {
-  readonly name: string | undefined;
-  readonly uid: number;
-  readonly gid: number;
-}
+export { asUser, type ServerUser } from '../server-user.js';
 
 const SERVER_OS_USER = 'postgres';
 
@@ -17,28 +13,11 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function idOf(flag: '-u' | '-g', user: string): number {
-  return Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-}
-
 /**
- * Decides who runs initdb/pg_ctl/pg_basebackup. PostgreSQL refuses root, so as root this is the `postgres` OS
- * user, created with `useradd --system` when missing.
+ * Decides who runs initdb/pg_ctl/pg_basebackup: as root, the `postgres` OS user (PostgreSQL refuses root).
  */
 export function resolveServerUser(): ServerUser {
-  const uid = process.getuid?.() ?? -1;
-  if (uid !== 0) return { name: undefined, uid, gid: process.getgid?.() ?? -1 };
-  try {
-    idOf('-u', SERVER_OS_USER);
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_OS_USER], { stdio: 'ignore' });
-  }
-  return { name: SERVER_OS_USER, uid: idOf('-u', SERVER_OS_USER), gid: idOf('-g', SERVER_OS_USER) };
-}
-
-/** Wraps a command so it runs as `user` (via `runuser`) when one is given. */
-export function asUser(user: ServerUser, file: string, args: readonly string[]): [string, string[]] {
-  return user.name === undefined ? [file, [...args]] : ['runuser', ['-u', user.name, '--', file, ...args]];
+  return resolveUser(SERVER_OS_USER);
 }
 
 /** Runs a program and resolves with its stdout; rejects with its stderr in the message. */

@@ -9,6 +9,7 @@ import { isAlive, readPostmasterPid, track, untrack, type TrackedCluster } from 
 import { findPostgresBinaries, postgresMissingReason, type PostgresBinaries } from './find-binaries.js';
 import { freePort } from './free-port.js';
 import { asUser, cleanEnv, resolveServerUser, run, type ServerUser } from './run-command.js';
+import { exitOnSignals } from '../signal-exit.js';
 
 /**
  * Options of {@link startPostgres}.
@@ -218,7 +219,9 @@ async function failAndCleanUp(ctx: Context, error: unknown, logFiles: readonly s
 
 /**
  * Starts a throwaway PostgreSQL primary (and optionally a streaming standby) on free loopback ports, in a
- * fresh temp directory that stop() removes; clusters not stopped are killed and removed at process exit.
+ * fresh temp directory that stop() removes; clusters not stopped are killed and removed at process exit,
+ * including an exit by SIGTERM, SIGINT or SIGHUP (turned into a normal exit, status 128 + n, when nobody
+ * else listens to them; a CI timeout or a closed terminal would otherwise leave the servers running).
  *
  * ### Examples
  * ```ts
@@ -234,6 +237,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     if (!SETTING_NAME.test(name)) throw new Error(`invalid PostgreSQL setting name: ${JSON.stringify(name)}`);
   }
   const user = resolveServerUser();
+  exitOnSignals();
   const rootDir = await mkdtemp(path.join(os.tmpdir(), 'gds-pg-'));
   const ctx: Context = { binaries, user, superuser, rootDir, tracked: { rootDir, nodes: [] } };
   track(ctx.tracked);
