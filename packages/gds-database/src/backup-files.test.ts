@@ -1,7 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, promises as fsp } from 'node:fs';
+import { appendFile, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { hostTag, inspectOverwrite, moveIntoPlace, parsePartialName, partialPath, removeStalePartials, sizeOnDisk } from './backup-files.js';
@@ -108,6 +108,172 @@ describe('backup files', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('moveIntoPlace never deletes what the plan did not see', () => {
+    const isDump = async (p: string) => existsSync(join(p, 'toc.dat'));
+    let dir = '';
+    afterEach(async () => {
+      jest.restoreAllMocks();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+    /** A target (a file, or a folder of `files`), its plan, and a finished new backup at a partial path. */
+    async function setUp(files?: Record<string, string>) {
+      dir = await mkdtemp(join(tmpdir(), 'gds-fp-'));
+      const target = join(dir, files ? 'app.dir' : 'app.dump');
+      if (files) {
+        await mkdir(target);
+        for (const [name, body] of Object.entries(files)) await writeFile(join(target, name), body);
+      } else await writeFile(target, 'old backup');
+      const plan = await inspectOverwrite(target, { overwrite: true, isBackupFolder: isDump });
+      const temp = partialPath(target);
+      await writeFile(temp, 'new backup');
+      return { target, plan, temp };
+    }
+    /** The names in the folder other than the target and the partial: an aside copy, if one was left. */
+    const leftovers = async (target: string, temp: string) => (await readdir(dir)).filter((n) => n !== basename(target) && n !== basename(temp));
+    /** Runs `change` right after moveIntoPlace renamed the target aside (the real rename runs first). */
+    function onAside(target: string, change: (aside: string) => Promise<void>) {
+      const rename = fsp.rename.bind(fsp);
+      jest.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+        await rename(from, to);
+        if (from === target && String(to).includes('.gds-old-')) await change(String(to));
+      });
+    }
+
+    it('keeps a file rewritten in place (same inode, same size, new content, mtime touched)', async () => {
+      const { target, plan, temp } = await setUp();
+      const ino = (await lstat(target)).ino;
+      const h = await open(target, 'r+');
+      await h.write('NEW backup', 0); // same length as 'old backup'
+      await h.close();
+      await utimes(target, new Date(), new Date(Date.now() + 5000));
+      expect((await lstat(target)).ino).toBe(ino);
+      const e = await moveIntoPlace(temp, plan).catch((err: unknown) => err);
+      expect(ValidationError.isInstance(e)).toBe(true);
+      expect((e as ValidationError).issues[0]?.message).toContain(target);
+      expect((e as ValidationError).issues[0]?.message).toContain(temp);
+      expect(await readFile(target, 'utf8')).toBe('NEW backup');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([]);
+    });
+
+    it('keeps a file rewritten with its times put back (utimes): its ctime still changed', async () => {
+      const { target, temp } = await setUp();
+      await utimes(target, 1_700_000_000, 1_700_000_000); // whole seconds, so they can be put back to the nanosecond
+      const plan = await inspectOverwrite(target, { overwrite: true, isBackupFolder: isDump });
+      const seen = plan.fingerprint?.get('.');
+      await new Promise((r) => setTimeout(r, 20)); // the kernel's file clock ticks every few ms
+      await writeFile(target, 'OLD BACKUP');
+      await utimes(target, 1_700_000_000, 1_700_000_000);
+      const now = await lstat(target, { bigint: true });
+      expect([now.ino, now.size, now.mtimeNs]).toEqual([seen?.ino, seen?.size, seen?.mtimeNs]);
+      expect(now.ctimeNs).not.toBe(seen?.ctimeNs);
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/changed while the backup ran/);
+      expect(await readFile(target, 'utf8')).toBe('OLD BACKUP');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([]);
+    });
+
+    it('keeps a backup folder into which a file was added', async () => {
+      const { target, plan, temp } = await setUp({ 'toc.dat': 'PGDMP', '3001.dat': 'rows' });
+      await writeFile(join(target, 'notes.txt'), 'mine');
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/notes\.txt/);
+      expect((await readdir(target)).sort()).toEqual(['3001.dat', 'notes.txt', 'toc.dat']);
+      expect(await readFile(join(target, 'notes.txt'), 'utf8')).toBe('mine');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([]);
+    });
+
+    it('keeps a backup folder in which a file was changed (same size)', async () => {
+      const { target, plan, temp } = await setUp({ 'toc.dat': 'PGDMP', '3001.dat': 'rows' });
+      await new Promise((r) => setTimeout(r, 20));
+      await writeFile(join(target, '3001.dat'), 'ROWS');
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/3001\.dat/);
+      expect(await readFile(join(target, '3001.dat'), 'utf8')).toBe('ROWS');
+      expect(await readFile(join(target, 'toc.dat'), 'utf8')).toBe('PGDMP');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([]);
+    });
+
+    it('keeps a target replaced by a symbolic link, and the file it points to', async () => {
+      const { target, plan, temp } = await setUp();
+      const elsewhere = join(dir, 'elsewhere');
+      await writeFile(elsewhere, 'precious');
+      await rm(target);
+      await symlink(elsewhere, target);
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/changed while the backup ran/);
+      expect((await lstat(target)).isSymbolicLink()).toBe(true);
+      expect(await readFile(elsewhere, 'utf8')).toBe('precious');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect((await leftovers(target, temp)).sort()).toEqual(['elsewhere']);
+    });
+
+    it('refuses when the target was removed, keeping the new backup at its partial path', async () => {
+      const { target, plan, temp } = await setUp();
+      await rm(target);
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/changed while the backup ran/);
+      expect(existsSync(target)).toBe(false);
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([]);
+    });
+
+    it('puts a folder back when an entry changed after it was moved aside', async () => {
+      const { target, plan, temp } = await setUp({ 'toc.dat': 'PGDMP', '3001.dat': 'rows' });
+      onAside(target, (aside) => appendFile(join(aside, '3001.dat'), ' and more'));
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/3001\.dat/);
+      expect(await readFile(join(target, '3001.dat'), 'utf8')).toBe('rows and more');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([]);
+    });
+
+    it('leaves the aside copy where it is, and names it, when the target re-appeared before the put-back', async () => {
+      const { target, plan, temp } = await setUp();
+      let asidePath = '';
+      onAside(target, async (aside) => {
+        asidePath = aside;
+        await appendFile(aside, ' edited');
+        await writeFile(target, 'someone else');
+      });
+      const e = await moveIntoPlace(temp, plan).catch((err: unknown) => err);
+      expect(ValidationError.isInstance(e)).toBe(true);
+      expect((e as ValidationError).issues[0]?.message).toContain(asidePath);
+      expect(await readFile(target, 'utf8')).toBe('someone else');
+      expect(await readFile(asidePath, 'utf8')).toBe('old backup edited');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([basename(asidePath)]);
+    });
+
+    it('moves nothing onto a target that re-appeared after the old one was moved aside', async () => {
+      const { target, plan, temp } = await setUp();
+      let asidePath = '';
+      onAside(target, async (aside) => {
+        asidePath = aside;
+        await writeFile(target, 'someone else');
+      });
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow(/could not be moved .*re-appeared .*left at/);
+      expect(await readFile(target, 'utf8')).toBe('someone else');
+      expect(await readFile(asidePath, 'utf8')).toBe('old backup');
+      expect(await readFile(temp, 'utf8')).toBe('new backup');
+      expect(await leftovers(target, temp)).toEqual([basename(asidePath)]);
+    });
+
+    it('puts the original back exactly when the new backup cannot be moved in', async () => {
+      const { target, plan, temp } = await setUp({ 'toc.dat': 'PGDMP' });
+      const before = await lstat(target);
+      await rm(temp);
+      await expect(moveIntoPlace(temp, plan)).rejects.toThrow();
+      expect((await lstat(target)).ino).toBe(before.ino);
+      expect(await readdir(target)).toEqual(['toc.dat']);
+      expect(await readdir(dir)).toEqual([basename(target)]);
+    });
+
+    it('replaces an unchanged folder, removing only the old one', async () => {
+      const { target, plan, temp } = await setUp({ 'toc.dat': 'PGDMP', '3001.dat': 'rows' });
+      await moveIntoPlace(temp, plan);
+      expect(await readFile(target, 'utf8')).toBe('new backup');
+      expect(await readdir(dir)).toEqual([basename(target)]);
+    });
   });
 
   it('sizeOnDisk sums a directory tree, reads a file, and is 0 for nothing', async () => {

@@ -11,13 +11,21 @@
  *   by an unrelated process keeps its partial (the safe side).
  * - Overwriting: {@link inspectOverwrite} accepts only a regular file, or a folder the engine
  *   recognises as one of its own backups; symbolic links, devices, sockets, FIFOs and other folders
- *   are refused. {@link moveIntoPlace} renames the old one aside, the new one in, then removes the
- *   old one (a failure puts the old one back).
+ *   are refused. It records a fingerprint (type, dev, inode, size, mtime and ctime in nanoseconds) of
+ *   the target and of every entry inside a backup folder. {@link moveIntoPlace} removes the old one
+ *   only when it is still exactly what was fingerprinted; anything else is put back and the new
+ *   backup stays at its partial path.
+ * - Limits: a write through a file handle opened before the final check, landing in the few
+ *   microseconds between that check and the removal, is not seen (no portable lock exists). A file
+ *   rewritten with the same size and its times put back is seen through its ctime, which only the
+ *   kernel sets, unless that happened within the same tick of the kernel's file clock (a few
+ *   milliseconds) as the inspection. A rename sets the renamed entry's ctime, so the aside copy's own
+ *   ctime is checked before the rename, not after.
  *
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs, type Stats } from 'node:fs';
+import { promises as fs, type BigIntStats } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ValidationError } from './errors.js';
@@ -159,8 +167,66 @@ export interface OverwritePlan {
   sizeBytes: number;
   /** For people and dry runs, e.g. `replaces the regular file /b/app.dump (1234 bytes)`. */
   description: string;
-  /** The inode it was, checked again right before it is moved aside. */
-  stat?: Stats;
+  /**
+   * What was there, by path relative to the target (`.` is the target itself, then every entry of
+   * a backup folder, recursively); checked again before anything is removed.
+   */
+  fingerprint?: ReadonlyMap<string, EntryFingerprint>;
+}
+
+/** One file system entry as {@link inspectOverwrite} saw it (from `lstat`, in nanoseconds). */
+export interface EntryFingerprint {
+  type: 'file' | 'folder' | 'link' | 'other';
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+function entryFingerprint(stat: BigIntStats): EntryFingerprint {
+  const type = stat.isFile() ? 'file' : stat.isDirectory() ? 'folder' : stat.isSymbolicLink() ? 'link' : 'other';
+  return { type, dev: stat.dev, ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs };
+}
+
+/**
+ * Fingerprints `path` and, for a folder, every entry under it (links are not followed); empty
+ * when nothing is there.
+ *
+ * ### Examples
+ * ```ts
+ * const seen = await fingerprint('/b/app.dir'); // Map { '.' => {...}, 'toc.dat' => {...}, ... }
+ * ```
+ */
+export async function fingerprint(path: string): Promise<Map<string, EntryFingerprint>> {
+  const result = new Map<string, EntryFingerprint>();
+  const walk = async (relative: string): Promise<void> => {
+    const stat = await fs.lstat(join(path, relative), { bigint: true }).catch(() => undefined);
+    if (!stat) return;
+    result.set(relative, entryFingerprint(stat));
+    if (stat.isDirectory()) for (const name of (await fs.readdir(join(path, relative))).sort()) await walk(relative === '.' ? name : join(relative, name));
+  };
+  await walk('.');
+  return result;
+}
+
+/**
+ * What differs between two fingerprints, one phrase per entry (at most `limit`); `movedTarget`
+ * ignores the target's own ctime, which a rename sets.
+ */
+function differences(seen: ReadonlyMap<string, EntryFingerprint>, now: ReadonlyMap<string, EntryFingerprint>, movedTarget: boolean, limit = 5): string[] {
+  const name = (relative: string) => (relative === '.' ? 'the target itself' : relative);
+  const found: string[] = [];
+  for (const [relative, before] of seen) {
+    const after = now.get(relative);
+    if (!after) found.push(`${name(relative)} was removed`);
+    else {
+      const fields = (['type', 'dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'] as const).filter((f) => before[f] !== after[f] && !(movedTarget && relative === '.' && f === 'ctimeNs'));
+      if (fields.length) found.push(`${name(relative)} changed (${fields.join(', ')})`);
+    }
+  }
+  for (const relative of now.keys()) if (!seen.has(relative)) found.push(`${name(relative)} was added`);
+  return found.length > limit ? [...found.slice(0, limit), `${found.length - limit} more`] : found;
 }
 
 /**
@@ -181,16 +247,17 @@ export async function inspectOverwrite(
 ): Promise<OverwritePlan> {
   const stat = await fs.lstat(target).catch(() => undefined);
   if (!stat) return { kind: 'none', path: target, sizeBytes: 0, description: `writes the new ${target}` };
+  const seen = await fingerprint(target);
   const refuse = (message: string, hint?: string): never => {
     throw new ValidationError('Invalid backup target', [{ path: '/target', message }], { engine: options.engine, operation: 'backup', hint });
   };
   if (!options.overwrite) refuse(`${target} exists; pass overwrite: true to replace it`, 'choose a new file name, or pass overwrite: true');
   if (stat.isSymbolicLink()) refuse(`${target} is a symbolic link (to ${await fs.readlink(target).catch(() => '?')}); gds does not replace links or what they point to`, 'remove the link, or back up to the path it points to');
-  if (stat.isFile()) return { kind: 'file', path: target, sizeBytes: stat.size, stat, description: `replaces the regular file ${target} (${stat.size} bytes)` };
+  if (stat.isFile()) return { kind: 'file', path: target, sizeBytes: stat.size, fingerprint: seen, description: `replaces the regular file ${target} (${stat.size} bytes)` };
   if (stat.isDirectory()) {
     if (await options.isBackupFolder(target)) {
       const size = await sizeOnDisk(target);
-      return { kind: 'backup-folder', path: target, sizeBytes: size, stat, description: `replaces the ${options.folderKind ?? 'backup folder'} ${target} (${size} bytes)` };
+      return { kind: 'backup-folder', path: target, sizeBytes: size, fingerprint: seen, description: `replaces the ${options.folderKind ?? 'backup folder'} ${target} (${size} bytes)` };
     }
     refuse(`${target} is a folder that is not a ${options.folderKind ?? 'backup folder'} (it may hold other files); overwrite replaces only a regular file or such a backup`, 'back up to a new path inside the folder');
   }
@@ -199,9 +266,15 @@ export async function inspectOverwrite(
 }
 
 /**
- * Puts the finished backup `temp` at `plan.path`: with something there, renames it aside
- * (`.<name>.gds-old-<pid>-...`), renames `temp` in, then removes the old one; if the rename in fails
- * the old one is put back. Refuses when the target changed since {@link inspectOverwrite}.
+ * Puts the finished backup `temp` at `plan.path`. With something there it checks the target
+ * against the plan's fingerprint, renames it aside (`.<name>.gds-old-<pid>-...`), checks the
+ * aside copy again (every entry of a folder), renames `temp` in and only then removes the aside
+ * copy. Whatever differs from the plan (rewritten in place, times put back, an entry added, changed
+ * or removed, replaced by a link, gone) is put back where it was and a ValidationError names the
+ * target and the new backup, which stays at `temp`; if something re-appeared at the target
+ * meanwhile, the aside copy stays where it is and the error names it. If `temp` cannot be moved
+ * in, the old one is put back and the error is rethrown. Nothing is ever moved onto an existing
+ * file.
  *
  * ### Examples
  * ```ts
@@ -210,25 +283,68 @@ export async function inspectOverwrite(
  */
 export async function moveIntoPlace(temp: string, plan: OverwritePlan): Promise<void> {
   const target = plan.path;
+  const refuse = (what: string): never => {
+    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} ${what}; the new backup is kept at ${temp}` }], { operation: 'backup' });
+  };
   if (plan.kind === 'none') {
-    const now = await fs.lstat(target).catch(() => undefined);
-    if (now) throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} appeared while the backup ran; the new backup is kept at ${temp}` }], { operation: 'backup' });
-    await fs.rename(temp, target);
+    await renameNoReplace(temp, target).catch((error: unknown) => (codeOf(error) === 'EEXIST' ? refuse('appeared while the backup ran') : Promise.reject(error)));
     return;
   }
-  const now = await fs.lstat(target).catch(() => undefined);
-  if (!now || !plan.stat || now.ino !== plan.stat.ino || now.dev !== plan.stat.dev) {
-    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} changed while the backup ran; nothing was replaced and the new backup is kept at ${temp}` }], { operation: 'backup' });
-  }
+  const seen = plan.fingerprint ?? new Map<string, EntryFingerprint>();
+  const before = differences(seen, await fingerprint(target), false);
+  if (before.length || !seen.size) refuse(`changed while the backup ran (${before.join('; ') || 'no fingerprint'}); nothing was replaced`);
   const aside = join(dirname(target), `.${basename(target)}.gds-old-${process.pid}-${randomBytes(4).toString('hex')}`);
   await fs.rename(target, aside);
+  const after = differences(seen, await fingerprint(aside), true);
+  if (after.length) refuse(`changed while the backup ran (${after.join('; ')}); ${(await putBack(aside, target)).message}`);
   try {
-    await fs.rename(temp, target);
+    await renameNoReplace(temp, target);
   } catch (error) {
-    await fs.rename(aside, target).catch(() => undefined);
-    throw error;
+    const back = await putBack(aside, target);
+    if (back.restored) throw error;
+    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `the new backup could not be moved to ${target} (${(error as Error).message}); ${back.message}` }], { operation: 'backup', cause: error });
   }
   await fs.rm(aside, { recursive: plan.kind === 'backup-folder', force: true });
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Moves the aside copy back to `target` unless something is there now; says where it is. */
+async function putBack(aside: string, target: string): Promise<{ restored: boolean; message: string }> {
+  try {
+    await renameNoReplace(aside, target);
+    return { restored: true, message: 'it was put back as it is now' };
+  } catch (error) {
+    const why = codeOf(error) === 'EEXIST' ? `something re-appeared at ${target} meanwhile` : `putting it back failed (${(error as Error).message})`;
+    return { restored: false, message: `${why}, so what was there is left at ${aside}` };
+  }
+}
+
+/** `link` is refused on some file systems or by `fs.protected_hardlinks`; then a checked rename. */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EACCES']);
+
+/**
+ * Renames `from` to `to` but never onto something (EEXIST instead): a file by `link` + `unlink`,
+ * which the kernel refuses atomically when `to` exists; a folder by `rename` after a check (a
+ * rename onto a non-empty folder or a file fails by itself).
+ */
+async function renameNoReplace(from: string, to: string): Promise<void> {
+  const exists = async () => (await fs.lstat(to).catch(() => undefined)) !== undefined;
+  const eexist = () => Object.assign(new Error(`${to} exists`), { code: 'EEXIST' });
+  if (await exists()) throw eexist();
+  if (!(await fs.lstat(from)).isDirectory()) {
+    try {
+      await fs.link(from, to);
+      await fs.unlink(from);
+      return;
+    } catch (error) {
+      if (!LINK_UNSUPPORTED.has(codeOf(error) ?? '')) throw error;
+      if (await exists()) throw eexist();
+    }
+  }
+  await fs.rename(from, to);
 }
 
 /**
