@@ -1,6 +1,6 @@
 // Real PostgreSQL: primary + streaming standby, cleanup by stop(), by process exit, as root and as non-root.
 import { describe, it, expect, beforeAll } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -304,6 +304,37 @@ describe('startPostgres in child processes (imports dist/)', () => {
       TIMEOUT,
     );
   }
+
+  itPg(
+    'kills the server and removes the directory when the jest running a test gets SIGTERM (a CI timeout)',
+    async () => {
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'gds-leak-report-'));
+      const reportFile = path.join(scratch, 'report.json');
+      const jest = spawn(
+        process.execPath,
+        [path.join(repoRoot, 'node_modules/jest/bin/jest.js'), '-c', 'packages/gds-testkit/jest.config.cjs', '--ci', '--runInBand', '--testMatch', '**/test/fixtures/hangs-with-a-cluster.fixture.ts'],
+        { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, GDS_LEAK_REPORT: reportFile } },
+      );
+      const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) => jest.once('exit', (status, signal) => resolve({ status, signal })));
+      let rootDir: string | undefined;
+      try {
+        const report = await poll(() => JSON.parse(readFileSync(reportFile, 'utf8')) as { pid: number; rootDir: string; port: number }, 40_000);
+        expect(report).toBeDefined();
+        rootDir = report!.rootDir;
+        jest.kill('SIGTERM');
+        const exit = await ended;
+        const after = { ...exit, rootDirExists: existsSync(rootDir), processesInRootDir: processesIn(rootDir).length };
+        expect(after).toEqual({ status: 128 + 15, signal: null, rootDirExists: false, processesInRootDir: 0 });
+        expect(await killZeroCode(report!.pid)).toBe('ESRCH');
+        expect(await connectErrorCode(report!.port)).toBe('ECONNREFUSED');
+      } finally {
+        jest.kill('SIGKILL');
+        if (rootDir !== undefined) removeLeftovers(rootDir);
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+    TIMEOUT,
+  );
 
   itPg(
     'kills the server and removes the directory when a jest test fails without stop()',
