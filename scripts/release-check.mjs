@@ -85,7 +85,7 @@ import { DatabaseManager, ValidationError } from '@gds/database';
 import { join } from 'node:path';
 const manager = await DatabaseManager.connect(process.env.GDS_URL);
 try {
-  // an invalid option loads the core's TypeBox entry (@gds/database/typebox) on demand
+  // an invalid option is refused by name (the core validates with its one copy of TypeBox)
   const invalid = await manager.listDatabases({ withMetadta: true }).then(() => 'accepted', (e) => (ValidationError.isInstance(e) ? e.message : String(e)));
   const db = manager.getDatabase('release check');
   await db.create();

@@ -24,7 +24,7 @@ import {
   type ReadOptions,
 } from './options.js';
 import { ValidationError } from './errors.js';
-import { checkValue } from './lazy-typebox.js';
+import { checkValue } from './validation.js';
 import type { TSchema } from 'typebox';
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import type { TSchema, Static } from 'typebox';
-import { checkValue, typeBox } from './lazy-typebox.js';
+import { Check, Errors } from 'typebox/value';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { RUNTIME_OPTION_KEYS } from './options.js';
 
@@ -36,7 +36,7 @@ export function validateOptions<S extends TSchema>(schema: S, value: unknown, op
     data = rest;
   }
   if (issues.length === 0 && checkValue(schema, data)) return input as Static<S>;
-  for (const e of typeBox().Errors(schema, data)) {
+  for (const e of Errors(schema, data)) {
     if (e.keyword === 'boolean' && e.message === 'schema is false') {
       issues.push({ path: e.instancePath, message: 'is not a known option' });
       continue;
@@ -46,6 +46,18 @@ export function validateOptions<S extends TSchema>(schema: S, value: unknown, op
   }
   if (issues.length > 0) throw new ValidationError(`Invalid options for ${operation}`, dedupe(issues), { operation, engine });
   return input as Static<S>;
+}
+
+/**
+ * Whether `value` matches `schema` (TypeBox's `Check`).
+ *
+ * ### Examples
+ * ```ts
+ * checkValue(SyncModeSchema, 'synchronous'); // true
+ * ```
+ */
+export function checkValue(schema: TSchema, value: unknown): boolean {
+  return Check(schema, value);
 }
 
 function isAbortSignal(v: unknown): v is AbortSignal {
