@@ -11,9 +11,12 @@ import type { TSchema } from 'typebox';
 import type { DatabaseConnection } from './connection.js';
 import { BackupType, DatabaseState, type DatabaseType } from './enums.js';
 import type { BackupInfo, BackupVerification, ChangeOptions, DatabaseSchemas, DatabaseTypes, TableInfo } from './database-types.js';
-import { DatabaseNotFoundError, UnsupportedOperationError, ValidationError, type GdsError } from './errors.js';
-import { supportsIn, unsupportedReason, type Capabilities, type Feature } from './features.js';
+import { DatabaseNotFoundError, UnsupportedOperationError, ValidationError } from './errors.js';
+import { supportsIn, type Feature } from './features.js';
 import type { HighAvailabilityManager } from './ha.js';
+import type { DatabaseProvider } from './provider.js';
+import { getProvider } from './registry.js';
+import { requireFeatureOf } from './provider-helpers.js';
 import type { OperationResult } from './operation-result.js';
 import { runOperation, runRead, type OperationContext, type OperationOutcome } from './operation-runner.js';
 import {
@@ -55,15 +58,11 @@ const BACKUP_FEATURE: Record<BackupType, Feature> = {
  * }
  * ```
  */
-export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
+export abstract class Database<T extends DatabaseTypes = DatabaseTypes, C extends DatabaseConnection = DatabaseConnection> {
   /** The database's name, exactly as given (engines never fold or truncate it). */
   readonly name: string;
   /** The connection to its server. */
-  readonly connection: DatabaseConnection;
-  /** The engine. */
-  abstract readonly type: DatabaseType;
-  /** The engine's capability table. */
-  protected abstract readonly capabilities: Capabilities;
+  readonly connection: C;
   /** The option schemas, narrowed by engines. */
   protected readonly schemas: DatabaseSchemas = { create: CreateOptionsSchema, drop: DropOptionsSchema, backup: BackupOptionsSchema, restore: RestoreOptionsSchema };
 
@@ -71,14 +70,25 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
   #ha: HighAvailabilityManager | undefined | null = null;
 
   /**
-   * Makes the object; validates the name (the core's rules and the engine's, see
-   * {@link validateName}) and sends nothing to the server.
+   * Makes the object and sends nothing to the server. Get it from `DatabaseManager.getDatabase()`
+   * (the engine's name rules run there, before the object exists); here only the core's rules run.
    */
-  constructor(name: string, connection: DatabaseConnection, metadata?: T['metadata']) {
+  constructor(name: string, connection: C, metadata?: T['metadata']) {
     this.name = validateDatabaseName(name);
     this.connection = connection;
     this.#metadata = metadata;
-    this.validateName(name);
+    // TRANSITION(#16): engines not yet on defineEngine still have validateName
+    (this as unknown as { validateName?: (n: string) => void }).validateName?.(name);
+  }
+
+  /** The engine, from the registry (by the connection's type): its capabilities, error table and statement describer. */
+  protected get engine(): DatabaseProvider {
+    return getProvider(this.connection.type);
+  }
+
+  /** The engine. */
+  get type(): DatabaseType {
+    return this.connection.type;
   }
 
   // ---------------------------------------------------------------- capabilities
@@ -92,26 +102,12 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    * ```
    */
   supports(feature: Feature): boolean {
-    return supportsIn(this.capabilities, feature);
+    return supportsIn(this.engine.capabilities, feature);
   }
 
-  /**
-   * Throws UnsupportedOperationError (naming the engine, the operation and why) unless
-   * `feature` is supported.
-   *
-   * ### Examples
-   * ```ts
-   * db.requireFeature('undrop', 'undrop');
-   * ```
-   */
-  requireFeature(feature: Feature, operation: string): void {
-    const reason = unsupportedReason(this.capabilities, feature);
-    if (reason !== undefined) {
-      throw new UnsupportedOperationError(`${this.type} does not support ${operation} (${feature}): ${reason}`, {
-        engine: this.type,
-        operation,
-      });
-    }
+  /** Throws UnsupportedOperationError (naming the engine, the operation and why) unless `feature` is supported. */
+  protected requireFeature(feature: Feature, operation: string): void {
+    requireFeatureOf(this.engine, feature, operation);
   }
 
   // ---------------------------------------------------------------- metadata
@@ -392,7 +388,12 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    * ```
    */
   get ha(): HighAvailabilityManager | undefined {
-    if (this.#ha === null) this.#ha = this.supports('ha') ? this.createHaManager() : undefined;
+    if (this.#ha === null) {
+      const Manager = this.engine.definition?.haManagerClass;
+      // TRANSITION(#16): createHaManager of engines not yet on defineEngine
+      const legacy = (this as unknown as { createHaManager?: () => HighAvailabilityManager | undefined }).createHaManager;
+      this.#ha = this.supports('ha') ? (Manager ? new Manager(this) : legacy?.call(this)) : undefined;
+    }
     return this.#ha;
   }
 
@@ -406,18 +407,6 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    */
   supportsHighAvailability(): boolean {
     return this.ha !== undefined;
-  }
-
-  /**
-   * Maps any error into the gds hierarchy with this engine's error table.
-   *
-   * ### Examples
-   * ```ts
-   * catch (e) { throw db.errorFrom(e, 'vacuum'); }
-   * ```
-   */
-  errorFrom(error: unknown, operation: string): GdsError {
-    return this.mapError(error, operation);
   }
 
   /** `Type(name)`, for logs. */
@@ -437,7 +426,7 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
    */
   protected read<R>(operation: string, options: ReadOptions | undefined, body: (signal: AbortSignal) => Promise<R>): Promise<R> {
     return runRead(
-      { operation, engine: this.type, timeoutMs: options?.timeoutMs, signal: options?.signal, mapError: (e, op) => this.mapError(e, op) },
+      { operation, engine: this.type, timeoutMs: options?.timeoutMs, signal: options?.signal, mapError: (e, op) => this.engine.mapError(e, op) },
       body,
     );
   }
@@ -465,7 +454,8 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
         signal: options.signal,
         onProgress: options.onProgress,
         onMessage: options.onMessage,
-        mapError: (e, op) => this.mapError(e, op),
+        mapError: (e, op) => this.engine.mapError(e, op),
+        describeStatement: this.engine.describeStatement, // TRANSITION(#16): optional until every engine is on defineEngine
       },
       body,
     );
@@ -485,11 +475,6 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
     });
   }
 
-  /** Engine rules for names (length limits, forbidden characters); throw ValidationError. */
-  protected validateName(_name: string): void {}
-
-  /** The engine's error table. */
-  protected abstract mapError(error: unknown, operation: string): GdsError;
   /** Fetches the metadata; `undefined` when the database does not exist. */
   protected abstract fetchMetadata(signal: AbortSignal): Promise<T['metadata'] | undefined>;
   /** Creates the database. */
@@ -548,11 +533,6 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes> {
   protected fetchTables(_signal: AbortSignal, _schema: string | undefined): Promise<TableInfo[]> {
     return Promise.reject(this.unsupportedHook('listTables'));
   }
-  /** Engine hook for {@link ha}: makes the HA manager when the engine supports `ha`. */
-  protected createHaManager(): HighAvailabilityManager | undefined {
-    return undefined;
-  }
-
   private unsupportedHook(operation: string): UnsupportedOperationError {
     return new UnsupportedOperationError(`${this.type} declares ${operation} supported but does not implement it`, { engine: this.type, operation });
   }
@@ -563,3 +543,4 @@ function requireLocation(value: unknown, operation: string, what: string): void 
     throw new ValidationError(`Invalid ${what} for ${operation}`, [{ path: `/${what}`, message: 'must be a non-empty string' }], { operation });
   }
 }
+

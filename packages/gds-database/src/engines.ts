@@ -1,31 +1,13 @@
 /**
- * What the core knows about every engine without loading it: the package that provides it and
- * the URL schemes it answers to. Used to say which package to install when a provider is missing.
+ * URL schemes: how the core reads the scheme of a connection URL and names, in a hint, what to
+ * install when no registered engine accepts it. The engines themselves (packages, schemes,
+ * names) are known only from their definitions (see `@gds/database/engine`), never listed here.
  *
  * @module
  */
-import { DatabaseType } from './enums.js';
+import { DatabaseType, type KnownEngine } from './enums.js';
 import { ValidationError } from './errors.js';
 import { redactUrlPasswords } from './secret.js';
-
-/**
- * Per engine: the npm package that provides it and its URL schemes (`undefined` package: gds has
- * no provider for it yet).
- *
- * ### Examples
- * ```ts
- * KNOWN_ENGINES.postgresql.packageName; // '@gds/postgres'
- * ```
- */
-export const KNOWN_ENGINES: Readonly<Record<DatabaseType, { packageName: string | undefined; schemes: readonly string[] }>> = Object.freeze({
-  postgresql: { packageName: '@gds/postgres', schemes: ['postgres', 'postgresql'] },
-  mssql: { packageName: '@gds/mssql', schemes: ['mssql', 'sqlserver'] },
-  mongodb: { packageName: '@gds/mongodb', schemes: ['mongodb', 'mongodb+srv'] },
-  snowflake: { packageName: '@gds/snowflake', schemes: ['snowflake'] },
-  mysql: { packageName: undefined, schemes: ['mysql'] },
-  oracle: { packageName: undefined, schemes: ['oracle'] },
-  sqlite: { packageName: undefined, schemes: ['sqlite', 'file'] },
-});
 
 /**
  * The scheme of a connection URL, lower-cased (`'postgres'` for `postgres://...`).
@@ -47,33 +29,16 @@ export function urlScheme(url: string): string {
 }
 
 /**
- * The engine a URL scheme belongs to, if gds knows it.
+ * A one-line instruction for an engine (or URL scheme) that no installed package provides.
  *
  * ### Examples
  * ```ts
- * engineForScheme('sqlserver'); // 'mssql'
+ * installHint('mssql'); // "install the gds engine package for 'mssql' and import it once (see the README's list of engines)"
  * ```
  */
-export function engineForScheme(scheme: string): DatabaseType | undefined {
-  const s = scheme.toLowerCase();
-  for (const [type, info] of Object.entries(KNOWN_ENGINES)) if (info.schemes.includes(s)) return type as DatabaseType;
-  return undefined;
+export function installHint(typeOrScheme: string): string {
+  return `install the gds engine package for '${typeOrScheme}' and import it once (see the README's list of engines), or register your own with defineEngine() from '@gds/database/engine'`;
 }
 
-/**
- * A one-line instruction to install and import the provider of `type`.
- *
- * ### Examples
- * ```ts
- * installHint('mssql'); // "Install @gds/mssql and import it once: import '@gds/mssql';"
- * ```
- */
-export function installHint(type: string): string {
-  const pkg = (KNOWN_ENGINES as Record<string, { packageName: string | undefined }>)[type]?.packageName;
-  return pkg
-    ? `Install ${pkg} and import it once: import '${pkg}';`
-    : `gds has no provider for '${type}' yet; register your own with registerProvider().`;
-}
-
-/** Every engine value of {@link DatabaseType}, for iteration. */
-export const ALL_ENGINES: readonly DatabaseType[] = Object.freeze(Object.values(DatabaseType));
+/** Every known engine name of {@link DatabaseType}, for iteration. */
+export const ALL_ENGINES: readonly KnownEngine[] = Object.freeze(Object.values(DatabaseType));

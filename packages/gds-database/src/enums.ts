@@ -7,8 +7,9 @@
  */
 
 /**
- * The database engines gds knows by name. An engine is usable only when its provider package
- * (for example `@gds/postgres`) is installed and imported.
+ * The database engines gds knows by name (the design's list). An engine is usable only when its
+ * package is installed and imported; any other engine registered with `defineEngine` is a
+ * {@link DatabaseType} too (the type is open).
  *
  * ### Examples
  * ```ts
@@ -25,8 +26,10 @@ export const DatabaseType = Object.freeze({
   ORACLE: 'oracle',
   SQLITE: 'sqlite',
 } as const);
-/** One of the values of {@link DatabaseType}, e.g. `'postgresql'`. */
-export type DatabaseType = (typeof DatabaseType)[keyof typeof DatabaseType];
+/** One of the known engine names of {@link DatabaseType}, e.g. `'postgresql'`. */
+export type KnownEngine = (typeof DatabaseType)[keyof typeof DatabaseType];
+/** An engine's name: a known one, or any other registered engine's (`KnownEngine | (string & {})`). */
+export type DatabaseType = KnownEngine | (string & {});
 
 /**
  * The operational state of a database, as reported by {@link Database.getState}.

@@ -7,7 +7,9 @@
  */
 
 /**
- * Every capability key gds knows, in a stable order (the capability matrix follows it).
+ * The common contract: every capability key every engine declares, supported (`true`) or not
+ * (the reason), in a stable order (the capability matrix follows it). An engine declares nothing
+ * about other engines' specialties: those are its {@link EngineFeature}s.
  *
  * ### Examples
  * ```ts
@@ -31,14 +33,6 @@ export const FEATURES = Object.freeze([
   'restore.pointInTime',
   'schemas',
   'tables',
-  'clone',
-  'undrop',
-  'timeTravel',
-  'maintenance.vacuum',
-  'maintenance.shrink',
-  'maintenance.checkIntegrity',
-  'recoveryModel',
-  'profiling',
   'ha',
   'ha.failover',
   'ha.addNode',
@@ -47,19 +41,40 @@ export const FEATURES = Object.freeze([
 ] as const);
 
 /**
- * A capability key, e.g. `'backup.differential'` or `'ha.failover'`.
+ * A capability key of the common contract, e.g. `'backup.differential'` or `'ha.failover'`.
  *
  * ### Examples
  * ```ts
- * const f: Feature = 'state.offline';
+ * const f: CommonFeature = 'state.offline';
  * ```
  */
-export type Feature = (typeof FEATURES)[number];
+export type CommonFeature = (typeof FEATURES)[number];
 
 /**
- * A provider's capability table: `true` for a supported feature, otherwise the reason it is not
- * supported (shown in {@link UnsupportedOperationError}). A feature missing from the table is
- * unsupported with a generic reason.
+ * The capability keys of engine extensions gds's engines provide today (an engine declares only
+ * its own; any other engine's `supports()` answers false for them). Other engines may add more.
+ *
+ * ### Examples
+ * ```ts
+ * if (db.supports('maintenance.vacuum')) console.log('VACUUM is available');
+ * ```
+ */
+export type EngineFeature = 'clone' | 'undrop' | 'timeTravel' | 'maintenance.vacuum' | 'maintenance.shrink' | 'maintenance.checkIntegrity' | 'recoveryModel' | 'profiling';
+
+/**
+ * A capability key: one of the common contract, or an engine extension's.
+ *
+ * ### Examples
+ * ```ts
+ * const f: Feature = 'maintenance.vacuum';
+ * ```
+ */
+export type Feature = CommonFeature | EngineFeature | (string & {});
+
+/**
+ * An engine's capability table: for every {@link CommonFeature}, `true` or the reason it is not
+ * supported (shown in {@link UnsupportedOperationError}); engine features appear only as `true`
+ * (they come from the engine's extensions). A key missing from the table is unsupported.
  *
  * ### Examples
  * ```ts
@@ -70,10 +85,10 @@ export type Feature = (typeof FEATURES)[number];
  * };
  * ```
  */
-export type Capabilities = Readonly<Partial<Record<Feature, true | string>>>;
+export type Capabilities = Readonly<Partial<Record<CommonFeature, true | string>> & Record<string, true | string | undefined>>;
 
 /**
- * Whether `feature` is a known capability key (for input from a command line or a config file).
+ * Whether `feature` is a key of the common contract (for input from a command line or a config file).
  *
  * ### Examples
  * ```ts
@@ -81,7 +96,7 @@ export type Capabilities = Readonly<Partial<Record<Feature, true | string>>>;
  * isFeature('fly');         // false
  * ```
  */
-export function isFeature(feature: string): feature is Feature {
+export function isFeature(feature: string): feature is CommonFeature {
   return (FEATURES as readonly string[]).includes(feature);
 }
 
@@ -108,5 +123,5 @@ export function supportsIn(capabilities: Capabilities, feature: Feature): boolea
 export function unsupportedReason(capabilities: Capabilities, feature: Feature): string | undefined {
   const entry = capabilities[feature];
   if (entry === true) return undefined;
-  return entry ?? 'this engine does not provide it';
+  return entry ?? 'this engine does not provide it (it is another engine\'s extension, or unknown)';
 }

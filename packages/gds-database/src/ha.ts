@@ -1,14 +1,18 @@
 /**
- * High availability, engine-neutral: the node and configuration shapes and the abstract
+ * High availability, engine-neutral: the node and configuration shapes and the
  * {@link HighAvailabilityManager} each engine extends (availability groups, streaming
- * replication, replica sets, Snowflake replication). Reads are abstract; the changes (failover,
- * sync mode, nodes) reject with UnsupportedOperationError unless the engine provides them, and
- * run through the same template as database changes (dry run, timeout, cancellation, results).
+ * replication, replica sets, Snowflake replication). An engine writes one read, its topology
+ * (`readTopology`); the six reads are the core's, derived from it. The changes (failover, sync
+ * mode, nodes) reject with UnsupportedOperationError unless the engine provides them, and run
+ * through the same template as database changes (dry run, timeout, cancellation, results).
  *
  * @module
  */
 import type { Database } from './database.js';
-import type { HARole, HAState, SyncMode } from './enums.js';
+import { HARole, type HAState, type SyncMode } from './enums.js';
+import { getProvider } from './registry.js';
+import { requireFeatureOf } from './provider-helpers.js';
+import type { DatabaseProvider } from './provider.js';
 import { UnsupportedOperationError } from './errors.js';
 import type { Feature } from './features.js';
 import type { OperationResult } from './operation-result.js';
@@ -98,6 +102,26 @@ export interface HANodeSpec {
 }
 
 /**
+ * What an engine's HA read returns: the configuration, the nodes, the overall state and whether
+ * it is healthy (see `HighAvailabilityManager.readTopology`).
+ *
+ * ### Examples
+ * ```ts
+ * const t: HATopology = { configuration: undefined, nodes: [], status: 'unknown', healthy: false };
+ * ```
+ */
+export interface HATopology {
+  /** The configuration, or `undefined` when the database is in none. */
+  configuration: HAConfiguration | undefined;
+  /** Every node seen from here, missing ones included. */
+  nodes: HANodeInfo[];
+  /** The overall state. */
+  status: HAState;
+  /** Whether the setup is healthy: never for a broken one. */
+  healthy: boolean;
+}
+
+/**
  * Manages the HA configuration a database belongs to. Get it from `db.ha`.
  *
  * ### Examples
@@ -108,7 +132,7 @@ export interface HANodeSpec {
  * }
  * ```
  */
-export abstract class HighAvailabilityManager {
+export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOptions> {
   /** The database whose HA configuration this manages. */
   readonly database: Database;
 
@@ -117,18 +141,102 @@ export abstract class HighAvailabilityManager {
     this.database = database;
   }
 
-  /** The configuration, or `undefined` when the database is in none. */
-  abstract getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined>;
-  /** The overall state. */
-  abstract getStatus(options?: ReadOptions): Promise<HAState>;
-  /** Every node. */
-  abstract getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]>;
-  /** The primary, when it can be told from here. */
-  abstract getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined>;
-  /** Lag in seconds per secondary node name. */
-  abstract monitorLag(options?: ReadOptions): Promise<Record<string, number>>;
-  /** Whether every node is healthy. */
-  abstract isHealthy(options?: ReadOptions): Promise<boolean>;
+  /**
+   * The engine's one HA read: the configuration, every node seen from here (missing ones
+   * included), the overall state and whether it is healthy, by the engine's rules (a broken
+   * setup is never healthy). The six reads below are derived from it.
+   */
+  protected abstract readTopology(signal: AbortSignal, options: O): Promise<HATopology>;
+
+  /** The schema of the reads' options (an engine with extra read options extends ReadOptionsSchema). */
+  protected readonly readOptionsSchema: TSchema = ReadOptionsSchema;
+
+  /**
+   * The configuration, or `undefined` when the database is in none.
+   *
+   * ### Examples
+   * ```ts
+   * const config = await db.ha!.getConfiguration();
+   * console.log(config?.name, config?.syncMode);
+   * ```
+   */
+  getConfiguration(options?: O): Promise<HAConfiguration | undefined> {
+    return this.topologyRead('getConfiguration', options, (t) => t.configuration);
+  }
+
+  /**
+   * The overall state.
+   *
+   * ### Examples
+   * ```ts
+   * if ((await db.ha!.getStatus()) !== 'healthy') alert();
+   * ```
+   */
+  getStatus(options?: O): Promise<HAState> {
+    return this.topologyRead('getStatus', options, (t) => t.status);
+  }
+
+  /**
+   * Every node seen from here, missing ones included.
+   *
+   * ### Examples
+   * ```ts
+   * for (const n of await db.ha!.getAllNodes()) console.log(n.nodeName, n.role, n.state);
+   * ```
+   */
+  getAllNodes(options?: O): Promise<HANodeInfo[]> {
+    return this.topologyRead('getAllNodes', options, (t) => t.nodes);
+  }
+
+  /**
+   * The primary, when it can be told from here.
+   *
+   * ### Examples
+   * ```ts
+   * console.log((await db.ha!.getPrimaryNode())?.endpoint);
+   * ```
+   */
+  getPrimaryNode(options?: O): Promise<HANodeInfo | undefined> {
+    return this.topologyRead('getPrimaryNode', options, (t) => t.nodes.find((n) => n.role === HARole.PRIMARY));
+  }
+
+  /**
+   * Lag in seconds per non-primary node whose lag the engine can measure, keyed by node name
+   * (a node left out still shows how far behind it is in `getAllNodes()`).
+   *
+   * ### Examples
+   * ```ts
+   * for (const [node, s] of Object.entries(await db.ha!.monitorLag())) console.log(node, s);
+   * ```
+   */
+  monitorLag(options?: O): Promise<Record<string, number>> {
+    return this.topologyRead('monitorLag', options, (t) => {
+      const out: Record<string, number> = {};
+      for (const n of t.nodes) if (n.role !== HARole.PRIMARY && n.lagSeconds !== undefined) out[n.nodeName] = n.lagSeconds;
+      return out;
+    });
+  }
+
+  /**
+   * Whether the HA setup is healthy (never for a broken one: a missing node, paused replay...).
+   *
+   * ### Examples
+   * ```ts
+   * if (!(await db.ha!.isHealthy())) page();
+   * ```
+   */
+  isHealthy(options?: O): Promise<boolean> {
+    return this.topologyRead('isHealthy', options, (t) => t.healthy);
+  }
+
+  /** The engine, from the registry. */
+  protected get engine(): DatabaseProvider {
+    return getProvider(this.database.type);
+  }
+
+  private topologyRead<R>(operation: string, options: O | undefined, pick: (t: HATopology) => R): Promise<R> {
+    return this.read(operation, options, async (signal) => pick(await this.readTopology(signal, (options ?? {}) as O)), this.readOptionsSchema);
+  }
 
   /**
    * Creates an HA configuration.
@@ -233,16 +341,14 @@ export abstract class HighAvailabilityManager {
    * checked first (ReadOptionsSchema: `timeoutMs` a whole number in a timer's range, `signal`, no
    * unknown keys), so a bad one is a ValidationError before anything reaches the server.
    */
-  protected read<T>(operation: string, options: ReadOptions | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  protected read<T>(operation: string, options: ReadOptions | undefined, body: (signal: AbortSignal) => Promise<T>, schema: TSchema = ReadOptionsSchema): Promise<T> {
     try {
-      validateOptions(ReadOptionsSchema, options ?? {}, operation, this.database.type);
+      validateOptions(schema, options ?? {}, operation, this.database.type);
     } catch (error) {
       return Promise.reject(error);
     }
-    return runRead(
-      { operation, engine: this.database.type, timeoutMs: options?.timeoutMs, signal: options?.signal, mapError: (e, op) => this.database.errorFrom(e, op) },
-      body,
-    );
+    const engine = this.engine;
+    return runRead({ operation, engine: engine.type, timeoutMs: options?.timeoutMs, signal: options?.signal, mapError: (e, op) => engine.mapError(e, op) }, body);
   }
 
   /**
@@ -261,16 +367,18 @@ export abstract class HighAvailabilityManager {
   ): Promise<OperationResult> {
     if (schema === COMMON_ONLY) validateOptions(MutationOptionsSchema, pickMutation(options), operation, this.database.type);
     else validateOptions(schema, options, operation, this.database.type);
-    this.database.requireFeature(feature, operation);
+    const engine = this.engine;
+    requireFeatureOf(engine, feature, operation);
     return runOperation(
       {
         operation,
-        engine: this.database.type,
+        engine: engine.type,
         dryRun: options.dryRun,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         onMessage: options.onMessage,
-        mapError: (e, op) => this.database.errorFrom(e, op),
+        mapError: (e, op) => engine.mapError(e, op),
+        describeStatement: engine.describeStatement, // TRANSITION(#16)
       },
       body,
     );

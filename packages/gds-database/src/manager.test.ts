@@ -57,10 +57,11 @@ describe('DatabaseManager', () => {
     await expect(DatabaseManager.connect(42 as never)).rejects.toThrow(ValidationError);
   });
 
-  it('names the package to install for an engine that is not registered', async () => {
+  it('says which schemes are registered and what to install for a scheme no engine accepts', async () => {
     const e = await rejection(DatabaseManager.connect('postgres://app:pw-in-url@db/x'));
     expect(ProviderNotRegisteredError.isInstance(e)).toBe(true);
-    expect(e.message).toContain('@gds/postgres');
+    expect(e.message).toContain("No registered engine accepts URLs of scheme 'postgres://' (registered: ");
+    expect(e.hint).toContain("install the gds engine package for 'postgres'");
     expect(e.message).not.toContain('pw-in-url');
   });
 

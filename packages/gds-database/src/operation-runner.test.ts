@@ -1,3 +1,4 @@
+import { statement } from './statement.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -20,7 +21,7 @@ describe('runOperation', () => {
     const ran: string[] = [];
     const messages: string[] = [];
     const result = await runOperation({ operation: 'vacuum', onMessage: (l) => messages.push(l) }, async (ctx) => {
-      const value = await ctx.step('VACUUM a', async () => {
+      const value = await ctx.step(statement('VACUUM a'), async () => {
         ran.push('a');
         return 42;
       });
@@ -42,7 +43,7 @@ describe('runOperation', () => {
   it('in a dry run records but never runs a step', async () => {
     let ran = false;
     const result = await runOperation({ operation: 'drop', dryRun: true }, async (ctx) => {
-      const r = await ctx.step('DROP DATABASE "x"', async () => {
+      const r = await ctx.step(statement('DROP DATABASE "x"'), async () => {
         ran = true;
         return 1;
       });
@@ -81,7 +82,7 @@ describe('runOperation', () => {
     const failing = runOperation(
       { operation: 'create', engine: 'sqlite', mapError: (e, op) => new QueryError(`mapped ${op}: ${(e as Error).message}`, { cause: e }) },
       async (ctx) => {
-        await ctx.step('CREATE DATABASE x', async () => {
+        await ctx.step(statement('CREATE DATABASE x'), async () => {
           throw new Error('syntax error');
         });
         return { message: 'never' };
@@ -196,9 +197,9 @@ describe('runOperation', () => {
     const ac = new AbortController();
     const steps: string[] = [];
     const done = runOperation({ operation: 'multi', signal: ac.signal }, async (ctx) => {
-      await ctx.step('one', async () => void steps.push('one'));
+      await ctx.step(statement('one'), async () => void steps.push('one'));
       await wait(50);
-      await ctx.step('two', async () => void steps.push('two'));
+      await ctx.step(statement('two'), async () => void steps.push('two'));
       return { message: 'x' };
     }).catch((err: unknown) => err);
     setTimeout(() => ac.abort(), 10);
@@ -220,7 +221,7 @@ describe('user callbacks (issue 12 item 7)', () => {
       for (const i of [1, 2, 3]) {
         ctx.progress({ percent: i * 33 });
         ctx.message(`step ${i}`);
-        await ctx.step(`STEP ${i}`, async () => void ran.push(i));
+        await ctx.step(statement(`STEP ${i}`), async () => void ran.push(i));
       }
       return { message: 'done' };
     });

@@ -19,6 +19,7 @@ import { GdsError, OperationCancelledError, OperationTimeoutError, ValidationErr
 import { OperationResult } from './operation-result.js';
 import { MAX_TIMER_MS, type ProgressEvent } from './options.js';
 import { redact } from './secret.js';
+import { describeStatementDefault, type Statement } from './statement.js';
 
 /**
  * What the body of an operation gets: the dry-run flag, an abort signal, and ways to record
@@ -27,7 +28,7 @@ import { redact } from './secret.js';
  * ### Examples
  * ```ts
  * async performDrop(ctx: OperationContext) {
- *   await ctx.step(`DROP DATABASE ${quote(this.name)}`, () => sql.unsafe(`DROP DATABASE ${quote(this.name)}`));
+ *   await ctx.step(S.dropDatabase(this.name), (s) => this.pg.query(s.text, s.params, { signal: ctx.signal }));
  *   return { message: `dropped ${this.name}` };
  * }
  * ```
@@ -39,10 +40,13 @@ export interface OperationContext {
   readonly dryRun: boolean;
   /** Aborts on cancellation or timeout; pass it to drivers and child processes. */
   readonly signal: AbortSignal;
-  /** Records `statement`, then runs `fn` unless this is a dry run (then resolves `undefined`). */
-  step<T>(statement: string, fn: () => Promise<T>): Promise<T | undefined>;
-  /** Records a statement or command that runs (or would run) by other means. */
-  record(statement: string): void;
+  /**
+   * Records `statement` (as the engine describes it), then runs `run` with that same object
+   * unless this is a dry run (then resolves `undefined`): what a dry run shows is what runs.
+   */
+  step<T>(statement: Statement, run: (statement: Statement) => Promise<T>): Promise<T | undefined>;
+  /** Records a command line that runs (or would run) outside a session (a tool such as pg_dump). */
+  record(commandLine: string): void;
   /** Records an informational line from the server or a tool. */
   message(line: string): void;
   /** Reports progress to the caller's `onProgress`. */
@@ -81,6 +85,8 @@ export interface RunSpec {
   mapError?: (error: unknown, operation: string) => GdsError;
   /** How long a cancelled body may take to stop before the caller is released. Defaults to {@link CANCEL_GRACE_MS}. */
   cancelGraceMs?: number;
+  /** How a dry run shows a statement (the engine's); defaults to {@link describeStatementDefault}. */
+  describeStatement?: (statement: Statement) => string;
 }
 
 /**
@@ -264,7 +270,7 @@ function callSafely<A>(name: string, callback: (arg: A) => unknown, arg: A, fail
  * ### Examples
  * ```ts
  * const result = await runOperation({ operation: 'vacuum', dryRun: true }, async (ctx) => {
- *   await ctx.step('VACUUM', () => sql`VACUUM`);
+ *   await ctx.step(statement('VACUUM'), (s) => sql.unsafe(s.text));
  *   return { message: 'vacuumed' };
  * });
  * result.statements; // ['VACUUM']
@@ -282,14 +288,15 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
     operation: spec.operation,
     dryRun,
     signal: abort.controller.signal,
-    async step<R>(statement: string, fn: () => Promise<R>): Promise<R | undefined> {
+    async step<R>(statement: Statement, run: (statement: Statement) => Promise<R>): Promise<R | undefined> {
       ctx.throwIfAborted();
-      statements.push(redact(statement));
+      // TRANSITION(#16): a string from an engine not yet on statement objects
+      statements.push(redact(typeof statement === 'string' ? statement : (spec.describeStatement ?? describeStatementDefault)(statement)));
       if (dryRun) return undefined;
-      return fn();
+      return run(statement);
     },
-    record(statement: string) {
-      statements.push(redact(statement));
+    record(commandLine: string) {
+      statements.push(redact(commandLine));
     },
     message(line: string) {
       const clean = redact(line);

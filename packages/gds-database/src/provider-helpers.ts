@@ -6,7 +6,9 @@
  * @module
  */
 import type { DatabaseConnection } from './connection.js';
-import { ValidationError } from './errors.js';
+import { UnsupportedOperationError, ValidationError } from './errors.js';
+import { unsupportedReason, type Feature } from './features.js';
+import type { DatabaseProvider } from './provider.js';
 
 /**
  * Returns `connection` typed as the engine's class, or throws ValidationError naming both kinds.
@@ -40,4 +42,20 @@ export async function openVerified<C extends DatabaseConnection>(connection: C, 
     throw error;
   }
   return connection;
+}
+
+/**
+ * Throws UnsupportedOperationError (naming the engine, the operation and why) unless `engine`
+ * supports `feature`. Shared by the Database and HA templates.
+ *
+ * ### Examples
+ * ```ts
+ * requireFeatureOf(getProvider('mongodb'), 'profiling', 'getProfilingLevel');
+ * ```
+ */
+export function requireFeatureOf(engine: DatabaseProvider, feature: Feature, operation: string): void {
+  const reason = unsupportedReason(engine.capabilities, feature);
+  if (reason !== undefined) {
+    throw new UnsupportedOperationError(`${engine.type} does not support ${operation} (${feature}): ${reason}`, { engine: engine.type, operation });
+  }
 }

@@ -43,12 +43,12 @@ describe('registry', () => {
       }
     })();
     expect(ProviderNotRegisteredError.isInstance(e)).toBe(true);
-    expect((e as Error).message).toBe("No provider for 'mssql' is registered. Install @gds/mssql and import it once: import '@gds/mssql';");
-    expect(() => getProvider('oracle')).toThrow(/gds has no provider for 'oracle' yet/);
+    expect((e as Error).message).toMatch(/^No registered engine accepts URLs of scheme 'mssql:\/\/'/);
+    expect(() => getProvider('oracle')).toThrow(/No engine 'oracle' is registered: install the gds engine package for 'oracle'/);
   });
 
   it('refuses unknown schemes and non-URLs without echoing a password', () => {
-    expect(() => getProviderForUrl('foo://x')).toThrow(/No provider accepts URLs of scheme 'foo:\/\/'/);
+    expect(() => getProviderForUrl('foo://x')).toThrow(/No registered engine accepts URLs of scheme 'foo:\/\/'/);
     try {
       getProviderForUrl('user:pw@host');
     } catch (e) {

@@ -7,7 +7,7 @@
  */
 import type { DatabaseType } from './enums.js';
 import { ProviderNotRegisteredError, ValidationError } from './errors.js';
-import { engineForScheme, installHint, urlScheme } from './engines.js';
+import { installHint, urlScheme } from './engines.js';
 import type { DatabaseProvider } from './provider.js';
 
 const REGISTRY_KEY = Symbol.for('@gds/database/registry');
@@ -32,6 +32,10 @@ function registry(): Map<string, DatabaseProvider> {
  * ```
  */
 export function registerProvider(provider: DatabaseProvider): void {
+  // TRANSITION(#16): definition becomes required once every engine is on defineEngine
+  if (!provider || typeof provider.mapError !== 'function') {
+    throw new ValidationError('Not a registered engine', [{ path: '', message: 'make it with defineEngine() from @gds/database/engine' }]);
+  }
   const map = registry();
   const existing = map.get(provider.type);
   if (existing) {
@@ -66,7 +70,7 @@ export function unregisterProvider(type: DatabaseType | string): boolean {
 export function getProvider(type: DatabaseType | string): DatabaseProvider {
   const provider = registry().get(type);
   if (!provider) {
-    throw new ProviderNotRegisteredError(`No provider for '${type}' is registered. ${installHint(type)}`, {
+    throw new ProviderNotRegisteredError(`No engine '${type}' is registered: ${installHint(type)}`, {
       engine: type,
       hint: installHint(type),
     });
@@ -75,8 +79,8 @@ export function getProvider(type: DatabaseType | string): DatabaseProvider {
 }
 
 /**
- * The provider that accepts the scheme of `url`, or ProviderNotRegisteredError naming the package
- * when the scheme belongs to a known engine whose package is not imported.
+ * The registered engine that accepts the scheme of `url`, or ProviderNotRegisteredError saying
+ * which schemes the registered engines accept.
  *
  * ### Examples
  * ```ts
@@ -86,10 +90,9 @@ export function getProvider(type: DatabaseType | string): DatabaseProvider {
 export function getProviderForUrl(url: string): DatabaseProvider {
   const scheme = urlScheme(url);
   for (const provider of registry().values()) if (provider.schemes.includes(scheme)) return provider;
-  const engine = engineForScheme(scheme);
-  if (engine) return getProvider(engine);
-  throw new ProviderNotRegisteredError(`No provider accepts URLs of scheme '${scheme}://'`, {
-    hint: 'use a scheme of an installed engine (postgres://, mssql://, mongodb://, snowflake://)',
+  const known = [...registry().values()].flatMap((p) => p.schemes.map((s) => `${s}://`));
+  throw new ProviderNotRegisteredError(`No registered engine accepts URLs of scheme '${scheme}://'${known.length ? ` (registered: ${known.join(', ')})` : ''}`, {
+    hint: installHint(scheme),
   });
 }
 

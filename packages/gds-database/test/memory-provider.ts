@@ -10,12 +10,10 @@ import {
   type AccessMode,
   Database,
   type DatabaseState,
-  GdsError,
   HAState,
   HARole,
   HighAvailabilityManager,
   SyncMode,
-  createError,
   type BackupInfo,
   type BackupOptions,
   type BackupVerification,
@@ -33,8 +31,6 @@ import {
   type HANodeInfo,
   type ListDatabasesOptions,
   type MutationOptions,
-  type OperationContext,
-  type OperationOutcome,
   type RestoreOptions,
   type ServerMetadata,
   type TableInfo,
@@ -44,6 +40,7 @@ import {
   DatabaseNotFoundError,
   Secret,
 } from '../src/index.js';
+import { defineEngine, statement, type ErrorClassification, type HATopology, type OperationContext, type OperationOutcome } from '../src/engine.js';
 
 export interface MemoryDb {
   state: DatabaseState;
@@ -80,11 +77,10 @@ const ERROR_TABLE: Record<string, ErrorKind> = {
   DEAD: 'DEADLOCK',
 };
 
-export function mapMemoryError(error: unknown, operation: string): GdsError {
-  if (GdsError.isInstance(error)) return error;
+/** The memory engine's error table. */
+export function classifyMemoryError(error: unknown): ErrorClassification {
   const code = typeof error === 'object' && error && 'code' in error ? String((error as { code: unknown }).code) : '';
-  const message = error instanceof Error ? error.message : String(error);
-  return createError(ERROR_TABLE[code] ?? 'QUERY', message, { engine: 'sqlite', operation, cause: error, serverCode: code || undefined });
+  return { kind: ERROR_TABLE[code] ?? 'QUERY', code: code || undefined };
 }
 
 export class MemoryConnection implements DatabaseConnection {
@@ -124,12 +120,19 @@ export const MEMORY_CAPABILITIES: Capabilities = {
   'access.restrictedUser': 'the memory engine has no privileged users',
   'backup.full': true,
   'backup.differential': 'a memory backup is always a whole copy',
+  'backup.incremental': 'a memory backup is always a whole copy',
+  'backup.log': 'the memory engine keeps no log',
   'backup.verify': true,
+  'backup.progress': 'a memory backup is written at once',
   restore: true,
+  'restore.pointInTime': 'the memory engine keeps no history',
   schemas: true,
   tables: true,
   ha: true,
   'ha.failover': true,
+  'ha.addNode': 'the memory engine has two fixed nodes',
+  'ha.removeNode': 'the memory engine has two fixed nodes',
+  'ha.syncMode': 'the memory engine replicates asynchronously only',
 };
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -149,30 +152,17 @@ export class MemoryHA extends HighAvailabilityManager {
   private get server(): MemoryServer {
     return (this.database.connection as MemoryConnection).server;
   }
-  async getConfiguration(): Promise<HAConfiguration | undefined> {
-    return { name: 'memory', type: 'memory_replication', nodes: await this.getAllNodes(), syncMode: SyncMode.ASYNCHRONOUS, automaticFailover: false, metadata: {} };
-  }
-  async getStatus(): Promise<HAState> {
-    return HAState.HEALTHY;
-  }
-  async getAllNodes(): Promise<HANodeInfo[]> {
+  protected async readTopology(): Promise<HATopology> {
     const primary = this.server.isPrimary;
-    return [
+    const nodes: HANodeInfo[] = [
       { nodeName: 'a', role: primary ? HARole.PRIMARY : HARole.STANDBY, state: HAState.HEALTHY, endpoint: 'a:1', isHealthy: true, metadata: {} },
       { nodeName: 'b', role: primary ? HARole.STANDBY : HARole.PRIMARY, state: HAState.HEALTHY, endpoint: 'b:1', isHealthy: true, lagSeconds: 0.5, metadata: {} },
     ];
-  }
-  async getPrimaryNode(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<HANodeInfo | undefined> {
-    return this.read('getPrimaryNode', options, async () => (await this.getAllNodes()).find((n) => n.role === HARole.PRIMARY));
-  }
-  async monitorLag(): Promise<Record<string, number>> {
-    return { b: 0.5 };
-  }
-  async isHealthy(): Promise<boolean> {
-    return true;
+    const configuration: HAConfiguration = { name: 'memory', type: 'memory_replication', nodes, syncMode: SyncMode.ASYNCHRONOUS, automaticFailover: false, metadata: {} };
+    return { configuration, nodes, status: HAState.HEALTHY, healthy: true };
   }
   protected override async performFailover(ctx: OperationContext, options: FailoverOptions): Promise<OperationOutcome> {
-    await ctx.step(`PROMOTE ${options.target ?? 'b'}`, async () => {
+    await ctx.step(statement(`PROMOTE ${options.target ?? 'b'}`), async () => {
       this.server.isPrimary = !this.server.isPrimary;
     });
     return { message: `promoted ${options.target ?? 'b'}` };
@@ -180,22 +170,11 @@ export class MemoryHA extends HighAvailabilityManager {
 }
 
 export class MemoryDatabase extends Database {
-  readonly type = 'sqlite' as const;
-  protected readonly capabilities = MEMORY_CAPABILITIES;
-
   private get conn(): MemoryConnection {
     return this.connection as MemoryConnection;
   }
   private get server(): MemoryServer {
     return this.conn.server;
-  }
-
-  protected override validateName(name: string): void {
-    if (Buffer.byteLength(name) > 63) throw new ValidationError('Invalid database name', [{ path: '', message: 'longer than 63 bytes' }], { engine: 'sqlite' });
-  }
-
-  protected mapError(error: unknown, operation: string): GdsError {
-    return mapMemoryError(error, operation);
   }
 
   protected async fetchMetadata(): Promise<DatabaseMetadata | undefined> {
@@ -214,7 +193,7 @@ export class MemoryDatabase extends Database {
   protected async performCreate(ctx: OperationContext): Promise<OperationOutcome> {
     if (this.server.databases.has(this.name)) throw new DatabaseAlreadyExistsError(`database ${quote(this.name)} exists`, { engine: 'sqlite' });
     const sql = `CREATE DATABASE ${quote(this.name)}`;
-    await ctx.step(sql, async () => {
+    await ctx.step(statement(sql), async () => {
       this.conn.exec(sql);
       this.server.databases.set(this.name, { state: 'online', accessMode: 'multi_user', sessions: 0, tables: { main: [] }, rows: {}, created: new Date() });
     });
@@ -227,7 +206,7 @@ export class MemoryDatabase extends Database {
       throw new DatabaseInUseError(`database ${this.name} has ${db.sessions} other sessions`, { sessions: db.sessions, engine: 'sqlite', hint: 'use force' });
     }
     const sql = `DROP DATABASE ${quote(this.name)}${options.force ? ' WITH (FORCE)' : ''}`;
-    await ctx.step(sql, async () => {
+    await ctx.step(statement(sql), async () => {
       this.conn.exec(sql);
       this.server.databases.delete(this.name);
     });
@@ -237,7 +216,7 @@ export class MemoryDatabase extends Database {
   private async alter(ctx: OperationContext, clause: string, apply: (db: MemoryDb) => void): Promise<OperationOutcome> {
     const db = this.require();
     const sql = `ALTER DATABASE ${quote(this.name)} ${clause}`;
-    await ctx.step(sql, async () => {
+    await ctx.step(statement(sql), async () => {
       this.conn.exec(sql);
       apply(db);
     });
@@ -266,7 +245,7 @@ export class MemoryDatabase extends Database {
     const db = this.require();
     const temp = `${target}.partial`;
     const command = `BACKUP ${quote(this.name)} TO '${target}'`;
-    await ctx.step(command, async () => {
+    await ctx.step(statement(command), async () => {
       this.conn.exec(command);
       try {
         for (let i = 1; i <= 4; i++) {
@@ -294,8 +273,8 @@ export class MemoryDatabase extends Database {
     if (existing && existing.sessions > 0 && !options.force) {
       throw new DatabaseInUseError(`database ${this.name} has ${existing.sessions} other sessions`, { sessions: existing.sessions, engine: 'sqlite', hint: 'use force' });
     }
-    if (existing) await ctx.step(`DROP DATABASE ${quote(this.name)}`, async () => void this.server.databases.delete(this.name));
-    await ctx.step(`RESTORE ${quote(this.name)} FROM '${source}'`, async () => {
+    if (existing) await ctx.step(statement(`DROP DATABASE ${quote(this.name)}`), async () => void this.server.databases.delete(this.name));
+    await ctx.step(statement(`RESTORE ${quote(this.name)} FROM '${source}'`), async () => {
       this.server.databases.set(this.name, { state: 'online', accessMode: 'multi_user', sessions: 0, tables: content.tables, rows: content.rows, created: new Date() });
     });
     return { message: `restored ${this.name}` };
@@ -317,10 +296,6 @@ export class MemoryDatabase extends Database {
     return Object.entries(db.tables)
       .filter(([s]) => schema === undefined || s === schema)
       .flatMap(([s, names]) => names.map((name) => ({ schema: s, name, kind: 'table' as const })));
-  }
-
-  protected override createHaManager(): HighAvailabilityManager {
-    return new MemoryHA(this);
   }
 }
 
@@ -346,10 +321,22 @@ export function memoryProvider(servers: Map<string, MemoryServer> = new Map(), p
     }
     return s;
   };
-  return {
-    servers,
+  const engine = defineEngine({
     type: 'sqlite',
     packageName,
+    displayName: 'Memory (test engine)',
+    cliName: 'memory',
+    connectionClass: MemoryConnection,
+    databaseClass: MemoryDatabase,
+    haManagerClass: MemoryHA,
+    classifyError: classifyMemoryError,
+    describeStatement: (s) => s.text,
+    names: {
+      validateDatabaseName(name: string) {
+        if (Buffer.byteLength(name) > 63) throw new ValidationError('Invalid database name', [{ path: '', message: 'longer than 63 bytes' }], { engine: 'sqlite' });
+      },
+      quote,
+    },
     schemes: ['sqlite', 'memory'],
     capabilities: MEMORY_CAPABILITIES,
     async connect(target: string | ConnectionConfig) {
@@ -358,20 +345,14 @@ export function memoryProvider(servers: Map<string, MemoryServer> = new Map(), p
       const password = typeof target === 'string' ? undefined : (target.password as string | Secret | undefined);
       return new MemoryConnection(serverFor(key), key, password);
     },
-    createDatabase(connection: DatabaseConnection, name: string, metadata?: DatabaseMetadata) {
-      return new MemoryDatabase(name, connection, metadata);
-    },
-    async listDatabases(connection: DatabaseConnection, options: ListDatabasesOptions): Promise<DatabaseListing[]> {
-      const server = (connection as MemoryConnection).server;
+    async listDatabases(connection: MemoryConnection, options: ListDatabasesOptions): Promise<DatabaseListing[]> {
+      const server = connection.server;
       server.listQueries++;
       return [...server.databases.entries()].map(([name, db]) => ({ name, metadata: options.withMetadata ? toMetadata(name, db) : undefined }));
-    },
-    supportsFeature(feature) {
-      return MEMORY_CAPABILITIES[feature] === true;
     },
     async getServerMetadata(connection: DatabaseConnection): Promise<ServerMetadata> {
       return { type: 'sqlite', version: '1.0', versionNumber: 10000, endpoint: connection.endpoint, isReplica: false, additionalAttributes: {} };
     },
-    mapError: mapMemoryError,
-  };
+  });
+  return Object.assign(Object.create(null) as object, engine, { servers });
 }
