@@ -8,7 +8,7 @@
  */
 import type { ConnectionConfig, DatabaseConnection } from './connection.js';
 import { Database } from './database.js';
-import type { EngineDefinition } from './engine-definition.js';
+import type { EngineDefinition, ErrorClassification } from './engine-definition.js';
 import { createError, GdsError, ValidationError, type ValidationIssue } from './errors.js';
 import { FEATURES, supportsIn, type Capabilities, type CommonFeature, type Feature } from './features.js';
 import { HighAvailabilityManager } from './ha.js';
@@ -86,6 +86,25 @@ function definitionIssues(def: EngineDefinition): ValidationIssue[] {
   return issues;
 }
 
+/**
+ * The core's mapping of any error into the gds hierarchy with an engine's error table: a gds
+ * error as it is; anything else classified, its message prefixed with the operation, `cause`
+ * kept (secrets are redacted by GdsError). The registered engine's `mapError` is this.
+ *
+ * ### Examples
+ * ```ts
+ * const mapPostgresError = mapErrorWith('postgresql', classifyPostgresError);
+ * throw mapPostgresError(e, 'backup');
+ * ```
+ */
+export function mapErrorWith(type: string, classify: (error: unknown) => ErrorClassification): (error: unknown, operation: string) => GdsError {
+  return (error, operation) => {
+    if (GdsError.isInstance(error)) return error as GdsError;
+    const c = classify(error);
+    return createError(c.kind, `${operation}: ${c.message ?? messageOf(error)}`, { engine: type, operation, cause: error, serverCode: c.code, hint: c.hint, retryable: c.retryable });
+  };
+}
+
 /** The message of any thrown value. */
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -130,11 +149,7 @@ export function defineEngine<C extends DatabaseConnection, D extends Database>(d
     listDatabases: (connection, options) => definition.listDatabases(own(connection), options),
     supportsFeature: (feature: Feature) => supportsIn(capabilities, feature),
     getServerMetadata: (connection, options) => definition.getServerMetadata(own(connection), options),
-    mapError(error: unknown, operation: string): GdsError {
-      if (GdsError.isInstance(error)) return error as GdsError;
-      const c = def.classifyError(error);
-      return createError(c.kind, `${operation}: ${c.message ?? messageOf(error)}`, { engine: def.type, operation, cause: error, serverCode: c.code, hint: c.hint, retryable: c.retryable });
-    },
+    mapError: mapErrorWith(def.type, (e) => def.classifyError(e)),
     describeStatement: (s) => def.describeStatement(s),
   };
   return Object.freeze(engine);

@@ -139,7 +139,7 @@ export interface EngineExtension<D extends Database = Database> {
 export type DatabaseClass<C extends DatabaseConnection, D extends Database> = new (name: string, connection: C, metadata?: never) => D;
 
 /** The engine's HA manager class. */
-export type HaManagerClass<D extends Database> = new (database: D) => HighAvailabilityManager;
+export type HaManagerClass<D extends Database> = new (database: D) => HighAvailabilityManager<ReadOptions, D>;
 
 /**
  * Everything the core needs to know about an engine. `defineEngine()` (from

@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { defineEngine } from './define-engine.js';
+export { defineEngine, mapErrorWith } from './define-engine.js';
 export type {
   DatabaseClass,
   DatabaseListing,

@@ -132,12 +132,12 @@ export interface HATopology {
  * }
  * ```
  */
-export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOptions> {
+export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOptions, D extends Database = Database> {
   /** The database whose HA configuration this manages. */
-  readonly database: Database;
+  readonly database: D;
 
   /** Makes the manager for `database`. */
-  constructor(database: Database) {
+  constructor(database: D) {
     this.database = database;
   }
 
