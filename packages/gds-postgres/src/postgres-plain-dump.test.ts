@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlainDumpRefusal, scanPlainDump } from './postgres-plain-dump.js';
+import { PlainDumpRefusal, requirePsqlRestrict, scanPlainDump } from './postgres-plain-dump.js';
+
+/** pg_dump's header statements and the statements that change psql's lexing (test/evidence/plain-dump-settings.json). */
+const settings = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'evidence', 'plain-dump-settings.json'), 'utf8')) as { accepted: string[]; refused: string[] };
+/** Files the real psql runs a meta-command from (test/evidence/plain-dump-lexing.json; checked with psql in plain-dump.safety.test.ts). */
+const lexing = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'evidence', 'plain-dump-lexing.json'), 'utf8')) as { cases: { lines: string[]; runs: boolean; refused: boolean; why: string }[] };
 
 const HEAD = '--\n-- PostgreSQL database dump\n--\n\n\\restrict Abc123\n\nSET client_encoding = \'UTF8\';\nSET standard_conforming_strings = on;\n';
 const TAIL = '\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict Abc123\n\n';
@@ -69,7 +75,7 @@ describe('scanPlainDump', () => {
     const e = await scanPlainDump(path).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(PlainDumpRefusal);
     expect((e as PlainDumpRefusal).line).toBe(HEAD.split('\n').length - 1 + lineInBody);
-    expect((e as Error).message).toMatch(/meta-command/);
+    expect((e as Error).message).toMatch(/meta-command|psql 13\/14/);
   });
 
   it('refuses an empty file, a text file and a cluster dump', async () => {
@@ -79,7 +85,7 @@ describe('scanPlainDump', () => {
   });
 
   it('refuses encodings whose characters can hold a backslash byte, and standard_conforming_strings off', async () => {
-    await expect(scanPlainDump(await file("SET client_encoding = 'SJIS';\n"))).rejects.toThrow(/SJIS/);
+    await expect(scanPlainDump(await file("SET client_encoding = 'SJIS';\n"))).rejects.toThrow(/SJIS.*client_encoding/);
     await expect(scanPlainDump(await file('SET standard_conforming_strings = off;\n'))).rejects.toThrow(/standard_conforming_strings/);
   });
 
@@ -87,5 +93,85 @@ describe('scanPlainDump', () => {
     const filler = `SELECT '${'x'.repeat((1 << 20) - 200)}';\n`;
     const path = await file(`${filler}SELECT 1; \\! id\n`);
     await expect(scanPlainDump(path)).rejects.toThrow(/meta-command "\\! id"/);
+  });
+
+  it.each(lexing.cases.map((c) => [c.why, c] as const))('agrees with psql (evidence): %s', async (_why, c) => {
+    const body = c.lines.join('\n').replace('MARK', '/tmp/gds-never-made') + '\n';
+    const refused = await scanPlainDump(await file(body)).then(() => false, (e: unknown) => e instanceof PlainDumpRefusal);
+    expect(refused).toBe(c.refused);
+    if (c.runs) expect(refused).toBe(true);
+  });
+
+  it.each(settings.refused)('refuses %s (it changes how psql lexes what follows), naming its line', async (stmt) => {
+    const e = await scanPlainDump(await file(`SELECT 1;\n${stmt}\nSELECT 2;\n`)).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(PlainDumpRefusal);
+    expect((e as PlainDumpRefusal).line).toBe(HEAD.split('\n').length - 1 + 2);
+  });
+
+  it.each(settings.accepted)('accepts %s', async (stmt) => {
+    await expect(scanPlainDump(await file(`${stmt}\n`))).resolves.toMatchObject({ statements: 3 });
+  });
+
+  it('refuses what psql would lex with settings gds cannot know (before the header SETs)', async () => {
+    const pre = '--\n-- PostgreSQL database dump\n--\n\n';
+    await expect(scanPlainDump(await file(`${pre}-- caf\u00e9\nSET client_encoding = 'UTF8';\n`, true))).rejects.toThrow(/non-ASCII byte before/);
+    await expect(scanPlainDump(await file(`${pre}SET client_encoding = 'UTF8';\nSELECT 'a\\' \\! id';\n`, true))).rejects.toThrow(/backslash in a string before/);
+    await expect(scanPlainDump(await file(`${pre}SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSELECT 'caf\u00e9 a\\b';\n`, true))).resolves.toMatchObject({ statements: 3 });
+  });
+
+  it('refuses a psql variable psql defines (its value would be lexed), keeps slices and casts', async () => {
+    await expect(scanPlainDump(await file('SELECT :USER;\n'))).rejects.toThrow(/:USER/);
+    await expect(scanPlainDump(await file("SELECT (ARRAY[1,2])[1:2], 'a'::text, x::int FROM t;\n"))).resolves.toMatchObject({ statements: 3 });
+  });
+
+  it("refuses a number directly followed by e'' (psql 13/14 and 15+ lex it differently)", async () => {
+    for (const s of ["SELECT 1e'x';", "SELECT 1.e'x';", "SELECT $1e'x';", "SELECT 1.5e'x';", "SELECT 1e5e'x';"]) {
+      await expect(scanPlainDump(await file(`${s}\n`))).rejects.toThrow(/psql 13\/14/);
+    }
+    await expect(scanPlainDump(await file("SELECT 1e5, 1.5, $1, 1..2, e'x';\n"))).resolves.toMatchObject({ statements: 3 });
+  });
+
+  it('recognises COPY ... FROM stdin by its tokens, at any length, and refuses COPY forms it cannot read', async () => {
+    const cols = Array.from({ length: 40 }, (_, i) => `"column number ${i}"`).join(', ');
+    const long = await scanPlainDump(await file(`COPY public."a long table name" (${cols}) FROM stdin WITH (FORMAT text, NULL '\\N', FREEZE false);\n'\n\\.\nSELECT 1;\n`));
+    expect(long.copyBlocks).toBe(1);
+    const mixed = await scanPlainDump(await file('copy BINARY s.t\n  (a)\n  from /* c */ STDOUT;\n\\! data\n\\.\n'));
+    expect(mixed.copyBlocks).toBe(1);
+    const out = await scanPlainDump(await file("COPY (SELECT 'FROM stdin') TO stdout;\nCOPY t TO stdout;\nCOPY t FROM '/tmp/f';\n"));
+    expect(out.copyBlocks).toBe(0);
+    await expect(scanPlainDump(await file('COPY t WITH OIDS FROM stdin;\n\\.\n'))).rejects.toThrow(/COPY statement .* form gds cannot read/);
+    await expect(scanPlainDump(await file('COPY t FROM stdin; -- c\n\\.\n'))).rejects.toThrow(/text after COPY/);
+  });
+
+  it('ends statements where psql does (CREATE FUNCTION ... BEGIN ATOMIC ... END)', async () => {
+    const body = 'CREATE FUNCTION public.f() RETURNS integer\n    LANGUAGE sql\n    BEGIN ATOMIC\n SELECT 1;\n SELECT CASE WHEN true THEN 1 END;\nEND;\nCOPY public.t (a) FROM stdin;\n\\! data\n\\.\n';
+    const scan = await scanPlainDump(await file(body));
+    expect(scan.copyBlocks).toBe(1);
+  });
+});
+
+describe('requirePsqlRestrict', () => {
+  it.each(['13.22', '14.19', '15.14', '15.18', '16.10', '17.6', '17.10', '18.0', '18beta1', '19devel'])('accepts psql %s (it has \\restrict)', (v) => {
+    expect(() => requirePsqlRestrict(v)).not.toThrow();
+  });
+  it.each([
+    ['15.13', /15\.14 or newer/],
+    ['14.18', /14\.19 or newer/],
+    ['13.21', /13\.22 or newer/],
+    ['16.9', /16\.10 or newer/],
+    ['17.5', /17\.6 or newer/],
+    ['12.22', /13\.22, 14\.19, 15\.14, 16\.10, 17\.6/],
+  ])('refuses psql %s, saying which psql is needed and how to point gds at it', (v, need) => {
+    const e = (() => {
+      try {
+        requirePsqlRestrict(v);
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(e).toBeInstanceOf(PlainDumpRefusal);
+    expect((e as Error).message).toMatch(need);
+    expect((e as Error).message).toMatch(/binDir.*--opt bin-dir=/);
   });
 });

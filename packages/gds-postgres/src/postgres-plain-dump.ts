@@ -6,13 +6,22 @@
  * `\restrict KEY` / `\unrestrict KEY` lines (those lines are recorded so the feeder can leave them
  * out: gds puts psql in restricted mode itself, with a key the file cannot know).
  *
- * Limits: the file must start with pg_dump's header and keep `standard_conforming_strings` on
- * (pg_dump always writes `on`), and client encodings whose multibyte characters can contain a
- * backslash byte (SJIS, BIG5, GBK, UHC, GB18030, JOHAB) are refused: the scan reads bytes.
+ * Limits: the file must start with pg_dump's header; until its `SET client_encoding` and
+ * `SET standard_conforming_strings = on` lines ran, non-ASCII bytes and backslashes in strings are
+ * refused (psql lexes them with session settings gds cannot know); any statement that could change
+ * either setting later (SET/RESET of them, SET NAMES, set_config, pg_settings, RESET/DISCARD ALL) is
+ * refused, as are client encodings whose characters can contain a backslash byte (SJIS, BIG5, GBK,
+ * UHC, GB18030, JOHAB): the scan reads bytes. Where psql 13/14 and 15+ lex differently (`1e'x'`)
+ * the file is refused. Code run inside the server can still change a setting by a computed name:
+ * psql's own `\restrict` (see {@link requirePsqlRestrict}) is the guard then.
  *
  * @module
  */
 import { createReadStream, promises as fs } from 'node:fs';
+import { PlainDumpRefusal, StatementTokens } from './postgres-plain-dump-statement.js';
+
+export { PlainDumpRefusal } from './postgres-plain-dump-statement.js';
+export { requirePsqlRestrict } from './postgres-plain-dump-restrict.js';
 
 /** What the scan found. */
 export interface PlainDumpScan {
@@ -24,18 +33,6 @@ export interface PlainDumpScan {
   copyBlocks: number;
   /** pg_dump's `-- Name: ...` comments (one per dumped object). */
   entries: number;
-}
-
-/** Why a plain file was refused. */
-export class PlainDumpRefusal extends Error {
-  constructor(
-    message: string,
-    /** 1-based line of the offending text, when there is one. */
-    readonly line?: number,
-  ) {
-    super(message);
-    this.name = 'PlainDumpRefusal';
-  }
 }
 
 const enum St {
@@ -53,6 +50,8 @@ const enum St {
   IdentEnd,
   DollarTag,
   Dollar,
+  Colon,
+  Var,
   Meta,
   Copy,
 }
@@ -60,7 +59,9 @@ const enum St {
 const BS = 0x5c;
 const isIdentStart = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b >= 0x80;
 const isIdent = (b: number) => isIdentStart(b) || (b >= 0x30 && b <= 0x39) || b === 0x24;
-const UNSAFE_ENCODINGS = /^(sjis|shift_jis_2004|big5|gbk|uhc|gb18030|johab|mskanji|shiftjis|win932|win936|win949|win950|cp932|cp936|cp949|cp950)$/i;
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+const isVarChar = (b: number) => isIdent(b) && b !== 0x24; // psqlscan.l variable_char
+const isE = (b: number) => b === 0x45 || b === 0x65;
 const RESTRICT_LINE = /^\\(un)?restrict [A-Za-z0-9]+\r?$/;
 
 /**
@@ -87,6 +88,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
     await handle.close();
   }
   const scan: PlainDumpScan = { restrictLines: [], statements: 0, copyBlocks: 0, entries: 0 };
+  const st = new StatementTokens();
   let comment = ''; // the first bytes of a comment that starts a line
   let commentAtLineStart = false;
   let state = St.Normal;
@@ -94,8 +96,16 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
   let word = 0; // 0: none, 1: an identifier or keyword, 2: a number (psql's token classes)
   let identRun = 0; // length of the current identifier
   let identFirst = 0;
+  let identText = '';
   let identFresh = false; // the identifier did not follow a number (`1e'x'` is 1e then 'x')
-  let depth = 0;
+  let beforeIdent = 0; // the byte before the identifier
+  let numDot = false; // the number has its decimal point
+  let prev = 0; // the previous byte seen in Normal
+  let prev2 = 0;
+  let cont = 0; // after an E'...' string: 1 just closed, 2 whitespace, 3 a \r seen (psql's {quotecontinue})
+  let text = ''; // a string's or quoted identifier's content (capped)
+  let unicode = false;
+  let varName = '';
   let blockDepth = 0;
   let tag = '';
   let delim = '';
@@ -105,28 +115,23 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
   let lineBlank = true; // only whitespace so far on this line (in Normal state)
   let meta = '';
   let metaStart = 0;
-  let stmtHead = ''; // the statement's first bytes (strings included), for COPY / SET checks
-  let stmtTail = ''; // its last bytes outside strings
   let copyPending = false;
   let copyCol = 0;
   let copyFirst = '';
   let offset = 0;
 
+  const refuse = (why: string): never => {
+    throw new PlainDumpRefusal(`line ${line}: ${why}; gds does not run it`, line);
+  };
+  const endIdent = (next: number) => {
+    if (word !== 1) return;
+    // E'..', B'..', X'..', N'..', U&'..' and U&".." are string/identifier starts in psqlscan.l, not {identifier}
+    const prefix = identRun === 1 && ((next === 0x27 && /[ebxn]/i.test(identText)) || (next === 0x26 && /u/i.test(identText)));
+    if (!prefix || !identFresh) st.ident(identText, identFresh, line);
+  };
   const endStatement = () => {
     scan.statements++;
-    const headText = stmtHead.replace(/^\s+/, '');
-    if (/^copy\b/i.test(headText) && /\bfrom\s+stdin\b/i.test(stmtTail)) copyPending = true;
-    const enc = /^set\s+client_encoding\s*(?:=|to)\s*'([^']*)'/i.exec(headText);
-    if (enc?.[1] && UNSAFE_ENCODINGS.test(enc[1])) throw new PlainDumpRefusal(`the dump sets client_encoding '${enc[1]}', whose characters can contain a backslash byte; gds does not run it`, line);
-    if (/^set\s+standard_conforming_strings\s*(?:=|to)\s*'?(off|false)\b/i.test(headText)) throw new PlainDumpRefusal('the dump turns standard_conforming_strings off; gds runs only dumps that keep it on', line);
-    stmtHead = '';
-    stmtTail = '';
-  };
-  const addHead = (b: number) => {
-    if (stmtHead.length < 160) stmtHead += String.fromCharCode(b);
-  };
-  const addTail = (b: number) => {
-    stmtTail = (stmtTail + String.fromCharCode(b)).slice(-64);
+    if (st.end(line)) copyPending = true;
   };
   const finishMeta = (end: number) => {
     if (RESTRICT_LINE.test(meta) && lineBlank) {
@@ -167,11 +172,20 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
         i = nl - 1;
         continue;
       }
+      // before the dump's own SETs ran, psql lexes with the session's settings, which gds cannot know
+      if (b >= 0x80 && !st.encodingSet) refuse("a non-ASCII byte before pg_dump's SET client_encoding line");
       if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a && state !== St.Meta && !(b === BS && state === St.Normal)) lineBlank = false;
       // reprocess loop: some states decide on the byte after
       for (;;) {
         switch (state) {
-          case St.Normal:
+          case St.Normal: {
+            if (word === 1 && !isIdent(b)) endIdent(b);
+            if (copyPending && b !== 0x0a && b !== 0x20 && b !== 0x09 && b !== 0x0d) refuse('text after COPY ... FROM stdin; on the same line (psql reads it after the COPY data)');
+            const p1 = prev;
+            const p2 = prev2;
+            prev2 = prev;
+            prev = b;
+            if (cont) cont = b === 0x0d ? 3 : b === 0x0a ? (cont === 1 ? 1 : 0) : b === 0x20 || b === 0x09 || b === 0x0c ? Math.max(cont, 2) : b === 0x2d || b === 0x27 ? cont : 0;
             if (b === 0x0a) {
               if (copyPending) {
                 copyPending = false;
@@ -180,7 +194,6 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
                 copyCol = 0;
                 copyFirst = '';
               }
-              if (stmtHead) addHead(0x20);
               word = 0;
               identRun = 0;
               break;
@@ -194,26 +207,33 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               break;
             }
             if (b === 0x2d) state = St.Dash;
-            else if (b === 0x2f) state = St.Slash;
-            else if (b === 0x27) {
-              escapes = word === 1 && identRun === 1 && identFresh && (identFirst === 0x45 || identFirst === 0x65);
+            else if (b === 0x2f) {
+              state = St.Slash;
+              cont = 0;
+            } else if (b === 0x27) {
+              if (word === 1 && !identFresh && isE(identFirst === 0 ? 0 : identText.charCodeAt(identText.length - 1)) && (identRun === 1 ? isDigit(beforeIdent) || beforeIdent === 0x2e : isDigit(identText.charCodeAt(identText.length - 2)))) {
+                refuse("a number directly followed by e'...' (psql 13/14 read an E'' string there, psql 15+ a plain one)");
+              }
+              escapes = (word === 1 && identRun === 1 && identFresh && isE(identFirst)) || cont === 3;
+              cont = 0;
               state = St.Quote;
-              addHead(b);
-              addTail(0x3f);
+              text = '';
             } else if (b === 0x22) {
               state = St.Ident;
-              addHead(b);
-              addTail(0x3f);
+              unicode = p1 === 0x26 && (p2 === 0x55 || p2 === 0x75);
+              text = '';
             } else if (b === 0x24 && word !== 1) {
               state = St.DollarTag;
               tag = '';
-            } else if (b === 0x3b && depth === 0) {
+            } else if (b === 0x3a) {
+              state = St.Colon;
+            } else if (b === 0x3b && st.terminates()) {
               endStatement();
-            } else {
-              if (b === 0x28) depth++;
-              else if (b === 0x29 && depth > 0) depth--;
-              if (stmtHead || b > 0x20) addHead(b);
-              addTail(b);
+            } else if (b === 0x2e && word === 2 && !numDot) {
+              numDot = true; // 1.5, 1.e (psql's {decimal}); 1..2 is 1 then ..
+              break;
+            } else if (b > 0x20 && !isIdent(b)) {
+              st.punct(String.fromCharCode(b));
             }
             if (state === St.Normal && (isIdentStart(b) || (word === 1 && isIdent(b)))) {
               if (word !== 1) {
@@ -221,24 +241,33 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
                 word = 1;
                 identRun = 0;
                 identFirst = b;
+                identText = '';
+                beforeIdent = p1;
               }
               identRun++;
-            } else if (state === St.Normal && b >= 0x30 && b <= 0x39) {
+              if (identText.length < 64) identText += String.fromCharCode(b);
+            } else if (state === St.Normal && isDigit(b)) {
+              if (word !== 2) {
+                st.punct('0');
+                numDot = p1 === 0x2e && p2 !== 0x2e && word === 0 ? true : false;
+              }
               word = 2;
             } else {
               word = 0;
               identRun = 0;
             }
             break;
+          }
           case St.Dash:
             if (b === 0x2d) {
               state = St.LineComment;
               comment = '';
               commentAtLineStart = at - 1 === lineStart;
+              if (cont) cont = Math.max(cont, 2);
               break;
             }
-            addHead(0x2d);
-            addTail(0x2d);
+            st.punct('-');
+            cont = 0;
             state = St.Normal;
             word = 0;
             identRun = 0;
@@ -249,8 +278,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               blockDepth = 1;
               break;
             }
-            addHead(0x2f);
-            addTail(0x2f);
+            st.punct('/');
             state = St.Normal;
             word = 0;
             identRun = 0;
@@ -286,64 +314,117 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
             continue;
           case St.Quote:
             if (b === 0x27) state = St.QuoteEnd;
-            else if (escapes && b === BS) state = St.QuoteEsc;
-            else addHead(b);
+            else if (b === BS && escapes) state = St.QuoteEsc;
+            else if (b === BS && !st.standardStrings) refuse("a backslash in a string before pg_dump's SET standard_conforming_strings line");
+            if (st.wantsLiterals) st.literalByte(b);
+            if (b !== 0x27 && text.length < 80) text += String.fromCharCode(b);
             break;
           case St.QuoteEsc:
             state = St.Quote;
+            if (text.length < 80) text += `\\${String.fromCharCode(b)}`;
             break;
           case St.QuoteEnd:
             if (b === 0x27) {
               state = St.Quote;
+              text += "'";
               break;
             }
-            addHead(0x27);
+            st.string(text, escapes);
+            cont = escapes ? 1 : 0; // E'a'<CR>'b' goes on as one E string (quotecontinue)
             state = St.Normal;
             word = 0;
             identRun = 0;
+            prev = 0x27;
             continue;
           case St.Ident:
             if (b === 0x22) state = St.IdentEnd;
-            else addHead(b);
+            else if (text.length < 80) text += String.fromCharCode(b);
             break;
           case St.IdentEnd:
             if (b === 0x22) {
               state = St.Ident;
+              text += '"';
               break;
             }
-            addHead(0x22);
+            st.qident(text, unicode);
             state = St.Normal;
             word = 0; // "x"$q$ starts a dollar quote, as in psql
             identRun = 0;
+            prev = 0x22;
             continue;
           case St.DollarTag:
             if (b === 0x24) {
               delim = `$${tag}$`;
               matched = 0;
               state = St.Dollar;
-              addTail(0x3f);
               break;
             }
-            if ((tag === '' ? isIdentStart(b) : isIdent(b) && b !== 0x24)) {
+            if (tag === '' ? isIdentStart(b) : isIdent(b) && b !== 0x24) {
               tag += String.fromCharCode(b);
               break;
             }
-            // `$1` (a parameter), or a lone `$`: not a dollar quote; `$1$q$` then starts one, as in psql
             state = St.Normal;
-            word = b >= 0x30 && b <= 0x39 && tag === '' ? 2 : 0;
             identRun = 0;
-            addTail(0x24);
+            prev = 0x24;
+            if (tag !== '') {
+              // {dolqfailed}: psql throws back all but the `$`, so `$E'...'` is `$` then an E'' string
+              word = 1;
+              identFresh = true;
+              identFirst = tag.charCodeAt(0);
+              identRun = tag.length;
+              identText = tag.slice(0, 64);
+              beforeIdent = 0x24;
+              st.punct('$');
+            } else if (isDigit(b)) {
+              word = 2; // `$1`, a parameter: `$1$q$` then starts a dollar quote, as in psql
+              numDot = true; // `$1.5` is $1 then .5
+              st.punct('0');
+            } else {
+              word = 0;
+              st.punct('$');
+            }
             continue;
           case St.Dollar:
+            if (st.wantsLiterals) st.literalByte(b);
             if (b === delim.charCodeAt(matched)) {
               matched++;
               if (matched === delim.length) {
+                st.string('$', false);
                 state = St.Normal;
                 word = 0;
                 identRun = 0;
+                prev = 0x24;
               }
             } else matched = b === 0x24 ? 1 : 0;
             break;
+          case St.Colon:
+            // psqlscan.l: `::` is a cast; `:name` is a psql variable (substituted when defined)
+            if (b === 0x3a) {
+              st.punct('::');
+              state = St.Normal;
+              word = 0;
+              break;
+            }
+            if (isVarChar(b)) {
+              state = St.Var;
+              varName = String.fromCharCode(b);
+              break;
+            }
+            st.punct(':');
+            state = St.Normal;
+            word = 0;
+            continue;
+          case St.Var:
+            if (isVarChar(b)) {
+              if (varName.length < 64) varName += String.fromCharCode(b);
+              break;
+            }
+            // psql's own variables are upper case (:USER, :ENCODING ...); their values would be lexed as SQL
+            if (/[A-Z]/.test(varName)) refuse(`the psql variable reference :${varName}`);
+            st.punct(':v');
+            state = St.Normal;
+            word = 0;
+            continue;
           case St.Meta:
             if (b === 0x0a) {
               finishMeta(at + 1);
@@ -364,5 +445,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
     offset += n;
   }
   if (state === St.Meta) finishMeta(offset);
+  if (state === St.Normal) endIdent(0);
   return scan;
 }
+
