@@ -14,6 +14,10 @@
  *   side database, then swap names; shown in dry runs) or `clean` (pg_restore drops each object
  *   it restores, in place) is set. The whole source is read before anything changes; plain dumps
  *   are scanned for psql meta-commands (postgres-plain-dump.ts) and run with psql restricted.
+ * - A replacement keeps the database's own properties (owner, locales, tablespace, ACL, settings,
+ *   connection limit, comment, security labels, allow_connections, is_template), which pg_dump
+ *   without --create does not carry: postgres-db-properties.ts gives them to the side database
+ *   after the restore and checks them before the swap. A template stays a template.
  *
  * @module
  */
@@ -24,6 +28,7 @@ import {
   DatabaseInUseError,
   DatabaseNotFoundError,
   ExternalToolError,
+  UnsupportedOperationError,
   ValidationError,
   hostTag,
   inspectOverwrite,
@@ -38,7 +43,8 @@ import {
   type OperationOutcome,
 } from '@gds/database';
 import type { PostgreSQLConnection } from './postgres-connection.js';
-import type { PostgreSQLBackupOptions, PostgreSQLCreateOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
+import type { PostgreSQLBackupOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
+import { carryOverStatements, freshProperties, isTemplate, propertyDifferences, readDatabaseProperties, sideCreateOptions, type DatabaseProperties } from './postgres-db-properties.js';
 import { PlainDumpRefusal, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
 import { quoteIdentifier } from './postgres-quote.js';
 import { checkDirectoryDump, checkTarDump, DumpStructureError } from './postgres-verify.js';
@@ -589,8 +595,10 @@ export async function restoreDatabase(
   // 2. restore into the side database (or in place into an existing empty one, or with clean)
   const inPlace = exists && !replacing;
   const into = inPlace ? database : sideName('restore');
-  const run = async (s: Statement) => ctx.step(describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal }));
-  const createSide = createDatabase(into, replacing ? { template: 'template0', ...(await keptProperties(conn, database, ctx.signal)) } : { template: 'template0' });
+  const run = async (s: Statement) => ctx.step(s, (st) => conn.query(st.text, st.params, { signal: ctx.signal }));
+  const old = replacing ? await readDatabaseProperties(conn, database, num, ctx.signal) : undefined;
+  const createSide = createDatabase(into, old ? sideCreateOptions(old, num) : { template: 'template0' });
+  let templated = false; // the side database was made a template (it must be made ordinary again to be dropped)
   const restrictKey = format === 'plain' && psqlHasRestrict(tool.version) ? randomBytes(24).toString('hex') : undefined;
   const target = `--dbname=${conninfo(conn.config, into)}`;
   const args =
@@ -613,8 +621,13 @@ export async function restoreDatabase(
     if (inPlace || ctx.dryRun) return undefined;
     // IF EXISTS: a cancel may have come before (or while) CREATE DATABASE ran
     const s: Statement = { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(into)}${num >= 130000 ? ' WITH (FORCE)' : ''}`, params: [] };
-    ctx.record(describeStatement(s));
     try {
+      if (templated) {
+        const t = isTemplate(into, false);
+        ctx.record(describeStatement(t));
+        await conn.query(t.text, t.params);
+      }
+      ctx.record(describeStatement(s));
       await conn.release(into);
       await conn.query(s.text, s.params); // no signal: the cleanup must run after a cancel too
       return undefined;
@@ -632,10 +645,31 @@ export async function restoreDatabase(
     throw error;
   };
 
+  /** Gives the side database the properties of the one it replaces, and checks them (see postgres-db-properties.ts). */
+  const carryOver = async (): Promise<void> => {
+    if (!old) return;
+    const wanted = ctx.dryRun ? old : await readDatabaseProperties(conn, database, num, ctx.signal);
+    const current = ctx.dryRun ? freshProperties(old) : await readDatabaseProperties(conn, into, num, ctx.signal);
+    if (!wanted || !current) throw new DatabaseNotFoundError(`Database '${wanted ? into : database}' disappeared during the restore`, { engine: 'postgresql', operation: 'restore' });
+    templated = wanted.isTemplate; // before: a failure half-way must still find the side database droppable
+    for (const s of carryOverStatements(into, wanted, current)) await run(s);
+    if (ctx.dryRun) return;
+    const now = await readDatabaseProperties(conn, into, num, ctx.signal);
+    const differ = now ? propertyDifferences(wanted, now) : ['all'];
+    if (differ.length) {
+      throw new UnsupportedOperationError(`Cannot replace '${database}': the restored copy could not be given its ${differ.join(', ')} (${differ.map((k) => shown(wanted, k)).join('; ')})`, {
+        engine: 'postgresql',
+        operation: 'restore',
+        hint: 'restore under a new name, set these properties on it, then rename',
+      });
+    }
+  };
+
   if (ctx.dryRun) {
     if (!inPlace) await run(createSide);
     recordTool();
-    await swap(ctx, conn, database, into, replacing, options, num, true);
+    await carryOver();
+    await swap(ctx, conn, database, into, replacing, options, num, true, old?.isTemplate === true);
     return { message: `would restore ${database} from ${path} (${format}) with ${tool.name} ${tool.version}${inPlace ? '' : ` into ${into}, then rename it to ${database}`}` };
   }
   try {
@@ -664,6 +698,7 @@ export async function restoreDatabase(
       },
     }).finally(() => sourceRead?.stop());
     ctx.throwIfAborted();
+    await carryOver();
   } catch (error) {
     return failWith(error);
   }
@@ -673,7 +708,7 @@ export async function restoreDatabase(
   ctx.progress({ percent: 100 });
   let swapped: { ended: number; note?: string };
   try {
-    swapped = await swap(ctx, conn, database, into, replacing, options, num, false);
+    swapped = await swap(ctx, conn, database, into, replacing, options, num, false, old?.isTemplate === true);
   } catch (error) {
     return failWith(error);
   }
@@ -681,20 +716,10 @@ export async function restoreDatabase(
   return { message: `restored ${database} from ${path} (${format})${replacing ? ', replacing the previous database' : ''}${extra.length ? `; ${extra.join('; ')}` : ''}` };
 }
 
-/**
- * What the replacement keeps of the database it replaces: owner, encoding, collation, character
- * classification and tablespace (pg_restore without --create restores none of them).
- */
-async function keptProperties(conn: PostgreSQLConnection, database: string, signal: AbortSignal): Promise<PostgreSQLCreateOptions> {
-  const rows = await conn.query<{ owner: string; encoding: string; collate: string; ctype: string; tablespace: string }>(
-    `select pg_catalog.pg_get_userbyid(d.datdba) as owner, pg_catalog.pg_encoding_to_char(d.encoding) as encoding, d.datcollate as collate, d.datctype as ctype, t.spcname as tablespace
-     from pg_catalog.pg_database d join pg_catalog.pg_tablespace t on t.oid = d.dattablespace where d.datname = $1`,
-    [database],
-    { signal },
-  );
-  const r = rows[0];
-  if (!r) return {};
-  return { owner: r.owner, encoding: r.encoding, lcCollate: r.collate, lcCtype: r.ctype, ...(r.tablespace === 'pg_default' ? {} : { tablespace: r.tablespace }) };
+/** One property of `p`, as an error message shows it. */
+function shown(p: DatabaseProperties, key: string): string {
+  const value = (p as unknown as Record<string, unknown>)[key];
+  return `${key} ${JSON.stringify(value)}`;
 }
 
 function inPlaceNote(database: string, options: PostgreSQLRestoreOptions): string | undefined {
@@ -709,7 +734,9 @@ function inPlaceNote(database: string, options: PostgreSQLRestoreOptions): strin
  * in, drops the old one; with `force`, ends the other sessions right before. Runs without the
  * cancellation signal once started, undoes the first rename if the second fails, and undoes both
  * renames (then throws) if the operation was cancelled while they ran; only a cancel during the
- * final DROP of the old database comes too late (the result's messages say so).
+ * final DROP of the old database comes too late (the result's messages say so). A template
+ * (`asideIsTemplate`) is made an ordinary database right before that DROP (PostgreSQL refuses to
+ * drop a template), and made a template again if the DROP fails.
  */
 async function swap(
   ctx: OperationContext,
@@ -720,6 +747,7 @@ async function swap(
   options: PostgreSQLRestoreOptions,
   num: number,
   dryRun: boolean,
+  asideIsTemplate: boolean,
 ): Promise<{ ended: number; note?: string }> {
   if (into === database) return { ended: 0 };
   const exec = async (s: Statement): Promise<void> => {
@@ -777,12 +805,18 @@ async function swap(
     throw error;
   }
   await undoIfCancelled([renameDatabase(database, into), renameDatabase(aside, database)]);
+  let untemplated = false;
   try {
+    if (asideIsTemplate) {
+      await exec(isTemplate(aside, false));
+      untemplated = true;
+    }
     await exec(dropDatabase(aside, num >= 130000));
     // past the point of no return: a cancel now cannot stop it, so the failed result says so
     if (!dryRun && ctx.signal.aborted) ctx.message(`the cancel came after the swap: '${database}' was restored and the previous database dropped`);
     return { ended };
   } catch (error) {
+    if (untemplated) await conn.query(isTemplate(aside, true).text).catch(() => undefined); // as it was
     const note = `the previous database is kept as '${aside}' (dropping it failed: ${(error as Error).message}); drop it when no longer needed`;
     ctx.message(note);
     return { ended, note };
