@@ -99,6 +99,14 @@ describe('carryOverStatements', () => {
       'ALTER DATABASE "side" IS_TEMPLATE true',
     ]);
   });
+  it('an ACL with everything revoked (even from the owner) becomes the empty ACL again', () => {
+    const want: DatabaseProperties = { ...old, acl: [] };
+    const fresh = freshProperties(old);
+    expect(carryOverStatements('side', want, { ...fresh, isTemplate: true, allowConnections: false, connectionLimit: 25, comment: "it's", settings: old.settings }).map((s) => s.text)).toEqual([
+      'REVOKE ALL ON DATABASE "side" FROM PUBLIC',
+      'REVOKE ALL ON DATABASE "side" FROM "app_owner"',
+    ]);
+  });
   it('nothing when the side already holds the same properties', () => {
     expect(carryOverStatements('side', old, old)).toEqual([]);
   });
