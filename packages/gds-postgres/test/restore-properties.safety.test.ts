@@ -239,6 +239,16 @@ describe('item 1 (c): restore with replace keeps the properties of the database 
     expect(await sideDatabases()).toEqual([]);
   }, 120_000);
 
+  it('an ACL with every privilege revoked, even from the owner, stays empty (not the default)', async () => {
+    await pg().query('create database locked owner app_owner template template0');
+    await pg().query('revoke all on database locked from public, app_owner');
+    const before = await properties('locked');
+    expect(before.acl).toBe('{}');
+    await db('locked').restore(dump, { replace: true });
+    expect(differences(before, await properties('locked'))).toEqual([]);
+    expect(await connectAs('app_reader', 'locked')).toBe('42501');
+  }, 120_000);
+
   it('a cancel during the swap of a template leaves it exactly as it was, and the templated side database is dropped', async () => {
     if (!(await db('tmpl2').exists())) {
       await pg().query("create database tmpl2 owner app_owner template template0");
