@@ -148,10 +148,10 @@ export type HaManagerClass<D extends Database> = new (database: D) => HighAvaila
  *
  * ### Examples
  * ```ts
- * export const postgresEngine = defineEngine({
- *   type: 'postgresql', packageName: '@gds/postgres', displayName: 'PostgreSQL', cliName: 'postgres',
- *   schemes: ['postgres', 'postgresql'], connectionClass: PostgreSQLConnection, databaseClass: PostgreSQLDatabase,
- *   haManagerClass: PostgreSQLReplicationManager, capabilities, connect, listDatabases, getServerMetadata,
+ * export const duckdbEngine = defineEngine({
+ *   type: 'duckdb', packageName: 'gds-duckdb', displayName: 'DuckDB', cliName: 'duckdb',
+ *   schemes: ['duckdb'], connectionClass: DuckDBConnection, databaseClass: DuckDBDatabase,
+ *   haManagerClass: DuckDBHaManager, capabilities, connect, listDatabases, getServerMetadata,
  *   classifyError, describeStatement, names, extensions, commands,
  * });
  * ```

@@ -195,7 +195,7 @@ export class ValidationError extends GdsError {
  *
  * ### Examples
  * ```ts
- * // message: No provider for 'mssql' is registered. Install @gds/mssql and import it once: import '@gds/mssql';
+ * // message: No engine 'mssql' is registered: install the gds engine package for 'mssql' and import it once ...
  * ```
  */
 export class ProviderNotRegisteredError extends GdsError {

@@ -19,7 +19,7 @@ import { validateOptions } from './validation.js';
  *
  * ### Examples
  * ```ts
- * import '@gds/postgres';
+ * import 'your-engine-package'; // importing an engine package registers its engine
  * import { DatabaseManager } from '@gds/database';
  *
  * await using manager = await DatabaseManager.connect(process.env.GDS_URL!);

@@ -28,7 +28,7 @@ function registry(): Map<string, DatabaseProvider> {
  *
  * ### Examples
  * ```ts
- * registerProvider(postgresProvider); // done for you by `import '@gds/postgres'`
+ * registerProvider(myEngine); // an engine package does this in its entry point, so importing it registers it
  * ```
  */
 export function registerProvider(provider: DatabaseProvider): void {
