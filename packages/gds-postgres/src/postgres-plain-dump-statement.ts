@@ -37,6 +37,7 @@ const SAFE_ENCODINGS = new Set([
   'ISO_8859_7', 'ISO_8859_8', 'WIN1250', 'WIN1253', 'WIN1254', 'WIN1255', 'WIN1257', 'KOI8U',
 ]);
 const SETTINGS = new Set(['client_encoding', 'standard_conforming_strings']);
+const SET_WORDS = new Set(['set', 'reset', 'session', 'local']);
 const WATCHED = ['client_encoding', 'standard_conforming_strings', 'set_config', 'pg_settings'];
 const BEGIN_WORDS = new Set(['create', 'function', 'procedure', 'or', 'replace', 'begin', 'case', 'end']);
 const SEARCH_PATH = "i:select i:pg_catalog p:. i:set_config p:( s:search_path p:, s: p:, i:false p:)";
@@ -89,7 +90,9 @@ export class StatementTokens {
       }
     }
     if (this.#count === 0 && t === 'do') this.#isDo = true;
-    if (SETTINGS.has(t) || t === 'set_config' || t === 'pg_settings' || t === 'uescape') this.#mentions ||= t;
+    // a setting named where SET, RESET, ALTER ... SET and CREATE FUNCTION ... SET put one (a column of that name is fine)
+    if (SETTINGS.has(t) && SET_WORDS.has(this.#prev)) this.#mentions ||= t;
+    if (t === 'set_config' || t === 'pg_settings' || t === 'uescape') this.#mentions ||= t;
     if (t === 'names' && ['set', 'session', 'local'].includes(this.#prev)) this.#mentions ||= 'SET NAMES';
     if (t === 'all' && (this.#prev === 'reset' || this.#prev === 'discard')) this.#mentions ||= `${this.#prev.toUpperCase()} ALL`;
     this.#copyStep('i', t);
@@ -99,7 +102,7 @@ export class StatementTokens {
   /** A "quoted identifier" (content as written); `unicode` for U&"...". */
   qident(content: string, unicode: boolean): void {
     const t = content.toLowerCase();
-    if (SETTINGS.has(t) || t === 'set_config' || t === 'pg_settings') this.#mentions ||= t;
+    if ((SETTINGS.has(t) && SET_WORDS.has(this.#prev)) || t === 'set_config' || t === 'pg_settings') this.#mentions ||= t;
     if (unicode && content.includes('\\')) this.#mentions ||= 'a U&"..." identifier with escapes';
     this.#copyStep('q', t);
     this.#push(`q:${t}`, '');

@@ -115,7 +115,8 @@ describe('scanPlainDump', () => {
   it('refuses what psql would lex with settings gds cannot know (before the header SETs)', async () => {
     const pre = '--\n-- PostgreSQL database dump\n--\n\n';
     await expect(scanPlainDump(await file(`${pre}-- caf\u00e9\nSET client_encoding = 'UTF8';\n`, true))).rejects.toThrow(/non-ASCII byte before/);
-    await expect(scanPlainDump(await file(`${pre}SET client_encoding = 'UTF8';\nSELECT 'a\\' \\! id';\n`, true))).rejects.toThrow(/backslash in a string before/);
+    await expect(scanPlainDump(await file(`${pre}SET client_encoding = 'UTF8';\nSELECT 'a\\' \\! id';\n`, true))).rejects.toThrow(/backslash right before a quote in a string before/);
+    await expect(scanPlainDump(await file(`${pre}SET client_encoding = 'UTF8';\nSELECT 'a\\\\', 'b\\c';\nSET standard_conforming_strings = on;\n`, true))).resolves.toMatchObject({ statements: 3 });
     await expect(scanPlainDump(await file(`${pre}SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSELECT 'caf\u00e9 a\\b';\n`, true))).resolves.toMatchObject({ statements: 3 });
   });
 

@@ -103,6 +103,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
   let prev = 0; // the previous byte seen in Normal
   let prev2 = 0;
   let cont = 0; // after an E'...' string: 1 just closed, 2 whitespace, 3 a \r seen (psql's {quotecontinue})
+  let bsRun = 0; // backslashes just before, in a string
   let text = ''; // a string's or quoted identifier's content (capped)
   let unicode = false;
   let varName = '';
@@ -217,6 +218,7 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
               escapes = (word === 1 && identRun === 1 && identFresh && isE(identFirst)) || cont === 3;
               cont = 0;
               state = St.Quote;
+              bsRun = 0;
               text = '';
             } else if (b === 0x22) {
               state = St.Ident;
@@ -313,19 +315,24 @@ export async function scanPlainDump(path: string): Promise<PlainDumpScan> {
             state = St.Block;
             continue;
           case St.Quote:
+            // before the dump's SET standard_conforming_strings = on, psql may read '...' as E'...': the two
+            // end a string at different places only where an odd run of backslashes comes right before a quote
+            if (b === 0x27 && bsRun % 2 === 1 && !st.standardStrings) refuse("a backslash right before a quote in a string before pg_dump's SET standard_conforming_strings line");
+            bsRun = b === BS ? bsRun + 1 : 0;
             if (b === 0x27) state = St.QuoteEnd;
             else if (b === BS && escapes) state = St.QuoteEsc;
-            else if (b === BS && !st.standardStrings) refuse("a backslash in a string before pg_dump's SET standard_conforming_strings line");
             if (st.wantsLiterals) st.literalByte(b);
             if (b !== 0x27 && text.length < 80) text += String.fromCharCode(b);
             break;
           case St.QuoteEsc:
             state = St.Quote;
+            bsRun = 0;
             if (text.length < 80) text += `\\${String.fromCharCode(b)}`;
             break;
           case St.QuoteEnd:
             if (b === 0x27) {
               state = St.Quote;
+              bsRun = 0;
               text += "'";
               break;
             }
