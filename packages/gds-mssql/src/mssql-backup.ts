@@ -15,7 +15,8 @@
  *
  * @module
  */
-import { createError, DatabaseInUseError, DatabaseNotFoundError, ValidationError, type BackupInfo, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
+import { DatabaseInUseError, DatabaseNotFoundError, ValidationError, type BackupInfo, type BackupVerification } from '@gds/database';
+import { createError, type OperationContext, type OperationOutcome } from '@gds/database/engine';
 import { VarChar, type InfoMessage, type MSSQLConnection } from './mssql-connection.js';
 import { fromServerTime, msdbOffset, toServerTime } from './mssql-metadata.js';
 import type { MSSQLBackupOptions, MSSQLRestoreOptions } from './mssql-options.js';
@@ -149,12 +150,12 @@ ORDER BY bs.backup_finish_date DESC, bs.backup_set_id DESC, bmf.family_sequence_
  *
  * ### Examples
  * ```ts
- * backupHistoryStatement('app', { limit: 5 }).params; // { db: 'app', limit: 5, type: null, since: null }
+ * backupHistoryStatement('app', { limit: 5 }).params; // [['db', 'app'], ['limit', 5], ['type', null], ['since', null]]
  * ```
  */
-export function backupHistoryStatement(name: string, o: { limit?: number; type?: string; since?: string } = {}, offsetMinutes = 0): S.Statement {
+export function backupHistoryStatement(name: string, o: { limit?: number; type?: string; since?: string } = {}, offsetMinutes = 0): S.MssqlStatement {
   const since = o.since !== undefined ? new VarChar(toServerTime(o.since, offsetMinutes)) : null;
-  return { text: BACKUP_HISTORY_SQL, params: { db: name, limit: o.limit ?? 50, type: o.type ? (HISTORY_CODES[o.type] ?? null) : null, since } };
+  return S.tsql(BACKUP_HISTORY_SQL, { db: name, limit: o.limit ?? 50, type: o.type ? (HISTORY_CODES[o.type] ?? null) : null, since });
 }
 
 /**
@@ -214,20 +215,18 @@ export function progressListener(ctx: OperationContext, label?: string): (m: Inf
   };
 }
 
-function run(ctx: OperationContext, conn: MSSQLConnection, s: S.Statement, label?: string): Promise<unknown> {
-  return ctx.step(S.describeStatement(s), () => conn.query(s.text, s.params, { signal: ctx.signal, onInfo: progressListener(ctx, label) }));
+function run(ctx: OperationContext, conn: MSSQLConnection, s: S.MssqlStatement, label?: string): Promise<unknown> {
+  return ctx.step(s, (st) => conn.run(st, { signal: ctx.signal, onInfo: progressListener(ctx, label) }));
 }
 
 async function exists(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<boolean> {
-  const s = S.databaseExists(name);
-  const rows = await conn.query<{ n: number }>(s.text, s.params, { signal });
+  const rows = await conn.run<{ n: number }>(S.databaseExists(name), { signal });
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
 async function fileState(ctx: OperationContext, conn: MSSQLConnection, path: string): Promise<{ exists: boolean; folder: boolean } | undefined> {
-  const s = S.fileExists(path);
   try {
-    const rows = await conn.query<Record<string, unknown>>(s.text, s.params, { signal: ctx.signal });
+    const rows = await conn.run<Record<string, unknown>>(S.fileExists(path), { signal: ctx.signal });
     const r = rows[0] ?? {};
     return { exists: r['File Exists'] === 1 || r['File Exists'] === true, folder: r['Parent Directory Exists'] === 1 || r['Parent Directory Exists'] === true };
   } catch (error) {
@@ -318,14 +317,12 @@ async function moves(ctx: OperationContext, conn: MSSQLConnection, name: string,
     logFolder = rows[0]?.log_path ?? dataFolder;
     if (!dataFolder) throw new ValidationError('Invalid options for restore', [{ path: '/relocate', message: 'the server reports no default data folder: pass relocate.dataFolder' }], { engine: 'mssql', operation: 'restore' });
   }
-  const s = S.fileListOnly(source, o.fileNumber ?? 1);
-  const files = await conn.query<{ LogicalName: string; PhysicalName: string; Type: string }>(s.text, s.params, { signal: ctx.signal });
+  const files = await conn.run<{ LogicalName: string; PhysicalName: string; Type: string }>(S.fileListOnly(source, o.fileNumber ?? 1), { signal: ctx.signal });
   return files.map((f) => ({ logical: f.LogicalName, physical: relocatedPath(f.Type === 'L' ? (logFolder ?? dataFolder) : dataFolder, name, f.LogicalName, f.PhysicalName) }));
 }
 
 async function headersOf(conn: MSSQLConnection, path: string, offsetMinutes: number, signal: AbortSignal): Promise<BackupHeader[]> {
-  const h = S.headerOnly(path);
-  return (await conn.query<Record<string, unknown>>(h.text, h.params, { signal })).map((r) => rowToHeader(r, offsetMinutes));
+  return (await conn.run<Record<string, unknown>>(S.headerOnly(path), { signal })).map((r) => rowToHeader(r, offsetMinutes));
 }
 
 async function stateOf(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<string | undefined> {
@@ -333,8 +330,7 @@ async function stateOf(conn: MSSQLConnection, name: string, signal: AbortSignal)
 }
 
 async function fullStateOf(conn: MSSQLConnection, name: string, signal: AbortSignal): Promise<{ state: string; inAg: boolean } | undefined> {
-  const s = S.databaseState(name);
-  const r = (await conn.query<{ state_desc: string; in_ag: number | null }>(s.text, s.params, { signal }))[0];
+  const r = (await conn.run<{ state_desc: string; in_ag: number | null }>(S.databaseState(name), { signal }))[0];
   return r ? { state: r.state_desc, inAg: Number(r.in_ag) === 1 } : undefined;
 }
 
@@ -383,8 +379,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
   }
   let sessions: number | undefined = 0;
   if (present && before === 'ONLINE') {
-    const c = S.countSessions(name);
-    const r = (await conn.query<{ n: number; sees: number | null }>(c.text, c.params, { signal: ctx.signal }))[0];
+    const r = (await conn.run<{ n: number; sees: number | null }>(S.countSessions(name), { signal: ctx.signal }))[0];
     sessions = r?.sees === 0 ? undefined : Number(r?.n ?? 0);
     if (sessions !== undefined && sessions > 0 && !o.force) {
       throw new DatabaseInUseError(`${sessions} other session(s) use '${name}'`, { engine: 'mssql', operation: 'restore', sessions, hint: 'close them, or pass force: true to end them' });
@@ -402,15 +397,14 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
   const relocate = kind === 'DATABASE' && (o.relocate !== undefined || header.databaseName !== name);
   const moved = relocate ? await moves(ctx, conn, name, source, o) : [];
   if (replacing && !relocate) {
-    const f = S.fileListOnly(source, file);
-    await conn.query(f.text, f.params, { signal: ctx.signal });
+    await conn.run(S.fileListOnly(source, file), { signal: ctx.signal });
   }
   // force: OFFLINE WITH ROLLBACK IMMEDIATE ends the sessions and lets no one in before the
   // RESTORE (a SINGLE_USER slot could be taken by another client in between)
   const takenOffline = replacing && o.force === true && before === 'ONLINE' && sessions !== 0;
   if (takenOffline) await run(ctx, conn, S.alterSet(name, 'OFFLINE', 'ROLLBACK IMMEDIATE'));
   const stopAt = o.stopAt !== undefined ? new VarChar(toServerTime(o.stopAt, offset)) : undefined;
-  const steps: Array<[string, S.Statement]> = [
+  const steps: Array<[string, S.MssqlStatement]> = [
     [
       source,
       S.restoreDatabase(name, source, {
@@ -426,7 +420,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
         stats: o.stats,
       }),
     ],
-    ...logs.map((log, i): [string, S.Statement] => [log, S.restoreDatabase(name, log, { kind: 'LOG', norecovery: i < logs.length - 1 || o.norecovery === true, stopAt, checksum: o.checksum, stats: o.stats })]),
+    ...logs.map((log, i): [string, S.MssqlStatement] => [log, S.restoreDatabase(name, log, { kind: 'LOG', norecovery: i < logs.length - 1 || o.norecovery === true, stopAt, checksum: o.checksum, stats: o.stats })]),
   ];
   try {
     for (const [label, statement] of steps) await run(ctx, conn, statement, label);
@@ -434,9 +428,10 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
     // also after a cancel (the ATTENTION ended the RESTORE; the connection still works): the
     // clean-up runs without the operation's signal, recorded, within the cancel grace
     if (!ctx.dryRun) {
-      const undo = async (s: S.Statement) => {
-        ctx.record(S.describeStatement(s));
-        await conn.query(s.text, s.params);
+      // recorded and run from the same object (not a step: the operation may be aborted already)
+      const undo = async (s: S.MssqlStatement) => {
+        ctx.record(S.describeMssqlStatement(s));
+        await conn.run(s);
       };
       const after = await stateOf(conn, name, new AbortController().signal).catch(() => undefined);
       if (!present && after !== undefined) {

@@ -7,14 +7,19 @@
  * files/filegroups/containment in CREATE DATABASE, SET OFFLINE / SINGLE_USER / RESTRICTED_USER,
  * RECOVERY SIMPLE / BULK_LOGGED, BACKUP other than `TO URL ... WITH COPY_ONLY`, RESTORE other than
  * `FROM URL` without WITH options, ALTER AVAILABILITY GROUP and extended stored procedures
- * (`xp_fileexist`): its capabilities say so, with the reason.
+ * (`xp_fileexist`): {@link MANAGED_INSTANCE_REFUSALS} says so, with the reason, and the
+ * Database and HA manager apply it once the server's edition is known (the core's table is one
+ * per engine: see {@link requireEditionFeature}).
+ *
+ * SQL Server's own extensions (shrink, DBCC CHECKDB, recovery model) are declared in the engine
+ * definition (mssql-engine.ts), not in this table.
  *
  * @module
  */
-import type { Capabilities } from '@gds/database';
+import { UnsupportedOperationError, type Capabilities, type CommonFeature, type Feature } from '@gds/database';
 
 /**
- * The SQL Server capability table.
+ * The SQL Server capability table: every common feature, supported or why not.
  *
  * ### Examples
  * ```ts
@@ -38,14 +43,6 @@ export const MSSQL_CAPABILITIES: Capabilities = Object.freeze({
   'restore.pointInTime': true,
   schemas: true,
   tables: true,
-  clone: 'SQL Server has no database clone; use backup and restore under a new name (DBCC CLONEDATABASE copies only the schema and statistics, and is not wrapped)',
-  undrop: 'a dropped SQL Server database cannot be recovered except from a backup',
-  timeTravel: 'SQL Server keeps history only in system-versioned temporal tables, per table; restore a backup with stopAt for a past state of the database',
-  'maintenance.vacuum': 'SQL Server has no VACUUM; use shrink() to return space, or index maintenance (not wrapped)',
-  'maintenance.shrink': true,
-  'maintenance.checkIntegrity': true,
-  recoveryModel: true,
-  profiling: 'use Query Store or Extended Events (not wrapped by gds yet)',
   ha: true,
   'ha.failover': true,
   'ha.addNode': true,
@@ -118,15 +115,15 @@ export function versionRule(major: number, engineEdition: number): MssqlVersionR
 const MI = 'Azure SQL Managed Instance';
 
 /**
- * What Managed Instance refuses (from the T-SQL differences page), feature by feature.
+ * What Managed Instance refuses (from the T-SQL differences page), feature by feature; it
+ * supports everything else a box server does.
  *
  * ### Examples
  * ```ts
- * MANAGED_INSTANCE_CAPABILITIES['state.offline']; // "Azure SQL Managed Instance does not support ALTER DATABASE ... SET OFFLINE"
+ * MANAGED_INSTANCE_REFUSALS['state.offline']; // "Azure SQL Managed Instance does not support ALTER DATABASE ... SET OFFLINE"
  * ```
  */
-export const MANAGED_INSTANCE_CAPABILITIES: Capabilities = Object.freeze({
-  ...MSSQL_CAPABILITIES,
+export const MANAGED_INSTANCE_REFUSALS: Readonly<Partial<Record<CommonFeature, string>>> = Object.freeze({
   'state.offline': `${MI} does not support ALTER DATABASE ... SET OFFLINE`,
   'access.singleUser': `${MI} does not support ALTER DATABASE ... SET SINGLE_USER (MULTI_USER is fixed)`,
   'access.restrictedUser': `${MI} does not support ALTER DATABASE ... SET RESTRICTED_USER (MULTI_USER is fixed)`,
@@ -144,13 +141,29 @@ export const MANAGED_INSTANCE_CAPABILITIES: Capabilities = Object.freeze({
 });
 
 /**
- * The capability table for a server's engine edition.
+ * Why a server of `engineEdition` refuses `feature` although the engine supports it
+ * (Managed Instance), or `undefined`.
  *
  * ### Examples
  * ```ts
- * capabilitiesFor(8)['restore']; // a reason: Managed Instance restores only FROM URL
+ * editionRefusal(8, 'restore'); // a reason: Managed Instance restores only FROM URL
+ * editionRefusal(3, 'restore'); // undefined
  * ```
  */
-export function capabilitiesFor(engineEdition: number | undefined): Capabilities {
-  return engineEdition === ENGINE_EDITION_MANAGED_INSTANCE ? MANAGED_INSTANCE_CAPABILITIES : MSSQL_CAPABILITIES;
+export function editionRefusal(engineEdition: number | undefined, feature: Feature): string | undefined {
+  return engineEdition === ENGINE_EDITION_MANAGED_INSTANCE ? (MANAGED_INSTANCE_REFUSALS as Readonly<Record<string, string | undefined>>)[feature] : undefined;
+}
+
+/**
+ * Throws UnsupportedOperationError (worded as the core's capability check) when the server's
+ * edition refuses `feature`.
+ *
+ * ### Examples
+ * ```ts
+ * requireEditionFeature(conn.knownVersion?.engineEdition, 'state.offline', 'setOffline');
+ * ```
+ */
+export function requireEditionFeature(engineEdition: number | undefined, feature: Feature, operation: string): void {
+  const reason = editionRefusal(engineEdition, feature);
+  if (reason !== undefined) throw new UnsupportedOperationError(`mssql does not support ${operation} (${feature}): ${reason}`, { engine: 'mssql', operation });
 }

@@ -13,7 +13,8 @@
  * @module
  */
 import { Connection, Request, TYPES, type ConnectionConfiguration } from 'tedious';
-import { ConnectionError, type DatabaseConnection } from '@gds/database';
+import { ConnectionError, ValidationError, type DatabaseConnection } from '@gds/database';
+import type { Statement } from '@gds/database/engine';
 import { parseMssqlUrl, resolveConfig, type MSSQLConfig, type MSSQLConfigInput } from './mssql-config.js';
 
 /**
@@ -39,6 +40,27 @@ export class VarChar {
 
 /** A value sent as a parameter. */
 export type SqlValue = string | number | boolean | bigint | Date | Buffer | VarChar | null;
+
+/**
+ * The named parameters of a statement (its `params` are `[name, value]` pairs, see
+ * `MssqlStatement`), by name; refuses a statement whose parameters are not such pairs (another
+ * engine's positional ones would otherwise be sent under wrong names).
+ *
+ * ### Examples
+ * ```ts
+ * namedParams({ text: 'select @db', params: [['db', 'app']] }); // { db: 'app' }
+ * ```
+ */
+export function namedParams(statement: Statement): Record<string, SqlValue> {
+  const out: Record<string, SqlValue> = {};
+  for (const p of statement.params) {
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string') {
+      throw new ValidationError('Not a SQL Server statement', [{ path: '/params', message: 'each parameter must be a [name, value] pair' }], { engine: 'mssql' });
+    }
+    out[p[0]] = p[1] as SqlValue;
+  }
+  return out;
+}
 
 /** What the server says about itself (asked once per connection). */
 export interface ServerVersion {
@@ -243,6 +265,23 @@ export class MSSQLConnection implements DatabaseConnection {
       signal.addEventListener('abort', onAbort, { once: true });
       result.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
+  }
+
+  /**
+   * Runs a statement object (what `ctx.step` hands its runner): its text with its named
+   * parameters, as {@link query} does.
+   *
+   * ### Examples
+   * ```ts
+   * await ctx.step(S.dropDatabase('app'), (s) => conn.run(s, { signal: ctx.signal }));
+   * ```
+   */
+  run<R extends object = Row>(statement: Statement, options: QueryOptions = {}): Promise<R[]> {
+    try {
+      return this.query<R>(statement.text, namedParams(statement), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #execute<R>(conn: Connection, sql: string, params: Record<string, SqlValue>, options: QueryOptions): Promise<R[]> {

@@ -26,23 +26,18 @@ import {
   UnsupportedOperationError,
   ValidationError,
   type BackupInfo,
-  type Capabilities,
   type BackupVerification,
   type DropOptions,
+  type Feature,
   type ForceableOptions,
-  type GdsError,
-  type HighAvailabilityManager,
   type MutationOptions,
-  type OperationContext,
-  type OperationOutcome,
   type OperationResult,
   type TableInfo,
 } from '@gds/database';
+import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import { backupDatabase, backupHistoryStatement, restoreDatabase, rowsToHistory, rowToHeader, verifyBackup, type BackupHeader, type BackupHistoryEntry } from './mssql-backup.js';
-import { capabilitiesFor, ENGINE_EDITION_MANAGED_INSTANCE, MANAGED_INSTANCE_RECOVERY_MODELS, versionRule } from './mssql-capabilities.js';
+import { editionRefusal, ENGINE_EDITION_MANAGED_INSTANCE, MANAGED_INSTANCE_RECOVERY_MODELS, requireEditionFeature, versionRule } from './mssql-capabilities.js';
 import type { MSSQLConnection } from './mssql-connection.js';
-import { mapMssqlError } from './mssql-errors.js';
-import { MSSQLAvailabilityGroupManager } from './mssql-ha.js';
 import { filegroupsStatement, readMetadataRows, rowToMetadata, type FilegroupRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
 import {
   BackupFileOptionsSchema,
@@ -61,7 +56,6 @@ import {
   type RecoveryModel,
   type ShrinkOptions,
 } from './mssql-options.js';
-import { validateIdentifier } from './mssql-quote.js';
 import * as S from './mssql-statements.js';
 
 const RECOVERY_MODELS: readonly string[] = ['simple', 'full', 'bulk_logged'];
@@ -88,34 +82,33 @@ export interface MSSQLDatabaseTypes {
  * await db.checkIntegrity();
  * ```
  */
-export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
-  /** The engine. */
-  readonly type = 'mssql' as const;
-  /** Follows the server's edition (Managed Instance refuses OFFLINE, SINGLE_USER, BACKUP TO DISK...). */
-  protected get capabilities(): Capabilities {
-    return capabilitiesFor(this.mssql.knownVersion?.engineEdition);
-  }
+export class MSSQLDatabase extends Database<MSSQLDatabaseTypes, MSSQLConnection> {
   protected override readonly schemas = { create: MSSQLCreateOptionsSchema, drop: DropOptionsSchema, backup: MSSQLBackupOptionsSchema, restore: MSSQLRestoreOptionsSchema };
 
-  /** The connection, typed. */
-  get mssql(): MSSQLConnection {
-    return this.connection as MSSQLConnection;
+  /**
+   * The engine's answer, narrowed by the server's edition once it is known (Managed Instance
+   * refuses OFFLINE, SINGLE_USER, BACKUP TO DISK...: mssql-capabilities.ts).
+   *
+   * ### Examples
+   * ```ts
+   * db.supports('state.offline'); // false on Azure SQL Managed Instance
+   * ```
+   */
+  override supports(feature: Feature): boolean {
+    return super.supports(feature) && editionRefusal(this.connection.knownVersion?.engineEdition, feature) === undefined;
   }
 
-  protected override validateName(name: string): void {
-    validateIdentifier(name);
+  protected override requireFeature(feature: Feature, operation: string): void {
+    super.requireFeature(feature, operation);
+    requireEditionFeature(this.connection.knownVersion?.engineEdition, feature, operation);
   }
 
-  protected mapError(error: unknown, operation: string): GdsError {
-    return mapMssqlError(error, operation);
-  }
-
-  private q<R extends object>(s: S.Statement, signal: AbortSignal): Promise<R[]> {
-    return this.mssql.query<R>(s.text, s.params, { signal });
+  private q<R extends object>(s: S.MssqlStatement, signal: AbortSignal): Promise<R[]> {
+    return this.connection.run<R>(s, { signal });
   }
 
   protected async fetchMetadata(signal: AbortSignal): Promise<MSSQLDatabaseMetadata | undefined> {
-    const { rows, files: fileRows, backups } = await readMetadataRows(this.mssql, this.name, true, signal);
+    const { rows, files: fileRows, backups } = await readMetadataRows(this.connection, this.name, true, signal);
     const row = rows[0];
     if (!row) return undefined;
     let groups: FilegroupRow[] = [];
@@ -135,8 +128,8 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   }
 
   /** Runs a statement as a step of `ctx` (recorded; skipped in a dry run). */
-  private run(ctx: OperationContext, s: S.Statement): Promise<unknown> {
-    return ctx.step(S.describeStatement(s), () => this.mssql.query(s.text, s.params, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
+  private run<R extends object = Record<string, unknown>>(ctx: OperationContext, s: S.MssqlStatement): Promise<R[] | undefined> {
+    return ctx.step(s, (st) => this.connection.run<R>(st, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
   }
 
   /** Other user sessions in the database; `undefined` when the login may not see them (no VIEW SERVER STATE). */
@@ -158,7 +151,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
 
   /** Moves this connection's own session out of the database first (it would count as a user of it). */
   private async leave(ctx: OperationContext): Promise<void> {
-    if (this.mssql.currentDatabase?.toLowerCase() === this.name.toLowerCase()) await this.run(ctx, S.useMaster());
+    if (this.connection.currentDatabase?.toLowerCase() === this.name.toLowerCase()) await this.run(ctx, S.useMaster());
   }
 
   private inUse(sessions: number, operation: string): DatabaseInUseError {
@@ -173,7 +166,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   protected async performCreate(ctx: OperationContext, options: MSSQLCreateOptions): Promise<OperationOutcome> {
     const invalid = (path: string, message: string) => new ValidationError('Invalid options for create', [{ path, message }], { engine: 'mssql', operation: 'create' });
     if (options.filegroups?.length && !options.dataFiles?.length) throw invalid('/dataFiles', 'filegroups need dataFiles for the PRIMARY filegroup');
-    const server = await this.mssql.serverVersion(ctx.signal);
+    const server = await this.connection.serverVersion(ctx.signal);
     const rule = versionRule(server.major, server.engineEdition);
     if (server.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE) {
       for (const key of ['dataFiles', 'logFiles', 'filegroups'] as const) if (options[key]?.length) throw invalid(`/${key}`, `${rule.name} places files itself: CREATE DATABASE takes no file or filegroup options there`);
@@ -207,7 +200,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
     await this.leave(ctx);
     // SINGLE_USER only where it is needed and allowed: an ONLINE box-server database with (or
     // possibly with) other sessions; OFFLINE/RESTORING databases refuse it (5052) and have none
-    const managed = this.mssql.knownVersion?.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE;
+    const managed = this.connection.knownVersion?.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE;
     const forced = options.force === true && state === 'ONLINE' && !managed && sessions !== 0;
     await this.run(ctx, forced ? S.forcedDrop(this.name) : S.dropDatabase(this.name));
     const ended = forced ? (sessions === undefined ? ' (ended any other sessions)' : ` (ended ${sessions} session(s))`) : '';
@@ -249,15 +242,15 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   }
 
   protected override performBackup(ctx: OperationContext, target: string, options: MSSQLBackupOptions): Promise<OperationOutcome<BackupInfo>> {
-    return backupDatabase(ctx, this.mssql, this.name, target, options);
+    return backupDatabase(ctx, this.connection, this.name, target, options);
   }
 
   protected override performRestore(ctx: OperationContext, source: string, options: MSSQLRestoreOptions): Promise<OperationOutcome> {
-    return restoreDatabase(ctx, this.mssql, this.name, source, options);
+    return restoreDatabase(ctx, this.connection, this.name, source, options);
   }
 
   protected override performVerifyBackup(ctx: OperationContext, source: string): Promise<OperationOutcome<BackupVerification>> {
-    return verifyBackup(ctx, this.mssql, source, {});
+    return verifyBackup(ctx, this.connection, source, {});
   }
 
   /**
@@ -270,7 +263,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
    */
   async verifyBackupWith(source: string, options: BackupFileOptions = {}): Promise<OperationResult<BackupVerification>> {
     if (typeof source !== 'string' || source.length === 0) throw new ValidationError('Invalid source for verifyBackup', [{ path: '/source', message: 'must be a non-empty string' }], { engine: 'mssql' });
-    return this.change('verifyBackup', 'backup.verify', BackupFileOptionsSchema, options, (ctx) => verifyBackup(ctx, this.mssql, source, options));
+    return this.change('verifyBackup', 'backup.verify', BackupFileOptionsSchema, options, (ctx) => verifyBackup(ctx, this.connection, source, options));
   }
 
   /**
@@ -285,7 +278,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
     if (typeof source !== 'string' || source.length === 0) throw new ValidationError('Invalid source for readBackupHeader', [{ path: '/source', message: 'must be a non-empty string' }], { engine: 'mssql' });
     this.validateRead(BackupFileOptionsSchema, options, 'readBackupHeader');
     return this.read('readBackupHeader', options, async (signal) => {
-      const offset = await this.mssql.utcOffsetMinutes(signal);
+      const offset = await this.connection.utcOffsetMinutes(signal);
       const headers = (await this.q<Record<string, unknown>>(S.headerOnly(source), signal)).map((r) => rowToHeader(r, offset));
       return options?.fileNumber === undefined ? headers : headers.filter((h) => h.position === options.fileNumber);
     });
@@ -302,7 +295,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   async backupHistory(options?: BackupHistoryOptions): Promise<BackupHistoryEntry[]> {
     this.validateRead(BackupHistoryOptionsSchema, options, 'backupHistory');
     return this.read('backupHistory', options, async (signal) => {
-      const offset = await this.mssql.utcOffsetMinutes(signal);
+      const offset = await this.connection.utcOffsetMinutes(signal);
       return rowsToHistory(await this.q<Record<string, unknown>>(backupHistoryStatement(this.name, options ?? {}, offset), signal), offset);
     });
   }
@@ -320,7 +313,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
       throw new ValidationError('Invalid recovery model', [{ path: '', message: 'must be simple, full or bulk_logged' }], { engine: 'mssql', operation: 'setRecoveryModel' });
     }
     return this.change('setRecoveryModel', 'recoveryModel', MutationOptionsSchema, options, async (ctx) => {
-      if (this.mssql.knownVersion?.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE && !MANAGED_INSTANCE_RECOVERY_MODELS.includes(model)) {
+      if (this.connection.knownVersion?.engineEdition === ENGINE_EDITION_MANAGED_INSTANCE && !MANAGED_INSTANCE_RECOVERY_MODELS.includes(model)) {
         throw new UnsupportedOperationError(`Azure SQL Managed Instance keeps every database in the FULL recovery model: SET RECOVERY ${model.toUpperCase()} is refused there`, { engine: 'mssql', operation: 'setRecoveryModel' });
       }
       await this.requireExists(ctx);
@@ -340,8 +333,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
   async shrink(options: ShrinkOptions = {}): Promise<OperationResult<Array<Record<string, unknown>>>> {
     return this.change('shrink', 'maintenance.shrink', ShrinkOptionsSchema, options, async (ctx) => {
       await this.requireExists(ctx);
-      const s = S.shrinkDatabase(this.name, options);
-      const rows = (await ctx.step(S.describeStatement(s), () => this.mssql.query<Record<string, unknown>>(s.text, s.params, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }))) ?? [];
+      const rows = (await this.run(ctx, S.shrinkDatabase(this.name, options))) ?? [];
       return { message: `${ctx.dryRun ? 'would shrink' : 'shrank'} ${this.name}${options.truncateOnly ? ' (truncate only)' : ` leaving ${options.targetPercent ?? 0}% free`}`, data: rows };
     });
   }
@@ -375,10 +367,6 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes> {
 
   private async ensureExists(signal: AbortSignal): Promise<void> {
     if (!(await this.fetchExists(signal))) throw this.notFound('listTables');
-  }
-
-  protected override createHaManager(): HighAvailabilityManager {
-    return new MSSQLAvailabilityGroupManager(this);
   }
 }
 

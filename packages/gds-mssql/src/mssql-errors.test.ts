@@ -7,7 +7,9 @@ import {
   QueryError,
   Secret,
 } from '@gds/database';
-import { errorCodesOf, mapMssqlError, MSSQL_DRIVER_CODES, MSSQL_ERROR_NUMBERS, mssqlErrorKind } from './mssql-errors.js';
+import { classifyMssqlError, errorCodesOf, mapMssqlError, MSSQL_DRIVER_CODES, MSSQL_ERROR_NUMBERS } from './mssql-errors.js';
+
+const mssqlErrorKind = (error: unknown) => classifyMssqlError(error).kind;
 
 /** A tedious RequestError-like error: message, code EREQUEST and the server number. */
 const requestError = (number: number) => Object.assign(new Error(`server said ${number}`), { name: 'RequestError', code: 'EREQUEST', number });

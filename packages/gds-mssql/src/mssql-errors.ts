@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { createError, GdsError, type ErrorKind } from '@gds/database';
+import type { ErrorKind } from '@gds/database';
+import { mapErrorWith, type ErrorClassification } from '@gds/database/engine';
 
 /**
  * Server error numbers to error kinds.
@@ -187,51 +188,49 @@ export function serverMessages(error: unknown): Array<{ number: number | undefin
 }
 
 /**
- * The kind of an error: its server number's entry, else its driver code's (a tedious
- * ConnectionError with ETIMEOUT is a connection that could not be made, not a slow statement),
- * else QUERY.
+ * SQL Server's one error table: the kind (its server number's entry, else its driver code's; a
+ * tedious ConnectionError with ETIMEOUT is a connection that could not be made, not a slow
+ * statement; else QUERY), the number or code, the hint (the number's own, else the kind's), and
+ * for an AggregateError every server message with its number (its own message is empty).
+ * `retryable` is the error class's default everywhere.
  *
  * ### Examples
  * ```ts
- * mssqlErrorKind({ number: 1801 }); // 'DATABASE_ALREADY_EXISTS'
- * mssqlErrorKind({ code: 'ESOCKET' }); // 'CONNECTION'
+ * classifyMssqlError({ number: 1801 }).kind; // 'DATABASE_ALREADY_EXISTS'
+ * classifyMssqlError({ code: 'ESOCKET' }).kind; // 'CONNECTION'
  * ```
  */
-export function mssqlErrorKind(error: unknown): ErrorKind {
+export function classifyMssqlError(error: unknown): ErrorClassification {
   const { number, code, name } = errorCodesOf(error);
-  if (number !== undefined && MSSQL_ERROR_NUMBERS[number]) return MSSQL_ERROR_NUMBERS[number];
-  if (code === 'ETIMEOUT' && name === 'ConnectionError') return 'CONNECTION';
-  if (code !== undefined && MSSQL_DRIVER_CODES[code]) return MSSQL_DRIVER_CODES[code];
-  return 'QUERY';
+  const kind: ErrorKind =
+    number !== undefined && MSSQL_ERROR_NUMBERS[number]
+      ? MSSQL_ERROR_NUMBERS[number]
+      : code === 'ETIMEOUT' && name === 'ConnectionError'
+        ? 'CONNECTION'
+        : code !== undefined && MSSQL_DRIVER_CODES[code]
+          ? MSSQL_DRIVER_CODES[code]
+          : 'QUERY';
+  const hint = (number !== undefined ? MSSQL_NUMBER_HINTS[number] : undefined) ?? HINTS[kind];
+  return { kind, code: number !== undefined ? String(number) : code, hint, message: aggregateMessage(error) };
+}
+
+/** The message of an AggregateError (tedious's several ERROR tokens): every server message with its number; `undefined` for any other error. */
+function aggregateMessage(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as DriverLike;
+  if (!Array.isArray(e.errors) || e.errors.length === 0) return undefined;
+  const parts = serverMessages(error).map((m) => (m.number !== undefined ? `${m.message} (${m.number})` : m.message)).filter((m) => m.length > 0);
+  return [typeof e.message === 'string' && e.message.length > 0 ? `${e.message}:` : undefined, parts.join(' ')].filter((x) => x !== undefined).join(' ');
 }
 
 /**
- * Maps any error from tedious, a socket or the server into the gds hierarchy.
+ * Maps any error from tedious, a socket or the server into the gds hierarchy with
+ * {@link classifyMssqlError} (the core's tail: a gds error as it is, `cause` kept, secrets
+ * redacted), for code that runs outside the operation template.
  *
  * ### Examples
  * ```ts
  * try { await conn.query('select 1'); } catch (e) { throw mapMssqlError(e, 'exists'); }
  * ```
  */
-export function mapMssqlError(error: unknown, operation: string): GdsError {
-  if (GdsError.isInstance(error)) return error;
-  const kind = mssqlErrorKind(error);
-  const { number, code } = errorCodesOf(error);
-  const messages = serverMessages(error);
-  const outer = typeof error === 'object' && error !== null ? (error as DriverLike).message : undefined;
-  let message: string;
-  const aggregate = typeof error === 'object' && error !== null && Array.isArray((error as DriverLike).errors) && ((error as DriverLike).errors as unknown[]).length > 0;
-  if (aggregate) {
-    // several server messages (an AggregateError, whose own message is empty): keep them all
-    const parts = messages.map((m) => (m.number !== undefined ? `${m.message} (${m.number})` : m.message)).filter((m) => m.length > 0);
-    message = [typeof outer === 'string' && outer.length > 0 ? `${outer}:` : undefined, parts.join(' ')].filter((x) => x !== undefined).join(' ');
-  } else message = error instanceof Error ? error.message : typeof outer === 'string' ? outer : String(error);
-  return createError(kind, `${operation}: ${message}`, {
-    engine: 'mssql',
-    operation,
-    cause: error,
-    serverCode: number !== undefined ? String(number) : code,
-    hint: (number !== undefined ? MSSQL_NUMBER_HINTS[number] : undefined) ?? HINTS[kind],
-    retryable: kind === 'CONNECTION' || kind === 'DEADLOCK' || kind === 'OPERATION_TIMEOUT' ? true : undefined,
-  });
-}
+export const mapMssqlError = mapErrorWith('mssql', classifyMssqlError);

@@ -21,16 +21,22 @@ import {
   UnsupportedOperationError,
   ValidationError,
   type FailoverOptions,
+  type Feature,
   type HAConfiguration,
   type HANodeInfo,
   type HANodeSpec,
-  type OperationContext,
-  type OperationOutcome,
+  type MutationOptions,
+  type OperationResult,
   type ReadOptions,
 } from '@gds/database';
+import type { COMMON_ONLY, HATopology, OperationContext, OperationOutcome } from '@gds/database/engine';
+import type { TSchema } from 'typebox';
+import { requireEditionFeature } from './mssql-capabilities.js';
 import { MSSQLConnection } from './mssql-connection.js';
+import type { MSSQLDatabase } from './mssql-database.js';
 import { fromServerTime } from './mssql-metadata.js';
-import { quoteIdentifier as q, quoteString as lit } from './mssql-quote.js';
+import { quoteIdentifier as q } from './mssql-quote.js';
+import * as S from './mssql-statements.js';
 
 /** The replicas of the database's group, with the database's replica states. `@db` the database. */
 export const AG_SQL = `SELECT ag.name AS ag_name, ag.automated_backup_preference_desc, ag.failure_condition_level, ag.health_check_timeout,
@@ -187,7 +193,43 @@ export function groupState(nodes: readonly HANodeInfo[]): HAState {
 }
 
 /**
- * The availability group of a SQL Server database. Get it from `db.ha`.
+ * The topology of a database's group from the rows of {@link AG_SQL}: no rows, no group
+ * (configuration `undefined`, status `unknown`, not healthy); the status is the worst state of
+ * its replicas ({@link groupState}); healthy when every replica is healthy and connected.
+ *
+ * ### Examples
+ * ```ts
+ * rowsToTopology([]).healthy; // false
+ * ```
+ */
+export function rowsToTopology(rows: readonly AgRow[]): HATopology {
+  const nodes = rowsToNodes(rows);
+  const first = rows[0];
+  const healthy = nodes.length > 0 && nodes.every((x) => x.isHealthy);
+  if (!first) return { configuration: undefined, nodes, status: groupState(nodes), healthy };
+  const primary = rows.find((r) => r.role_desc === 'PRIMARY') ?? first;
+  const secondaries = rows.filter((r) => r !== primary);
+  const sync = secondaries.length > 0 && secondaries.every((r) => r.availability_mode_desc === 'SYNCHRONOUS_COMMIT');
+  const configuration: HAConfiguration = {
+    name: first.ag_name,
+    type: 'availability_group',
+    nodes,
+    syncMode: sync ? SyncMode.SYNCHRONOUS : SyncMode.ASYNCHRONOUS,
+    automaticFailover: rows.some((r) => r !== primary && r.failover_mode_desc === 'AUTOMATIC'),
+    metadata: {
+      automatedBackupPreference: first.automated_backup_preference_desc ?? undefined,
+      failureConditionLevel: first.failure_condition_level ?? undefined,
+      healthCheckTimeoutMs: first.health_check_timeout ?? undefined,
+      synchronousReplicas: rows.filter((r) => r.availability_mode_desc === 'SYNCHRONOUS_COMMIT').map((r) => r.replica_server_name),
+    },
+  };
+  return { configuration, nodes, status: groupState(nodes), healthy };
+}
+
+/**
+ * The availability group of a SQL Server database. Get it from `db.ha`. Its reads
+ * (configuration, status, nodes, primary, lag per secondary, health) come from one query of the
+ * database's group ({@link rowsToTopology}).
  *
  * ### Examples
  * ```ts
@@ -196,9 +238,9 @@ export function groupState(nodes: readonly HANodeInfo[]): HAState {
  * await ha.failover({ target: 'mssql://sa:pw@sql2:1433/master' });
  * ```
  */
-export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
+export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager<ReadOptions, MSSQLDatabase> {
   private get conn(): MSSQLConnection {
-    return this.database.connection as MSSQLConnection;
+    return this.database.connection;
   }
 
   private rows(signal: AbortSignal, conn: MSSQLConnection = this.conn): Promise<AgRow[]> {
@@ -221,69 +263,20 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
     }
   }
 
-  /** The group's configuration, or `undefined` when the database is in none. */
-  async getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined> {
-    return this.read('getConfiguration', options, async (signal) => {
-      const rows = await this.rows(signal);
-      const first = rows[0];
-      if (!first) return undefined;
-      const nodes = rowsToNodes(rows);
-      const primary = rows.find((r) => r.role_desc === 'PRIMARY') ?? first;
-      const secondaries = rows.filter((r) => r !== primary);
-      const sync = secondaries.length > 0 && secondaries.every((r) => r.availability_mode_desc === 'SYNCHRONOUS_COMMIT');
-      return {
-        name: first.ag_name,
-        type: 'availability_group',
-        nodes,
-        syncMode: sync ? SyncMode.SYNCHRONOUS : SyncMode.ASYNCHRONOUS,
-        automaticFailover: rows.some((r) => r !== primary && r.failover_mode_desc === 'AUTOMATIC'),
-        metadata: {
-          automatedBackupPreference: first.automated_backup_preference_desc ?? undefined,
-          failureConditionLevel: first.failure_condition_level ?? undefined,
-          healthCheckTimeoutMs: first.health_check_timeout ?? undefined,
-          synchronousReplicas: rows.filter((r) => r.availability_mode_desc === 'SYNCHRONOUS_COMMIT').map((r) => r.replica_server_name),
-        },
-      };
-    });
+  protected async readTopology(signal: AbortSignal): Promise<HATopology> {
+    return rowsToTopology(await this.rows(signal));
   }
 
-  /** The worst state among the database's replicas (`unknown` outside a group). */
-  async getStatus(options?: ReadOptions): Promise<HAState> {
-    return this.read('getStatus', options, async (signal) => groupState(rowsToNodes(await this.rows(signal))));
+  /** The core's change template, refused first where the server's edition refuses the feature (Managed Instance manages its own replicas). */
+  protected override change(operation: string, feature: Feature, options: MutationOptions, body: (ctx: OperationContext) => Promise<OperationOutcome>, schema?: TSchema | typeof COMMON_ONLY): Promise<OperationResult> {
+    return super.change(operation, feature, options, (ctx) => {
+      requireEditionFeature(this.conn.knownVersion?.engineEdition, feature, operation);
+      return body(ctx);
+    }, schema);
   }
 
-  /** Every replica of the database's group. */
-  async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
-    return this.read('getAllNodes', options, async (signal) => rowsToNodes(await this.rows(signal)));
-  }
-
-  /** The primary replica of the database's group. */
-  async getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined> {
-    return this.read('getPrimaryNode', options, async (signal) => rowsToNodes(await this.rows(signal)).find((x) => x.role === HARole.PRIMARY));
-  }
-
-  /**
-   * Lag in seconds per secondary (from the last commit times); queues are in each node's metadata.
-   *
-   * ### Examples
-   * ```ts
-   * await db.ha!.monitorLag(); // { SQL2: 0.4, SQL3: 12 }
-   * ```
-   */
-  async monitorLag(options?: ReadOptions): Promise<Record<string, number>> {
-    return this.read('monitorLag', options, async (signal) => {
-      const out: Record<string, number> = {};
-      for (const x of rowsToNodes(await this.rows(signal))) if (x.role === HARole.SECONDARY && x.lagSeconds !== undefined) out[x.nodeName] = x.lagSeconds;
-      return out;
-    });
-  }
-
-  /** True when every replica of the database's group is healthy and connected. */
-  async isHealthy(options?: ReadOptions): Promise<boolean> {
-    return this.read('isHealthy', options, async (signal) => {
-      const nodes = rowsToNodes(await this.rows(signal));
-      return nodes.length > 0 && nodes.every((x) => x.isHealthy);
-    });
+  private step(ctx: OperationContext, s: S.MssqlStatement, conn: MSSQLConnection = this.conn): Promise<unknown> {
+    return ctx.step(s, (st) => conn.run(st, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
   }
 
   private targetConnection(target: string): MSSQLConnection {
@@ -321,8 +314,7 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
           throw new ValidationError('Refusing a failover that would lose data', [{ path: '/force', message: `on ${local.replica_server_name}, ${behind.length ? behind.join(', ') : 'no database'} of ${name} ${behind.length === 1 ? 'is' : 'are'} not SYNCHRONIZED (is_failover_ready = 0): only a synchronous-commit secondary with every database synchronized fails over without data loss; pass force: true to accept data loss (FORCE_FAILOVER_ALLOW_DATA_LOSS)` }], { engine: 'mssql' });
         }
       }
-      const text = `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} ${options.force ? 'FORCE_FAILOVER_ALLOW_DATA_LOSS' : 'FAILOVER'}`;
-      await ctx.step(`${text} -- on ${target.endpoint}`, () => target.query(text, {}, { signal: ctx.signal, onInfo: (m) => ctx.message(m.message) }));
+      await this.step(ctx, S.agFailover(name, options.force === true, target.endpoint), target);
       return { message: `${local.replica_server_name} is ${ctx.dryRun ? 'to become' : 'now'} the primary of ${name}${options.force ? ' (forced: resume data movement on the other replicas, and expect lost transactions)' : ''}` };
     } finally {
       await target.close();
@@ -335,17 +327,12 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
     }
     const { name, rows } = await this.group(ctx.signal);
     this.requireLocalPrimary(rows, 'setSyncMode');
-    const ag = q(name, 'availability group name');
     const target = mode === SyncMode.SYNCHRONOUS ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT';
     for (const r of rows) {
       if (r.availability_mode_desc === target) continue;
       // automatic failover needs synchronous commit: switch it to manual first
-      if (target === 'ASYNCHRONOUS_COMMIT' && r.failover_mode_desc === 'AUTOMATIC') {
-        const manual = `ALTER AVAILABILITY GROUP ${ag} MODIFY REPLICA ON ${lit(r.replica_server_name)} WITH (FAILOVER_MODE = MANUAL)`;
-        await ctx.step(manual, () => this.conn.query(manual, {}, { signal: ctx.signal }));
-      }
-      const text = `ALTER AVAILABILITY GROUP ${ag} MODIFY REPLICA ON ${lit(r.replica_server_name)} WITH (AVAILABILITY_MODE = ${target})`;
-      await ctx.step(text, () => this.conn.query(text, {}, { signal: ctx.signal }));
+      if (target === 'ASYNCHRONOUS_COMMIT' && r.failover_mode_desc === 'AUTOMATIC') await this.step(ctx, S.agModifyReplica(name, r.replica_server_name, 'FAILOVER_MODE = MANUAL'));
+      await this.step(ctx, S.agModifyReplica(name, r.replica_server_name, `AVAILABILITY_MODE = ${target}`));
     }
     return { message: `every replica of ${name} ${ctx.dryRun ? 'would commit' : 'commits'} ${mode === SyncMode.SYNCHRONOUS ? 'synchronously' : 'asynchronously'}` };
   }
@@ -367,10 +354,7 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
     if (rows.some((r) => r.replica_server_name.toLowerCase() === node.name.toLowerCase())) {
       throw new ValidationError('Invalid node for addNode', [{ path: '/name', message: `${node.name} is already a replica of ${name}` }], { engine: 'mssql' });
     }
-    const text =
-      `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} ADD REPLICA ON ${lit(node.name)} WITH (ENDPOINT_URL = ${lit(String(endpoint))}, ` +
-      `AVAILABILITY_MODE = ${availability === 'synchronous' ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT'}, FAILOVER_MODE = ${String(failover).toUpperCase()}, SEEDING_MODE = ${String(seeding).toUpperCase()})`;
-    await ctx.step(text, () => this.conn.query(text, {}, { signal: ctx.signal }));
+    await this.step(ctx, S.agAddReplica(name, { name: node.name, endpointUrl: String(endpoint), availabilityMode: availability === 'synchronous' ? 'synchronous' : 'asynchronous', failoverMode: failover === 'automatic' ? 'automatic' : 'manual', seedingMode: seeding === 'manual' ? 'manual' : 'automatic' }));
     return { message: `added replica ${node.name} to ${name}; on ${node.name} run ALTER AVAILABILITY GROUP ${q(name)} JOIN (and GRANT CREATE ANY DATABASE for automatic seeding)` };
   }
 
@@ -380,8 +364,7 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager {
     const replica = rows.find((r) => r.replica_server_name.toLowerCase() === nodeName.toLowerCase());
     if (!replica) throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is not a replica of ${name}` }], { engine: 'mssql' });
     if (replica.role_desc === 'PRIMARY') throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is the primary of ${name}: fail over first` }], { engine: 'mssql' });
-    const text = `ALTER AVAILABILITY GROUP ${q(name, 'availability group name')} REMOVE REPLICA ON ${lit(replica.replica_server_name)}`;
-    await ctx.step(text, () => this.conn.query(text, {}, { signal: ctx.signal }));
+    await this.step(ctx, S.agRemoveReplica(name, replica.replica_server_name));
     return { message: `removed replica ${replica.replica_server_name} from ${name}; its databases stay on it in RESTORING state` };
   }
 }

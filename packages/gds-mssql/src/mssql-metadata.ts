@@ -24,8 +24,8 @@
  */
 import { AccessMode, DatabaseState, type DatabaseMetadata } from '@gds/database';
 import type { MSSQLConnection } from './mssql-connection.js';
-import { mssqlErrorKind } from './mssql-errors.js';
-import type { Statement } from './mssql-statements.js';
+import { classifyMssqlError } from './mssql-errors.js';
+import { tsql, type MssqlStatement } from './mssql-statements.js';
 import { quoteIdentifier } from './mssql-quote.js';
 
 /** A data or log file of a database. */
@@ -155,11 +155,11 @@ WHERE x.rn = 1`;
  * const [dbs, files, backups] = metadataStatements('app', false);
  * ```
  */
-export function metadataStatements(name: string | undefined, includeSystem: boolean): [Statement, Statement, Statement] {
+export function metadataStatements(name: string | undefined, includeSystem: boolean): [MssqlStatement, MssqlStatement, MssqlStatement] {
   return [
-    { text: DATABASES_SQL, params: { name: name ?? null, all: includeSystem } },
-    { text: FILES_SQL, params: { name: name ?? null } },
-    { text: LAST_BACKUPS_SQL, params: { name: name ?? null } },
+    tsql(DATABASES_SQL, { name: name ?? null, all: includeSystem }),
+    tsql(FILES_SQL, { name: name ?? null }),
+    tsql(LAST_BACKUPS_SQL, { name: name ?? null }),
   ];
 }
 
@@ -240,8 +240,8 @@ export function lastBackups(rows: readonly LastBackupRow[], fallbackOffset: numb
  * filegroupsStatement('app').text;
  * ```
  */
-export function filegroupsStatement(name: string): Statement {
-  return { text: `SELECT data_space_id, name, type_desc, is_default, is_read_only FROM ${quoteIdentifier(name)}.sys.filegroups ORDER BY data_space_id`, params: {} };
+export function filegroupsStatement(name: string): MssqlStatement {
+  return tsql(`SELECT data_space_id, name, type_desc, is_default, is_read_only FROM ${quoteIdentifier(name)}.sys.filegroups ORDER BY data_space_id`);
 }
 
 /** A row of {@link DATABASES_SQL}. */
@@ -394,14 +394,14 @@ export async function readMetadataRows(
   signal?: AbortSignal,
 ): Promise<{ rows: DatabaseRow[]; files: FileRow[]; backups: LastBackups | undefined }> {
   const [dbs, fileQuery, backupQuery] = metadataStatements(name, includeSystem);
-  const rows = await conn.query<DatabaseRow>(dbs.text, dbs.params, { signal });
+  const rows = await conn.run<DatabaseRow>(dbs, { signal });
   if (rows.length === 0) return { rows, files: [], backups: new Map() };
-  const files = await conn.query<FileRow>(fileQuery.text, fileQuery.params, { signal });
+  const files = await conn.run<FileRow>(fileQuery, { signal });
   let backups: LastBackups | undefined;
   try {
-    backups = lastBackups(await conn.query<LastBackupRow>(backupQuery.text, backupQuery.params, { signal }), Number(rows[0]?.utc_offset ?? 0));
+    backups = lastBackups(await conn.run<LastBackupRow>(backupQuery, { signal }), Number(rows[0]?.utc_offset ?? 0));
   } catch (error) {
-    if (signal?.aborted || mssqlErrorKind(error) !== 'PERMISSION_DENIED') throw error;
+    if (signal?.aborted || classifyMssqlError(error).kind !== 'PERMISSION_DENIED') throw error;
     backups = undefined;
   }
   return { rows, files, backups };

@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { VarChar } from './mssql-connection.js';
+import { namedParams, VarChar } from './mssql-connection.js';
 import * as S from './mssql-statements.js';
+
+/** A statement with its parameters by name, to compare with a literal. */
+const named = (s: S.MssqlStatement) => ({ text: s.text, params: namedParams(s) });
 
 const HOSTILE = "x]; DROP DATABASE canary; --";
 const QUOTED = '[x]]; DROP DATABASE canary; --]';
 
 describe('createDatabase', () => {
   it('is bare without options', () => {
-    expect(S.createDatabase('app')).toEqual({ text: 'CREATE DATABASE [app]', params: {} });
+    expect(named(S.createDatabase('app'))).toEqual({ text: 'CREATE DATABASE [app]', params: {} });
   });
 
   it('with files, filegroups, containment and collation', () => {
@@ -40,19 +43,19 @@ describe('ALTER DATABASE', () => {
     [S.setCompatibilityLevel('app', 160), 'ALTER DATABASE [app] SET COMPATIBILITY_LEVEL = 160'],
   ])('%j', (s, text) => {
     expect(s.text).toBe(text);
-    expect(s.params).toEqual({});
+    expect(namedParams(s)).toEqual({});
   });
 });
 
 describe('BACKUP', () => {
   it('full by default, database and paths as parameters, STATS 10, NOINIT', () => {
-    expect(S.backupDatabase(HOSTILE, ['/b/x.bak'])).toEqual({ text: 'BACKUP DATABASE @db TO DISK = @path0 WITH NOINIT, STATS = 10', params: { db: HOSTILE, path0: '/b/x.bak' } });
+    expect(named(S.backupDatabase(HOSTILE, ['/b/x.bak']))).toEqual({ text: 'BACKUP DATABASE @db TO DISK = @path0 WITH NOINIT, STATS = 10', params: { db: HOSTILE, path0: '/b/x.bak' } });
   });
 
   it('every option', () => {
     const s = S.backupDatabase('app', ['/b/1.bak', '/b/2.bak'], { type: 'differential', copyOnly: true, compression: false, checksum: true, format: true, name: 'n', description: 'd', stats: 1 });
     expect(s.text).toBe('BACKUP DATABASE @db TO DISK = @path0, DISK = @path1 WITH DIFFERENTIAL, COPY_ONLY, NO_COMPRESSION, CHECKSUM, FORMAT, INIT, NAME = @name, DESCRIPTION = @description, STATS = 1');
-    expect(s.params).toEqual({ db: 'app', path0: '/b/1.bak', path1: '/b/2.bak', name: 'n', description: 'd' });
+    expect(namedParams(s)).toEqual({ db: 'app', path0: '/b/1.bak', path1: '/b/2.bak', name: 'n', description: 'd' });
     expect(S.backupDatabase('app', ['/b/l.trn'], { type: 'transaction_log' }).text).toBe('BACKUP LOG @db TO DISK = @path0 WITH NOINIT, STATS = 10');
   });
 });
@@ -61,29 +64,49 @@ describe('RESTORE and DBCC', () => {
   it('restore with moves, replace, norecovery, stopat', () => {
     const s = S.restoreDatabase('copy', '/b/a.bak', { kind: 'DATABASE', file: 2, moves: [{ logical: 'a', physical: '/d/copy_a.mdf' }], replace: true, norecovery: true, stopAt: new VarChar('2024-01-01T00:00:00.000'), checksum: true, stats: 5 });
     expect(s.text).toBe('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, REPLACE, CHECKSUM, NORECOVERY, STOPAT = @stopAt, STATS = 5');
-    expect(s.params).toEqual({ db: 'copy', path: '/b/a.bak', file: 2, move0: 'a', to0: '/d/copy_a.mdf', stopAt: new VarChar('2024-01-01T00:00:00.000') });
+    expect(namedParams(s)).toEqual({ db: 'copy', path: '/b/a.bak', file: 2, move0: 'a', to0: '/d/copy_a.mdf', stopAt: new VarChar('2024-01-01T00:00:00.000') });
     // a varchar local time, never an nvarchar carrying a zone the server would drop
-    expect(S.describeStatement(s)).toContain("@stopAt = '2024-01-01T00:00:00.000'");
+    expect(S.describeMssqlStatement(s)).toContain("@stopAt = '2024-01-01T00:00:00.000'");
   });
 
   it('verify, header, file list, shrink, checkdb', () => {
     expect(S.verifyOnly('/b/a.bak').text).toBe('RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file');
-    expect(S.headerOnly('/b/a.bak').params).toEqual({ path: '/b/a.bak' });
-    expect(S.fileListOnly('/b/a.bak', 3).params).toEqual({ path: '/b/a.bak', file: 3 });
-    expect(S.shrinkDatabase('app', { truncateOnly: true })).toEqual({ text: 'DBCC SHRINKDATABASE (@db, TRUNCATEONLY) WITH NO_INFOMSGS', params: { db: 'app' } });
-    expect(S.checkDb(HOSTILE, { noIndex: true })).toEqual({ text: 'DBCC CHECKDB (@db, NOINDEX) WITH NO_INFOMSGS, ALL_ERRORMSGS', params: { db: HOSTILE } });
+    expect(namedParams(S.headerOnly('/b/a.bak'))).toEqual({ path: '/b/a.bak' });
+    expect(namedParams(S.fileListOnly('/b/a.bak', 3))).toEqual({ path: '/b/a.bak', file: 3 });
+    expect(named(S.shrinkDatabase('app', { truncateOnly: true }))).toEqual({ text: 'DBCC SHRINKDATABASE (@db, TRUNCATEONLY) WITH NO_INFOMSGS', params: { db: 'app' } });
+    expect(named(S.checkDb(HOSTILE, { noIndex: true }))).toEqual({ text: 'DBCC CHECKDB (@db, NOINDEX) WITH NO_INFOMSGS, ALL_ERRORMSGS', params: { db: HOSTILE } });
   });
 
   it('catalog reads of a database use its quoted name and parameters', () => {
     expect(S.listSchemas(HOSTILE, false).text).toContain(`FROM ${QUOTED}.sys.schemas`);
-    expect(S.listTables('app', undefined).params).toEqual({ schema: null });
+    expect(namedParams(S.listTables('app', undefined))).toEqual({ schema: null });
   });
 });
 
-describe('describeStatement', () => {
+describe('describeMssqlStatement', () => {
   it('shows parameters as a one-line comment, quoted as N literals', () => {
-    expect(S.describeStatement({ text: 'BACKUP DATABASE @db TO DISK = @path0', params: { db: "it's", path0: 'a\nb' } })).toBe("BACKUP DATABASE @db TO DISK = @path0 -- @db = N'it''s', @path0 = N'a\\nb'");
-    expect(S.describeStatement({ text: 'x', params: {} })).toBe('x');
-    expect(S.describeStatement({ text: 'x', params: { n: 1, b: true, z: null } })).toBe('x -- @n = 1, @b = true, @z = NULL');
+    expect(S.describeMssqlStatement(S.tsql('BACKUP DATABASE @db TO DISK = @path0', { db: "it's", path0: 'a\nb' }))).toBe("BACKUP DATABASE @db TO DISK = @path0 -- @db = N'it''s', @path0 = N'a\\nb'");
+    expect(S.describeMssqlStatement(S.tsql('x', {}))).toBe('x');
+    expect(S.describeMssqlStatement(S.tsql('x', { n: 1, b: true, z: null }))).toBe('x -- @n = 1, @b = true, @z = NULL');
+  });
+});
+
+describe('statement objects', () => {
+  it('carry their parameters as [name, value] pairs (the core Statement), frozen', () => {
+    const s = S.databaseExists('app');
+    expect(s.params).toEqual([['db', 'app']]);
+    expect(Object.isFrozen(s)).toBe(true);
+    expect(Object.isFrozen(s.params)).toBe(true);
+  });
+
+  it('a failover shows the server it runs on; the AG statements quote names and replicas', () => {
+    expect(S.describeMssqlStatement(S.agFailover('AG]1', false, 'mssql://sql2:1433/master'))).toBe('ALTER AVAILABILITY GROUP [AG]]1] FAILOVER -- on mssql://sql2:1433/master');
+    expect(S.agFailover('AG', true, 'x').text).toBe('ALTER AVAILABILITY GROUP [AG] FORCE_FAILOVER_ALLOW_DATA_LOSS');
+    expect(S.agRemoveReplica('AG', "SQL'3").text).toBe("ALTER AVAILABILITY GROUP [AG] REMOVE REPLICA ON N'SQL''3'");
+    expect(S.agModifyReplica('AG', 'SQL2', 'FAILOVER_MODE = MANUAL').text).toBe("ALTER AVAILABILITY GROUP [AG] MODIFY REPLICA ON N'SQL2' WITH (FAILOVER_MODE = MANUAL)");
+  });
+
+  it('another engine\'s positional parameters are refused, not sent under wrong names', () => {
+    expect(() => namedParams({ text: 'select $1', params: ['app'] })).toThrow(/\[name, value\] pair/);
   });
 });

@@ -1,23 +1,42 @@
 /**
- * The statements gds sends to SQL Server, built by pure functions so tests can check them
- * exactly (the same strings dry runs report). Values are parameters (`@db`, `@path`...) wherever
+ * The statements gds sends to SQL Server, built by pure functions as statement objects: the
+ * object a dry run describes ({@link describeMssqlStatement}) is the one that runs. Values are parameters (`@db`, `@path`...) wherever
  * T-SQL takes a variable; identifiers and the literals of DDL go through `mssql-quote.ts`.
  *
  * @module
  */
-import { VarChar, type SqlValue } from './mssql-connection.js';
+import type { Statement } from '@gds/database/engine';
+import { namedParams, VarChar, type SqlValue } from './mssql-connection.js';
 import type { FileSpec, MSSQLBackupOptions, MSSQLCreateOptions, RecoveryModel } from './mssql-options.js';
 import { quoteIdentifier as q, quoteString as lit } from './mssql-quote.js';
 
-/** A statement and its named parameters. */
-export interface Statement {
-  /** The T-SQL text, with `@name` placeholders. */
-  text: string;
-  /** Parameter values by name (without `@`). */
-  params: Record<string, SqlValue>;
+/** A named parameter: `@name` in the text, and its value. */
+export type MssqlParam = readonly [name: string, value: SqlValue];
+
+/**
+ * A T-SQL statement: the text with `@name` placeholders, its named parameters (as
+ * `[name, value]` pairs, the core's `params`) and, when it runs on another server than the
+ * database's own (a failover runs on the target), that server's endpoint.
+ */
+export interface MssqlStatement extends Statement {
+  /** The named parameters. */
+  readonly params: readonly MssqlParam[];
+  /** The endpoint it runs on, when not the database's connection. */
+  readonly on?: string;
 }
 
-const stmt = (text: string, params: Record<string, SqlValue> = {}): Statement => ({ text, params });
+/**
+ * Makes a {@link MssqlStatement}.
+ *
+ * ### Examples
+ * ```ts
+ * tsql('SELECT name FROM sys.databases WHERE name = @db', { db: 'app' }).params; // [['db', 'app']]
+ * ```
+ */
+export function tsql(text: string, params: Readonly<Record<string, SqlValue>> = {}, on?: string): MssqlStatement {
+  const pairs = Object.freeze(Object.entries(params).map(([k, v]) => Object.freeze([k, v] as const)));
+  return Object.freeze(on === undefined ? { text, params: pairs } : { text, params: pairs, on });
+}
 
 function show(value: SqlValue): string {
   if (value === null) return 'NULL';
@@ -29,18 +48,20 @@ function show(value: SqlValue): string {
 }
 
 /**
- * The statement as a dry run shows it: the text, then the parameters as a comment.
+ * The statement as a dry run shows it (the engine's `describeStatement`): the text, then the
+ * parameters as a comment, then the server it runs on when that is not the database's.
  *
  * ### Examples
  * ```ts
- * describeStatement({ text: 'DBCC CHECKDB (@db)', params: { db: 'app' } }); // "DBCC CHECKDB (@db) -- @db = N'app'"
+ * describeMssqlStatement(tsql('DBCC CHECKDB (@db)', { db: 'app' })); // "DBCC CHECKDB (@db) -- @db = N'app'"
  * ```
  */
-export function describeStatement(s: Statement): string {
-  const entries = Object.entries(s.params);
-  if (entries.length === 0) return s.text;
+export function describeMssqlStatement(s: Statement): string {
+  const entries = Object.entries(namedParams(s));
+  const on = typeof (s as MssqlStatement).on === 'string' ? ` -- on ${(s as MssqlStatement).on}` : '';
+  if (entries.length === 0) return `${s.text}${on}`;
   // display only (never executed): line breaks are escaped so the comment stays one line
-  return `${s.text} -- ${entries.map(([k, v]) => `@${k} = ${show(v).replace(/\r?\n/g, '\\n')}`).join(', ')}`;
+  return `${s.text} -- ${entries.map(([k, v]) => `@${k} = ${show(v).replace(/\r?\n/g, '\\n')}`).join(', ')}${on}`;
 }
 
 function fileSpec(f: FileSpec): string {
@@ -61,7 +82,7 @@ function fileSpec(f: FileSpec): string {
  * // 'CREATE DATABASE [app] COLLATE Latin1_General_100_CI_AS'
  * ```
  */
-export function createDatabase(name: string, o: MSSQLCreateOptions = {}): Statement {
+export function createDatabase(name: string, o: MSSQLCreateOptions = {}): MssqlStatement {
   let text = `CREATE DATABASE ${q(name)}`;
   if (o.containment === 'partial') text += ' CONTAINMENT = PARTIAL';
   if (o.dataFiles?.length) {
@@ -73,7 +94,7 @@ export function createDatabase(name: string, o: MSSQLCreateOptions = {}): Statem
   }
   if (o.logFiles?.length) text += ` LOG ON ${o.logFiles.map(fileSpec).join(', ')}`;
   if (o.collation !== undefined) text += ` COLLATE ${o.collation}`;
-  return stmt(text);
+  return tsql(text);
 }
 
 /**
@@ -84,8 +105,8 @@ export function createDatabase(name: string, o: MSSQLCreateOptions = {}): Statem
  * dropDatabase('a]b').text; // 'DROP DATABASE [a]]b]'
  * ```
  */
-export function dropDatabase(name: string): Statement {
-  return stmt(`DROP DATABASE ${q(name)}`);
+export function dropDatabase(name: string): MssqlStatement {
+  return tsql(`DROP DATABASE ${q(name)}`);
 }
 
 type Termination = 'ROLLBACK IMMEDIATE' | 'NO_WAIT' | undefined;
@@ -99,8 +120,8 @@ type Termination = 'ROLLBACK IMMEDIATE' | 'NO_WAIT' | undefined;
  * alterSet('app', 'SINGLE_USER', 'ROLLBACK IMMEDIATE').text; // 'ALTER DATABASE [app] SET SINGLE_USER WITH ROLLBACK IMMEDIATE'
  * ```
  */
-export function alterSet(name: string, option: 'ONLINE' | 'OFFLINE' | 'SINGLE_USER' | 'MULTI_USER' | 'RESTRICTED_USER', termination?: Termination): Statement {
-  return stmt(`ALTER DATABASE ${q(name)} SET ${option}${termination ? ` WITH ${termination}` : ''}`);
+export function alterSet(name: string, option: 'ONLINE' | 'OFFLINE' | 'SINGLE_USER' | 'MULTI_USER' | 'RESTRICTED_USER', termination?: Termination): MssqlStatement {
+  return tsql(`ALTER DATABASE ${q(name)} SET ${option}${termination ? ` WITH ${termination}` : ''}`);
 }
 
 /**
@@ -111,8 +132,8 @@ export function alterSet(name: string, option: 'ONLINE' | 'OFFLINE' | 'SINGLE_US
  * setRecoveryModel('app', 'bulk_logged').text; // 'ALTER DATABASE [app] SET RECOVERY BULK_LOGGED'
  * ```
  */
-export function setRecoveryModel(name: string, model: RecoveryModel): Statement {
-  return stmt(`ALTER DATABASE ${q(name)} SET RECOVERY ${model.toUpperCase()}`);
+export function setRecoveryModel(name: string, model: RecoveryModel): MssqlStatement {
+  return tsql(`ALTER DATABASE ${q(name)} SET RECOVERY ${model.toUpperCase()}`);
 }
 
 /**
@@ -123,8 +144,8 @@ export function setRecoveryModel(name: string, model: RecoveryModel): Statement 
  * setCompatibilityLevel('app', 160).text; // 'ALTER DATABASE [app] SET COMPATIBILITY_LEVEL = 160'
  * ```
  */
-export function setCompatibilityLevel(name: string, level: number): Statement {
-  return stmt(`ALTER DATABASE ${q(name)} SET COMPATIBILITY_LEVEL = ${Math.trunc(level)}`);
+export function setCompatibilityLevel(name: string, level: number): MssqlStatement {
+  return tsql(`ALTER DATABASE ${q(name)} SET COMPATIBILITY_LEVEL = ${Math.trunc(level)}`);
 }
 
 /**
@@ -135,10 +156,10 @@ export function setCompatibilityLevel(name: string, level: number): Statement {
  * countSessions('app').params; // { db: 'app' }
  * ```
  */
-export function countSessions(name: string): Statement {
+export function countSessions(name: string): MssqlStatement {
   // user sessions only (background tasks are no one to disconnect); without VIEW SERVER STATE
   // the DMV shows only the caller's own session, so the count is unknown, not 0
-  return stmt(
+  return tsql(
     "SELECT COUNT(*) AS n, HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS sees FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db) AND is_user_process = 1 AND session_id <> @@SPID",
     { db: name },
   );
@@ -153,8 +174,8 @@ export function countSessions(name: string): Statement {
  * databaseState('app').params; // { db: 'app' }
  * ```
  */
-export function databaseState(name: string): Statement {
-  return stmt('SELECT d.state_desc, d.user_access_desc, CASE WHEN d.group_database_id IS NULL THEN 0 ELSE 1 END AS in_ag FROM sys.databases d WHERE d.name = @db', { db: name });
+export function databaseState(name: string): MssqlStatement {
+  return tsql('SELECT d.state_desc, d.user_access_desc, CASE WHEN d.group_database_id IS NULL THEN 0 ELSE 1 END AS in_ag FROM sys.databases d WHERE d.name = @db', { db: name });
 }
 
 /**
@@ -166,8 +187,8 @@ export function databaseState(name: string): Statement {
  * useMaster().text; // 'USE master'
  * ```
  */
-export function useMaster(): Statement {
-  return stmt('USE master');
+export function useMaster(): MssqlStatement {
+  return tsql('USE master');
 }
 
 /**
@@ -180,9 +201,9 @@ export function useMaster(): Statement {
  * forcedDrop('app').text.startsWith('ALTER DATABASE [app] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;'); // true
  * ```
  */
-export function forcedDrop(name: string): Statement {
+export function forcedDrop(name: string): MssqlStatement {
   const n = q(name);
-  return stmt(`ALTER DATABASE ${n} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; BEGIN TRY DROP DATABASE ${n}; END TRY BEGIN CATCH ALTER DATABASE ${n} SET MULTI_USER; THROW; END CATCH`);
+  return tsql(`ALTER DATABASE ${n} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; BEGIN TRY DROP DATABASE ${n}; END TRY BEGIN CATCH ALTER DATABASE ${n} SET MULTI_USER; THROW; END CATCH`);
 }
 
 /**
@@ -193,8 +214,8 @@ export function forcedDrop(name: string): Statement {
  * databaseExists('app').text;
  * ```
  */
-export function databaseExists(name: string): Statement {
-  return stmt('SELECT COUNT(*) AS n FROM sys.databases WHERE name = @db', { db: name });
+export function databaseExists(name: string): MssqlStatement {
+  return tsql('SELECT COUNT(*) AS n FROM sys.databases WHERE name = @db', { db: name });
 }
 
 /**
@@ -206,7 +227,7 @@ export function databaseExists(name: string): Statement {
  * // 'BACKUP DATABASE @db TO DISK = @path0 WITH DIFFERENTIAL, CHECKSUM, NOINIT, STATS = 10'
  * ```
  */
-export function backupDatabase(name: string, paths: readonly string[], o: MSSQLBackupOptions = {}): Statement {
+export function backupDatabase(name: string, paths: readonly string[], o: MSSQLBackupOptions = {}): MssqlStatement {
   const params: Record<string, SqlValue> = { db: name };
   const disks = paths.map((p, i) => {
     params[`path${i}`] = p;
@@ -230,7 +251,7 @@ export function backupDatabase(name: string, paths: readonly string[], o: MSSQLB
   }
   withs.push(`STATS = ${Math.trunc(o.stats ?? 10)}`);
   const what = o.type === 'transaction_log' ? 'LOG' : 'DATABASE';
-  return stmt(`BACKUP ${what} @db TO ${disks.join(', ')} WITH ${withs.join(', ')}`, params);
+  return tsql(`BACKUP ${what} @db TO ${disks.join(', ')} WITH ${withs.join(', ')}`, params);
 }
 
 /**
@@ -241,8 +262,8 @@ export function backupDatabase(name: string, paths: readonly string[], o: MSSQLB
  * fileExists('/b/app.bak').text; // 'EXEC master.dbo.xp_fileexist @path'
  * ```
  */
-export function fileExists(path: string): Statement {
-  return stmt('EXEC master.dbo.xp_fileexist @path', { path });
+export function fileExists(path: string): MssqlStatement {
+  return tsql('EXEC master.dbo.xp_fileexist @path', { path });
 }
 
 /**
@@ -253,8 +274,8 @@ export function fileExists(path: string): Statement {
  * fileListOnly('/b/app.bak', 1).text; // 'RESTORE FILELISTONLY FROM DISK = @path WITH FILE = @file'
  * ```
  */
-export function fileListOnly(path: string, file = 1): Statement {
-  return stmt('RESTORE FILELISTONLY FROM DISK = @path WITH FILE = @file', { path, file });
+export function fileListOnly(path: string, file = 1): MssqlStatement {
+  return tsql('RESTORE FILELISTONLY FROM DISK = @path WITH FILE = @file', { path, file });
 }
 
 /**
@@ -265,8 +286,8 @@ export function fileListOnly(path: string, file = 1): Statement {
  * headerOnly('/b/app.bak').text; // 'RESTORE HEADERONLY FROM DISK = @path'
  * ```
  */
-export function headerOnly(path: string): Statement {
-  return stmt('RESTORE HEADERONLY FROM DISK = @path', { path });
+export function headerOnly(path: string): MssqlStatement {
+  return tsql('RESTORE HEADERONLY FROM DISK = @path', { path });
 }
 
 /**
@@ -277,8 +298,8 @@ export function headerOnly(path: string): Statement {
  * verifyOnly('/b/app.bak', 1, true).text; // 'RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file, CHECKSUM'
  * ```
  */
-export function verifyOnly(path: string, file = 1, checksum = false): Statement {
-  return stmt(`RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file${checksum ? ', CHECKSUM' : ''}`, { path, file });
+export function verifyOnly(path: string, file = 1, checksum = false): MssqlStatement {
+  return tsql(`RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file${checksum ? ', CHECKSUM' : ''}`, { path, file });
 }
 
 /** What {@link restoreDatabase} takes besides the paths. */
@@ -307,7 +328,7 @@ export interface RestoreSpec {
  * // 'RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, RECOVERY, STATS = 10'
  * ```
  */
-export function restoreDatabase(name: string, path: string, spec: RestoreSpec): Statement {
+export function restoreDatabase(name: string, path: string, spec: RestoreSpec): MssqlStatement {
   const params: Record<string, SqlValue> = { db: name, path, file: spec.file ?? 1 };
   const withs = ['FILE = @file'];
   (spec.moves ?? []).forEach((m, i) => {
@@ -323,7 +344,7 @@ export function restoreDatabase(name: string, path: string, spec: RestoreSpec): 
     params.stopAt = spec.stopAt;
   }
   withs.push(`STATS = ${Math.trunc(spec.stats ?? 10)}`);
-  return stmt(`RESTORE ${spec.kind} @db FROM DISK = @path WITH ${withs.join(', ')}`, params);
+  return tsql(`RESTORE ${spec.kind} @db FROM DISK = @path WITH ${withs.join(', ')}`, params);
 }
 
 /**
@@ -334,9 +355,9 @@ export function restoreDatabase(name: string, path: string, spec: RestoreSpec): 
  * shrinkDatabase('app', { targetPercent: 10 }).text; // 'DBCC SHRINKDATABASE (@db, @target) WITH NO_INFOMSGS'
  * ```
  */
-export function shrinkDatabase(name: string, o: { targetPercent?: number; truncateOnly?: boolean } = {}): Statement {
-  if (o.truncateOnly) return stmt('DBCC SHRINKDATABASE (@db, TRUNCATEONLY) WITH NO_INFOMSGS', { db: name });
-  return stmt('DBCC SHRINKDATABASE (@db, @target) WITH NO_INFOMSGS', { db: name, target: o.targetPercent ?? 0 });
+export function shrinkDatabase(name: string, o: { targetPercent?: number; truncateOnly?: boolean } = {}): MssqlStatement {
+  if (o.truncateOnly) return tsql('DBCC SHRINKDATABASE (@db, TRUNCATEONLY) WITH NO_INFOMSGS', { db: name });
+  return tsql('DBCC SHRINKDATABASE (@db, @target) WITH NO_INFOMSGS', { db: name, target: o.targetPercent ?? 0 });
 }
 
 /**
@@ -347,8 +368,8 @@ export function shrinkDatabase(name: string, o: { targetPercent?: number; trunca
  * checkDb('app', { physicalOnly: true }).text; // 'DBCC CHECKDB (@db) WITH NO_INFOMSGS, ALL_ERRORMSGS, PHYSICAL_ONLY'
  * ```
  */
-export function checkDb(name: string, o: { physicalOnly?: boolean; noIndex?: boolean } = {}): Statement {
-  return stmt(`DBCC CHECKDB (@db${o.noIndex ? ', NOINDEX' : ''}) WITH NO_INFOMSGS, ALL_ERRORMSGS${o.physicalOnly ? ', PHYSICAL_ONLY' : ''}`, { db: name });
+export function checkDb(name: string, o: { physicalOnly?: boolean; noIndex?: boolean } = {}): MssqlStatement {
+  return tsql(`DBCC CHECKDB (@db${o.noIndex ? ', NOINDEX' : ''}) WITH NO_INFOMSGS, ALL_ERRORMSGS${o.physicalOnly ? ', PHYSICAL_ONLY' : ''}`, { db: name });
 }
 
 /**
@@ -359,8 +380,8 @@ export function checkDb(name: string, o: { physicalOnly?: boolean; noIndex?: boo
  * listSchemas('app', false).text;
  * ```
  */
-export function listSchemas(name: string, includeSystem: boolean): Statement {
-  return stmt(
+export function listSchemas(name: string, includeSystem: boolean): MssqlStatement {
+  return tsql(
     `SELECT s.name FROM ${q(name)}.sys.schemas s WHERE @all = 1 OR (s.schema_id < 16384 AND s.name NOT IN (N'sys', N'INFORMATION_SCHEMA', N'guest')) ORDER BY s.name`,
     { all: includeSystem },
   );
@@ -374,10 +395,74 @@ export function listSchemas(name: string, includeSystem: boolean): Statement {
  * listTables('app', 'dbo').params; // { schema: 'dbo' }
  * ```
  */
-export function listTables(name: string, schema: string | undefined): Statement {
-  return stmt(
+export function listTables(name: string, schema: string | undefined): MssqlStatement {
+  return tsql(
     `SELECT s.name AS [schema], o.name, o.type FROM ${q(name)}.sys.objects o JOIN ${q(name)}.sys.schemas s ON s.schema_id = o.schema_id ` +
       `WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0 AND (@schema IS NULL OR s.name = @schema) ORDER BY s.name, o.name`,
     { schema: schema ?? null },
   );
+}
+
+/**
+ * `ALTER AVAILABILITY GROUP ... FAILOVER` (or `FORCE_FAILOVER_ALLOW_DATA_LOSS`), run on the
+ * target secondary `on`.
+ *
+ * ### Examples
+ * ```ts
+ * agFailover('AG1', false, 'mssql://sql2:1433/master').text; // 'ALTER AVAILABILITY GROUP [AG1] FAILOVER'
+ * ```
+ */
+export function agFailover(group: string, force: boolean, on: string): MssqlStatement {
+  return tsql(`ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} ${force ? 'FORCE_FAILOVER_ALLOW_DATA_LOSS' : 'FAILOVER'}`, {}, on);
+}
+
+/**
+ * `ALTER AVAILABILITY GROUP ... MODIFY REPLICA ON N'<replica>' WITH (<setting>)`.
+ *
+ * ### Examples
+ * ```ts
+ * agModifyReplica('AG1', 'SQL2', 'FAILOVER_MODE = MANUAL').text;
+ * // "ALTER AVAILABILITY GROUP [AG1] MODIFY REPLICA ON N'SQL2' WITH (FAILOVER_MODE = MANUAL)"
+ * ```
+ */
+export function agModifyReplica(group: string, replica: string, setting: 'FAILOVER_MODE = MANUAL' | 'AVAILABILITY_MODE = SYNCHRONOUS_COMMIT' | 'AVAILABILITY_MODE = ASYNCHRONOUS_COMMIT'): MssqlStatement {
+  return tsql(`ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} MODIFY REPLICA ON ${lit(replica)} WITH (${setting})`);
+}
+
+/** What {@link agAddReplica} takes. */
+export interface ReplicaSpec {
+  /** The replica's server name. */
+  name: string;
+  /** Its mirroring endpoint, `TCP://host:port`. */
+  endpointUrl: string;
+  availabilityMode: 'synchronous' | 'asynchronous';
+  failoverMode: 'manual' | 'automatic';
+  seedingMode: 'manual' | 'automatic';
+}
+
+/**
+ * `ALTER AVAILABILITY GROUP ... ADD REPLICA ON N'<name>' WITH (...)`.
+ *
+ * ### Examples
+ * ```ts
+ * agAddReplica('AG1', { name: 'SQL4', endpointUrl: 'TCP://sql4:5022', availabilityMode: 'asynchronous', failoverMode: 'manual', seedingMode: 'automatic' }).text;
+ * ```
+ */
+export function agAddReplica(group: string, r: ReplicaSpec): MssqlStatement {
+  return tsql(
+    `ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} ADD REPLICA ON ${lit(r.name)} WITH (ENDPOINT_URL = ${lit(r.endpointUrl)}, ` +
+      `AVAILABILITY_MODE = ${r.availabilityMode === 'synchronous' ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT'}, FAILOVER_MODE = ${r.failoverMode.toUpperCase()}, SEEDING_MODE = ${r.seedingMode.toUpperCase()})`,
+  );
+}
+
+/**
+ * `ALTER AVAILABILITY GROUP ... REMOVE REPLICA ON N'<name>'`.
+ *
+ * ### Examples
+ * ```ts
+ * agRemoveReplica('AG1', 'SQL3').text; // "ALTER AVAILABILITY GROUP [AG1] REMOVE REPLICA ON N'SQL3'"
+ * ```
+ */
+export function agRemoveReplica(group: string, replica: string): MssqlStatement {
+  return tsql(`ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} REMOVE REPLICA ON ${lit(replica)}`);
 }

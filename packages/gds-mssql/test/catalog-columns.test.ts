@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { AG_SQL, DATABASES_SQL, FILES_SQL, MSSQL_ERROR_NUMBERS } from '../src/index.js';
-import { MSSQL_TRAILER_NUMBERS } from '../src/mssql-errors.js';
+import { MSSQL_ERROR_NUMBERS, MSSQL_TRAILER_NUMBERS } from '../src/mssql-errors.js';
 import { BACKUP_HISTORY_SQL } from '../src/mssql-backup.js';
-import { FAILOVER_READY_SQL } from '../src/mssql-ha.js';
-import { LAST_BACKUPS_SQL } from '../src/mssql-metadata.js';
+import { AG_SQL, FAILOVER_READY_SQL } from '../src/mssql-ha.js';
+import { DATABASES_SQL, FILES_SQL, LAST_BACKUPS_SQL } from '../src/mssql-metadata.js';
 import * as S from '../src/mssql-statements.js';
 
 const evidence = (f: string) => JSON.parse(readFileSync(join(__dirname, 'evidence', f), 'utf8')) as Record<string, unknown>;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe } from '@jest/globals';
 import { DatabaseManager, Secret, type ConnectionConfig, type Database } from '@gds/database';
 import { TdsCatalog, type TdsSimulator, type TdsValue } from '@gds/testkit/tds';
 import { printSkip, runConformanceSuite } from '@gds/testkit/jest';
-import { parseMssqlUrl } from '../src/index.js';
+import { parseMssqlUrl } from '../src/mssql-config.js';
 import { DB_COLUMNS, dbRow, FILE_COLUMNS, fileRows, PASSWORD, startSim, useCatalog } from './sim.js';
 
 let sim: TdsSimulator;

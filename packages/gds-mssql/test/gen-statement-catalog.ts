@@ -8,7 +8,7 @@ import { DatabaseManager, GdsError, type OperationResult } from '@gds/database';
 import { TdsSimulator, type TdsColumn, type TdsRequest, type TdsValue } from '@gds/testkit/tds';
 import type { MSSQLDatabase } from '../src/index.js';
 import { versionRule } from '../src/mssql-capabilities.js';
-import { describeStatement } from '../src/mssql-statements.js';
+import { describeMssqlStatement, tsql } from '../src/mssql-statements.js';
 import '../src/index.js';
 import { PASSWORD } from './sim.js';
 
@@ -48,7 +48,7 @@ function script(sim: TdsSimulator, state: { present: boolean; dbState: string })
   sim.on('ar.replica_server_name, ar.endpoint_url', { columns: AG, rows: [replica('SQL1', 'PRIMARY', true), replica('SQL2', 'SECONDARY', false), replica('SQL3', 'SECONDARY', false, 'ASYNCHRONOUS_COMMIT', 'MANUAL')] });
 }
 
-const show = (q: TdsRequest): string => describeStatement({ text: q.sql, params: Object.fromEntries(Object.entries(q.params).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : (v as string | number | boolean | null)])) });
+const show = (q: TdsRequest): string => describeMssqlStatement(tsql(q.sql, Object.fromEntries(Object.entries(q.params).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : (v as string | number | boolean | null)]))));
 
 type Case = [operation: string, options: Record<string, unknown>, run: (db: MSSQLDatabase, o: Record<string, unknown>, manager: DatabaseManager) => Promise<OperationResult<unknown>>, state?: { present: boolean; dbState: string }];
 

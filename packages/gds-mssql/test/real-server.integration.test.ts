@@ -8,7 +8,8 @@ import { expect, it } from '@jest/globals';
 import { DatabaseManager, Secret, type ConnectionConfig, type Database } from '@gds/database';
 import { describeWithServer, runConformanceSuite } from '@gds/testkit/jest';
 import '../src/index.js';
-import { parseMssqlUrl, quoteIdentifier, type MSSQLConnection, type MSSQLDatabase } from '../src/index.js';
+import { quoteIdentifier, type MSSQLConnection, type MSSQLDatabase } from '../src/index.js';
+import { parseMssqlUrl } from '../src/mssql-config.js';
 
 const dir = process.env.GDS_TEST_MSSQL_BACKUP_DIR ?? '/var/opt/mssql/data';
 const sep = dir.includes('\\') ? '\\' : '/';
