@@ -1,39 +1,47 @@
 #!/usr/bin/env node
 // Generates the parts of the docs that must not drift from the code, from the built packages:
-//  - the capability matrix (engines x features) in README.md, from each provider's capabilities;
+//  - the capability matrix in README.md: the common features (FEATURES) x the engines, from each
+//    registered engine's capabilities, then each engine's extensions (feature, id, method);
 //  - the option tables in each package's README.md, from the TypeBox schemas it exports.
 // Each goes between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
 //   node scripts/gen-docs.mjs          rewrite the files
 //   node scripts/gen-docs.mjs --check  exit 1 (and say which) if a file is out of date
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadCore, loadEngines, root } from './engines.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
-const load = (pkg) => import(join(root, 'packages', pkg, 'dist', 'index.js'));
 
-const core = await load('gds-database');
-const engines = [
-  ['PostgreSQL', 'gds-postgres', 'postgresProvider'],
-  ['SQL Server', 'gds-mssql', 'mssqlProvider'],
-  ['MongoDB', 'gds-mongodb', 'mongodbProvider'],
-  ['Snowflake', 'gds-snowflake', 'snowflakeProvider'],
-];
-const modules = {};
-for (const [, pkg] of engines) modules[pkg] = await load(pkg);
+const core = await loadCore();
+// every packages/* that declares gds.engine in its package.json, with its registered engine
+const engines = await loadEngines();
+const nameOf = (e) => e.provider.displayName ?? e.engine.displayName;
 
 const esc = (s) => String(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
 
+/** An engine's extensions: `{ feature, id, method }` from its definition. */
+function extensionsOf(e) {
+  if (e.provider.extensions) return e.provider.extensions;
+  // TRANSITION(#16): an engine not yet on defineEngine has its extra features in its capability table
+  return Object.keys(e.provider.capabilities)
+    .filter((f) => !core.FEATURES.includes(f) && e.provider.capabilities[f] === true)
+    .map((feature) => ({ feature, id: '', method: '' }));
+}
+
 function capabilityMatrix() {
-  const head = `| feature | ${engines.map(([n]) => n).join(' | ')} |`;
+  const head = `| feature | ${engines.map(nameOf).join(' | ')} |`;
   const sep = `|---|${engines.map(() => ':-:').join('|')}|`;
-  const rows = core.FEATURES.map((f) => `| \`${f}\` | ${engines.map(([, pkg, p]) => (modules[pkg][p].supportsFeature(f) ? '✓' : '—')).join(' | ')} |`);
+  const rows = core.FEATURES.map((f) => `| \`${f}\` | ${engines.map((e) => (e.provider.supportsFeature(f) ? '✓' : '—')).join(' | ')} |`);
   const reasons = [];
-  for (const [name, pkg, p] of engines) {
-    const caps = modules[pkg][p].capabilities;
-    for (const f of core.FEATURES) if (caps[f] !== true && typeof caps[f] === 'string') reasons.push(`- ${name}, \`${f}\`: ${esc(caps[f])}`);
+  for (const e of engines) {
+    const caps = e.provider.capabilities;
+    for (const f of core.FEATURES) if (caps[f] !== true && typeof caps[f] === 'string') reasons.push(`- ${nameOf(e)}, \`${f}\`: ${esc(caps[f])}`);
   }
-  return [head, sep, ...rows, '', '<details><summary>Why not (the reasons UnsupportedOperationError gives)</summary>', '', ...reasons, '', '</details>'].join('\n');
+  const extensions = ['Engine extensions (only that engine has them; `db.supports(feature)` is false on the others):', '', '| engine | feature | extension | method |', '|---|---|---|---|'];
+  for (const e of engines) {
+    for (const x of extensionsOf(e)) extensions.push(`| ${nameOf(e)} | \`${x.feature}\` | ${x.id ? `\`${x.id}\`` : ''} | ${x.method ? `\`${x.method}()\`` : ''} |`);
+  }
+  return [head, sep, ...rows, '', '<details><summary>Why not (the reasons UnsupportedOperationError gives)</summary>', '', ...reasons, '', '</details>', '', ...extensions].join('\n');
 }
 
 function typeOf(s) {
@@ -83,7 +91,7 @@ function replace(file, name, content) {
 
 replace('README.md', 'capability-matrix', capabilityMatrix());
 replace('packages/gds-database/README.md', 'options', optionTables(core));
-for (const [, pkg] of engines) replace(`packages/${pkg}/README.md`, 'options', optionTables(modules[pkg]));
+for (const e of engines) replace(`packages/${e.folder}/README.md`, 'options', optionTables(e.module));
 
 if (stale.length) {
   console.error(`out of date (run node scripts/gen-docs.mjs): ${stale.join(', ')}`);

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The README's install path, end to end from packed tarballs: `npm install -g` of @gds/database,
-// @gds/postgres and @gds/cli into an empty prefix, then `gds demo` (which must not need
-// @gds/testkit: the CLI carries the cluster launcher), and the missing-engine message of a
-// global CLI (`npm install -g --prefix <prefix> @gds/mssql`, not `npm install @gds/mssql`).
+// the engine package for postgres:// URLs and @gds/cli into an empty prefix, then `gds demo`
+// (which must not need @gds/testkit: the CLI carries the cluster launcher), and the
+// missing-engine message of a global CLI for another engine's scheme (`npm install -g --prefix
+// <prefix> <package>`, not `npm install <package>`). Engines are found by their package.json
+// `gds.engine` (scripts/engines.mjs).
 // Used by release-check.mjs; run alone (`node scripts/global-install-check.mjs`, packages built)
 // it packs the three packages itself.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,16 +12,18 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { enginePackages, engineForScheme } from './engines.mjs';
 
 /**
  * Installs the tarballs globally into a fresh prefix under `work` and runs the checks; returns
  * a one-line summary or throws.
  */
 export function globalInstallCheck({ tarballs, work }) {
-  for (const name of ['@gds/database', '@gds/postgres', '@gds/cli']) if (!tarballs[name]) throw new Error(`tarball of ${name} missing`);
+  const engine = engineForScheme('postgres');
+  for (const name of ['@gds/database', engine.name, '@gds/cli']) if (!tarballs[name]) throw new Error(`tarball of ${name} missing`);
   const prefix = join(work, 'global-prefix');
   mkdirSync(prefix, { recursive: true });
-  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarballs['@gds/database'], tarballs['@gds/postgres'], tarballs['@gds/cli']], {
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarballs['@gds/database'], tarballs[engine.name], tarballs['@gds/cli']], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: work,
@@ -34,8 +38,10 @@ export function globalInstallCheck({ tarballs, work }) {
   const doc = JSON.parse(demo.stdout);
   const steps = doc.steps ?? doc.result?.steps ?? [];
   if (doc.ok !== true || !steps.length || steps.some((s) => s.ok !== true)) throw new Error(`gds demo reported a failure: ${demo.stdout.slice(0, 400)}`);
-  const missing = spawnSync(gds, ['--url', 'mssql://sa@127.0.0.1/db', 'ls'], { encoding: 'utf8', cwd: work, env });
-  const wanted = `npm install -g --prefix ${prefix} @gds/mssql`;
+  // another engine's scheme, not installed: the CLI says to install its package globally
+  const scheme = enginePackages().find((p) => p.name !== engine.name)?.engine.schemes[0] ?? 'nosuchengine';
+  const missing = spawnSync(gds, ['--url', `${scheme}://u@127.0.0.1/db`, 'ls'], { encoding: 'utf8', cwd: work, env });
+  const wanted = `install the gds engine package for ${scheme}:// (npm install -g --prefix ${prefix} <package>)`;
   if (missing.status !== 2 || !missing.stderr.includes(wanted)) throw new Error(`the missing-engine message does not say '${wanted}': ${missing.stderr.trim()}`);
   return `installed ${installed.map((n) => `@gds/${n}`).join(', ')} with npm install -g into an empty prefix; gds demo ran ${steps.length} steps; a missing engine says '${wanted}'`;
 }
@@ -48,7 +54,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const packs = join(work, 'packs');
     mkdirSync(packs);
     const tarballs = {};
-    for (const [name, dir] of [['@gds/database', 'gds-database'], ['@gds/postgres', 'gds-postgres'], ['@gds/cli', 'gds-cli']]) {
+    const engine = engineForScheme('postgres');
+    for (const [name, dir] of [['@gds/database', 'gds-database'], [engine.name, engine.folder], ['@gds/cli', 'gds-cli']]) {
       const before = new Set(readdirSync(packs));
       execFileSync(pnpm, ['pack', '--pack-destination', packs], { cwd: join(root, 'packages', dir), stdio: 'ignore' });
       tarballs[name] = join(packs, readdirSync(packs).find((f) => !before.has(f)));

@@ -2,9 +2,10 @@
 // Release readiness, run by .ci/run after the tests (the packages must be built):
 //  1. pack every package (pnpm pack turns workspace: ranges into versions);
 //  2. publint (strict) and are-the-types-wrong (ESM-only profile) on each tarball;
-//  3. install the tarballs of @gds/database and @gds/postgres ALONE into an empty project
-//     (their dependencies come from the registry) and run a script there against a throwaway
-//     PostgreSQL server; check that no other engine or driver was installed;
+//  3. install the tarballs of @gds/database and the engine package for postgres:// URLs ALONE
+//     into an empty project (their dependencies come from the registry) and run a script there
+//     against a throwaway PostgreSQL server; check that no other engine package (packages/* with
+//     gds.engine in package.json) nor its driver was installed;
 //  4. the README's install path: `npm install -g` of the tarballs into an empty prefix, then
 //     `gds demo`, and a global CLI's missing-engine message (scripts/global-install-check.mjs);
 //  5. `changeset version` in a throwaway clone, to show the independent versions it would set.
@@ -14,6 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { enginePackages, engineForScheme } from './engines.mjs';
 import { globalInstallCheck } from './global-install-check.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -69,18 +71,24 @@ try {
     }
   }
 
-  check('install @gds/database and @gds/postgres alone into an empty project and run a script', () => {
-    if (!tarballs['@gds/database'] || !tarballs['@gds/postgres']) throw new Error('tarballs missing');
+  // the engine of the throwaway server (found by its scheme), and everything the others would bring
+  const engine = engineForScheme('postgres');
+  const others = enginePackages().filter((p) => p.name !== engine.name);
+  const ownDeps = new Set(Object.keys(engine.pkg.dependencies ?? {}));
+  const otherDeps = others.flatMap((p) => Object.keys(p.pkg.dependencies ?? {}).filter((d) => !ownDeps.has(d)));
+
+  check(`install @gds/database and ${engine.name} alone into an empty project and run a script`, () => {
+    if (!tarballs['@gds/database'] || !tarballs[engine.name]) throw new Error('tarballs missing');
     const app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'gds-release-app', private: true, type: 'module' }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballs['@gds/database'], tarballs['@gds/postgres']], { cwd: app });
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballs['@gds/database'], tarballs[engine.name]], { cwd: app });
     const installed = readdirSync(join(app, 'node_modules')).flatMap((d) => (d.startsWith('@') ? readdirSync(join(app, 'node_modules', d)).map((s) => `${d}/${s}`) : [d]));
-    const unwanted = installed.filter((d) => ['@gds/mssql', '@gds/mongodb', '@gds/snowflake', '@gds/cli', '@gds/testkit', 'tedious', 'mongodb', 'snowflake-sdk', 'testcontainers'].includes(d));
+    const unwanted = installed.filter((d) => [...others.map((p) => p.name), ...otherDeps, '@gds/cli', '@gds/testkit', 'testcontainers'].includes(d));
     if (unwanted.length) throw new Error(`installed more than needed: ${unwanted.join(', ')}`);
     writeFileSync(
       join(app, 'main.mjs'),
-      `import '@gds/postgres';
+      `import '${engine.name}';
 import { DatabaseManager, ValidationError } from '@gds/database';
 import { join } from 'node:path';
 const manager = await DatabaseManager.connect(process.env.GDS_URL);
@@ -114,7 +122,7 @@ try {
     return `${installed.length} packages installed (no other engine, no other driver); created, backed up (${result.bytes} bytes), listed and dropped a database; a misspelt option refused by name`;
   });
 
-  check('npm install -g @gds/cli @gds/postgres (tarballs) into an empty prefix, then gds demo', () => globalInstallCheck({ tarballs, work }));
+  check(`npm install -g @gds/cli ${engine.name} (tarballs) into an empty prefix, then gds demo`, () => globalInstallCheck({ tarballs, work }));
 
   check('changeset version (dry run in a throwaway clone)', () => {
     const clone = join(work, 'clone');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Command } from 'commander';
+import type { EngineCommand } from '@gds/database/engine';
 import { buildProgram } from './cli.js';
 
 const names = (program: Command) => program.commands.map((c) => c.name());
@@ -30,5 +31,19 @@ describe('buildProgram registers only the command that runs', () => {
       expect(alone).toHaveLength(1);
       expect(helpOf(alone[0] as Command)).toEqual(helpOf(command));
     }
+  });
+
+  it("builds an engine's group from its definition's commands and its package.json facts (no engine named in the CLI)", () => {
+    const installed = { type: 'fakedb', displayName: 'FakeDB', cliName: 'fake', schemes: ['fake'], packageName: 'gds-fake', dir: '/nowhere' };
+    const squash: EngineCommand = { name: 'squash', args: ['<level>'], description: 'squash the database', options: [['--hard', 'squash harder']], run: async () => ({}) };
+    const program = buildProgram(() => undefined, ['node', 'gds', 'fake', 'squash', 'app', '3'], [{ installed, commands: [squash] }]);
+    expect(names(program)).toEqual(['fake']);
+    const group = program.commands[0] as Command;
+    expect(group.description()).toBe('fakedb-specific operations');
+    expect(names(group)).toEqual(['options', 'squash']);
+    const sub = group.commands[1] as Command;
+    expect(sub.helpInformation()).toMatch(/Usage: gds fake squash \[options\] <db> <level>[\s\S]*--hard +squash harder/);
+    // a core command word registers no engine group
+    expect(names(buildProgram(() => undefined, ['node', 'gds', 'ls'], [{ installed, commands: [squash] }]))).toEqual(['ls']);
   });
 });

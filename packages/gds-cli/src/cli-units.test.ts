@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { confirmDestructive, type ConfirmIO } from './confirm.js';
-import { loadEngineFor } from './engine-loader.js';
 import { parseOptionPairs, parseValue } from './commands/parse-options.js';
 import { ProgressRenderer } from './progress.js';
 import { hideValue, redactText } from './redaction.js';
@@ -71,27 +70,6 @@ describe('confirmDestructive', () => {
     expect(yes.asked[0]).toMatch(/^drop x\? .*Type yes/);
     await expect(confirmDestructive('drop x', {}, io(true, ''))).rejects.toThrow(/not confirmed/);
     await expect(confirmDestructive('drop x', {}, io(true, 'no'))).rejects.toThrow(/not confirmed/);
-  });
-});
-
-describe('loadEngineFor', () => {
-  it('imports only the package of the scheme', async () => {
-    const imported: string[] = [];
-    const r = await loadEngineFor('postgresql://u@h/db', async (s) => (imported.push(s), { ok: true }));
-    expect(imported).toEqual(['@gds/postgres']);
-    expect(r).toMatchObject({ engine: 'postgresql', packageName: '@gds/postgres' });
-  });
-  it('names the package to add when it is not installed, and refuses unknown schemes', async () => {
-    const missing = async () => {
-      throw Object.assign(new Error("Cannot find package '@gds/mssql'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    };
-    await expect(loadEngineFor('mssql://sa@h/master', missing)).rejects.toThrow('the mssql engine is not installed: add @gds/mssql (npm install @gds/mssql)');
-    await expect(loadEngineFor('mysql://u@h/db', missing)).rejects.toThrow(/no gds engine handles mysql:\/\//);
-    await expect(loadEngineFor('not a url', missing)).rejects.toThrow(UsageError);
-    const broken = async () => {
-      throw new Error('boom');
-    };
-    await expect(loadEngineFor('mongodb://h/db', broken)).rejects.toThrow('boom');
   });
 });
 

@@ -11,14 +11,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { EXIT, runCommand, type CliContext, type GlobalFlags } from './context.js';
 import { FORMATS } from './output.js';
 import { EXAMPLES } from './help-examples.js';
-import { ENGINE_OPERATIONS } from './commands/engine-ops.js';
-import { engineOperationCommand } from './commands/engine-run.js';
+import { defineEngineGroup, loadEngineCommands, type EngineGroup } from './commands/engine-groups.js';
+import { discoverEngines } from './engine-loader.js';
 import * as haCommands from './commands/ha.js';
 import * as inventory from './commands/inventory.js';
 import * as lifecycle from './commands/lifecycle.js';
-
-const ENGINE_COMMAND_NAMES: Record<string, string> = { postgresql: 'postgres', mssql: 'mssql', mongodb: 'mongodb', snowflake: 'snowflake' };
-const ENGINE_PACKAGE: Record<string, string> = { postgresql: '@gds/postgres', mssql: '@gds/mssql', mongodb: '@gds/mongodb', snowflake: '@gds/snowflake' };
 
 /** The backup types some engine supports (none offers incremental); checked per engine when the command runs. */
 const BACKUP_TYPES = ['full', 'differential', 'transaction_log'];
@@ -184,54 +181,54 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
         .description('run the main job end to end on a throwaway local PostgreSQL primary + standby')
         .action(act(async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx))),
   ],
-  ...[...new Set(ENGINE_OPERATIONS.map((op) => op.engine))].map((engine): [string, (program: Command, act: Act) => void] => {
-    const name = ENGINE_COMMAND_NAMES[engine] ?? engine;
-    return [
-      name,
-      (program, act) => {
-        const group = program.command(name).description(`${engine}-specific operations`);
-        group
-          .command('options [command]')
-          .description(`the --opt keys of each command on ${engine}, with type and default (from the engine's option schemas)`)
-          .action(act(async (ctx, command: string | undefined) => (await import('./commands/engine-options.js')).optionsCommand(ctx, engine, ENGINE_PACKAGE[engine] ?? `@gds/${name}`, command)));
-        for (const op of ENGINE_OPERATIONS.filter((o) => o.engine === engine)) {
-          const sub = group.command(`${op.name} <db> ${(op.args ?? []).join(' ')}`.trim()).description(op.description);
-          for (const [flags, description] of op.options ?? []) sub.option(flags, description);
-          sub.action(
-            act((ctx, ...rest: unknown[]) => {
-              const options = rest[rest.length - 1] as Record<string, unknown>;
-              const [db, ...args] = rest.slice(0, -1) as string[];
-              return engineOperationCommand(ctx, op, db as string, args, options);
-            }),
-          );
-        }
-      },
-    ];
-  }),
 ];
 
 /** Global options that take a value (skipped when looking for the command name). */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--url', '--timeout', '--format']);
 
-/**
- * Which top-level commands a run with `args` (argv without node and script) needs: the one it
- * runs, when it is one of ours and no help is asked for; none for `--version` alone; otherwise
- * (help, no command, a mistyped one: commander lists or suggests them) all of them.
- */
-function commandsNeeded(args: readonly string[]): { only: string } | 'none' | 'all' {
-  if (args.some((a) => a === '-h' || a === '--help')) return 'all';
+/** Whether `name` is a core command. */
+const isCore = (name: string): boolean => COMMANDS.some(([n]) => n === name);
+
+/** The command word of `args` (argv without node and script): the first word that is not an option or an option's value. */
+function commandWord(args: readonly string[]): { word: string; index: number } | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
-    else if (!a.startsWith('-')) return COMMANDS.some(([name]) => name === a) ? { only: a } : 'all';
+    else if (!a.startsWith('-')) return { word: a, index: i };
   }
+  return undefined;
+}
+
+/**
+ * Which top-level commands a run with `args` needs: the one it runs (a core command, or the
+ * group of an installed engine), when no help is asked for; none for `--version` alone;
+ * otherwise (help, no command, a mistyped one: commander lists or suggests them) all of them.
+ */
+function commandsNeeded(args: readonly string[], isEngine: (name: string) => boolean): { only: string } | 'none' | 'all' {
+  if (args.some((a) => a === '-h' || a === '--help')) return 'all';
+  const command = commandWord(args);
+  if (command) return isCore(command.word) || isEngine(command.word) ? { only: command.word } : 'all';
   return args.some((a) => a === '-V' || a === '--version') ? 'none' : 'all';
+}
+
+/**
+ * The engine groups a run with `args` shows: none when it runs a core command or `--version`;
+ * else every installed engine (from package.json files), the one named by the command word
+ * (`gds postgres ...`, `gds help postgres`) with its commands loaded from its definition.
+ */
+async function engineGroupsFor(args: readonly string[]): Promise<EngineGroup[]> {
+  const command = commandWord(args);
+  if (command && isCore(command.word) && !args.some((a) => a === '-h' || a === '--help')) return [];
+  if (!command && args.some((a) => a === '-V' || a === '--version') && !args.some((a) => a === '-h' || a === '--help')) return [];
+  const named = command?.word === 'help' ? commandWord(args.slice(command.index + 1))?.word : command?.word;
+  return Promise.all(discoverEngines().map(async (installed) => ({ installed, ...(installed.cliName === named ? { commands: await loadEngineCommands(installed) } : {}) })));
 }
 
 /**
  * Builds the program; `exit` receives the exit code of an action. With `argv`, only the command
  * it runs is registered (registering all ~35 costs ~1.5 ms of every start; help, a mistyped
- * command or no command still get all of them, `--version` none).
+ * command or no command still get all of them, `--version` none). `engines` are the engine
+ * groups (default: every installed engine, its commands not loaded: see engine-groups.ts).
  *
  * ### Examples
  * ```ts
@@ -239,7 +236,7 @@ function commandsNeeded(args: readonly string[]): { only: string } | 'none' | 'a
  * await program.parseAsync(process.argv);
  * ```
  */
-export function buildProgram(exit: (code: number) => void, argv?: readonly string[]): Command {
+export function buildProgram(exit: (code: number) => void, argv?: readonly string[], engines?: readonly EngineGroup[]): Command {
   const program = new Command('gds')
     .description('Databases as first-class objects on PostgreSQL, SQL Server, Snowflake and MongoDB: inventory, create, drop, state, backup, restore and HA.')
     .version(version(), '-V, --version')
@@ -270,8 +267,13 @@ export function buildProgram(exit: (code: number) => void, argv?: readonly strin
       exit(await runCommand(flags, (ctx) => body(ctx, ...(args.slice(0, -1) as never[]))));
     };
 
-  const needed = argv ? commandsNeeded(argv.slice(2)) : 'all';
+  let groups = engines;
+  const groupsOf = (): readonly EngineGroup[] => (groups ??= discoverEngines().map((installed) => ({ installed })));
+  const needed = argv ? commandsNeeded(argv.slice(2), (name) => groupsOf().some((g) => g.installed.cliName === name)) : 'all';
   for (const [name, define] of COMMANDS) if (needed === 'all' || (needed !== 'none' && needed.only === name)) define(program, act);
+  if (needed === 'all' || (needed !== 'none' && !isCore(needed.only))) {
+    for (const group of groupsOf()) if (!isCore(group.installed.cliName) && (needed === 'all' || needed.only === group.installed.cliName)) defineEngineGroup(program, act, group);
+  }
   addExamples(program, 'gds');
   return program;
 }
@@ -300,7 +302,14 @@ let lastUsageError: string | undefined;
  */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
-  const program = buildProgram((c) => (code = c), argv);
+  let engines: EngineGroup[];
+  try {
+    engines = await engineGroupsFor(argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`gds: an engine package failed to load: ${(error as Error).message}\n`);
+    return EXIT.FAILED;
+  }
+  const program = buildProgram((c) => (code = c), argv, engines);
   try {
     await program.parseAsync(argv);
   } catch (error) {

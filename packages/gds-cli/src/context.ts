@@ -12,7 +12,7 @@
  */
 import type * as Core from '@gds/database';
 import { confirmDestructive, terminalIO, type ConfirmIO, type ConfirmSpec } from './confirm.js';
-import { loadEngineFor, type EngineModule } from './engine-loader.js';
+import { loadEngineFor, type LoadedEngine } from './engine-loader.js';
 import { splitGuarded, type GuardedOptions } from './guard.js';
 import { onTerminatingSignals, signalExitCode } from './signals.js';
 import { parseOptionPairs } from './commands/parse-options.js';
@@ -134,7 +134,7 @@ export class CliContext {
   readonly leftBehind: string[] = [];
   #core: typeof Core | undefined;
   #manager: Core.DatabaseManager | undefined;
-  #engine: { engine: string; packageName: string; module: EngineModule } | undefined;
+  #engine: LoadedEngine | undefined;
   /** From --password-stdin or the prompt; never in argv. */
   #password: string | undefined;
   /** When the command started: `--timeout` bounds the whole command from here. */
@@ -175,7 +175,7 @@ export class CliContext {
   }
 
   /** The engine package of the URL, loaded on first use. */
-  async engine(): Promise<{ engine: string; packageName: string; module: EngineModule }> {
+  async engine(): Promise<LoadedEngine> {
     if (!this.#engine) {
       const url = this.url();
       await this.core();

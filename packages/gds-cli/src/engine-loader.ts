@@ -1,25 +1,45 @@
 /**
- * Loads only the engine a URL needs. The scheme table is kept here (not read from the core) so
- * that `gds --help` and `gds --version` load no module beyond the argument parser; the core and
- * the one engine package are imported when a command runs.
+ * Finds the installed gds engines and loads only the one a URL needs. No engine is named here:
+ * an engine package says what it is in its package.json (`"gds": { "engine": { "type",
+ * "displayName", "cliName", "schemes" } }`), and {@link discoverEngines} reads those files in
+ * the `node_modules/@gds/*` and `node_modules/*` folders from the CLI's own location upwards
+ * and from the working directory upwards (package.json files only: no module is imported, so
+ * `gds --help` stays cheap). {@link loadEngineFor} then imports the one package whose schemes
+ * include the URL's (importing it registers its engine with the core).
  *
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './usage-error.js';
 
-/** The engine packages by URL scheme. */
-export const ENGINE_PACKAGES: Readonly<Record<string, { engine: string; packageName: string }>> = Object.freeze({
-  postgres: { engine: 'postgresql', packageName: '@gds/postgres' },
-  postgresql: { engine: 'postgresql', packageName: '@gds/postgres' },
-  mssql: { engine: 'mssql', packageName: '@gds/mssql' },
-  sqlserver: { engine: 'mssql', packageName: '@gds/mssql' },
-  mongodb: { engine: 'mongodb', packageName: '@gds/mongodb' },
-  'mongodb+srv': { engine: 'mongodb', packageName: '@gds/mongodb' },
-  snowflake: { engine: 'snowflake', packageName: '@gds/snowflake' },
-});
+/**
+ * An engine package found on disk, with the facts of its package.json `gds.engine` field.
+ *
+ * ### Examples
+ * ```ts
+ * const [first] = discoverEngines();
+ * console.log(first?.cliName, first?.schemes); // e.g. 'postgres', ['postgres', 'postgresql']
+ * ```
+ */
+export interface InstalledEngine {
+  /** The engine's name (`DatabaseType`). */
+  readonly type: string;
+  /** For people. */
+  readonly displayName: string;
+  /** The CLI's name for it: its command group (`gds <cliName> options`). */
+  readonly cliName: string;
+  /** The URL schemes it accepts, lower case, without `://`. */
+  readonly schemes: readonly string[];
+  /** Its npm package name. */
+  readonly packageName: string;
+  /** The folder it is installed in. */
+  readonly dir: string;
+}
+
+/** The folder of this file (dist/ when bundled). */
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * The npm command that adds `packageName` where this CLI can load it: `npm install -g <pkg>`
@@ -29,10 +49,10 @@ export const ENGINE_PACKAGES: Readonly<Record<string, { engine: string; packageN
  *
  * ### Examples
  * ```ts
- * installCommand('@gds/mssql', '/usr/local/lib/node_modules/@gds/cli/dist'); // 'npm install -g @gds/mssql'
+ * installCommand('<package>', '/usr/local/lib/node_modules/@gds/cli/dist'); // 'npm install -g <package>'
  * ```
  */
-export function installCommand(packageName: string, here: string = dirname(fileURLToPath(import.meta.url)), env: NodeJS.ProcessEnv = process.env): string {
+export function installCommand(packageName: string, here: string = HERE, env: NodeJS.ProcessEnv = process.env): string {
   const m = /^(.*?)[\\/](?:lib[\\/])?node_modules[\\/]@gds[\\/]cli(?:[\\/]|$)/.exec(here);
   if (!m) return `npm install ${packageName}`;
   const prefix = /[\\/]lib[\\/]node_modules[\\/]@gds[\\/]cli/.test(here) || process.platform === 'win32' ? m[1] ?? '' : undefined;
@@ -44,28 +64,157 @@ export function installCommand(packageName: string, here: string = dirname(fileU
 /** A package's module namespace, as far as the CLI needs it. */
 export type EngineModule = Record<string, unknown>;
 
+/** Imports a module by specifier (a file URL here); tests pass a fake. */
+export type Importer = (specifier: string) => Promise<EngineModule>;
+
+interface PackageJson {
+  name?: unknown;
+  main?: unknown;
+  exports?: unknown;
+  gds?: { engine?: { type?: unknown; displayName?: unknown; cliName?: unknown; schemes?: unknown } };
+}
+
+function readPackage(dir: string): PackageJson | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+  } catch {
+    return undefined; // not a package, or unreadable: not an engine
+  }
+}
+
+/** The engine facts of the package in `dir`, when its package.json declares a well-formed `gds.engine`. */
+function engineIn(dir: string): InstalledEngine | undefined {
+  const pkg = readPackage(dir);
+  const e = pkg?.gds?.engine;
+  if (!e || typeof pkg?.name !== 'string' || typeof e.type !== 'string' || typeof e.cliName !== 'string' || !Array.isArray(e.schemes)) return undefined;
+  const schemes = e.schemes.filter((s): s is string => typeof s === 'string').map((s) => s.toLowerCase());
+  return { type: e.type, displayName: typeof e.displayName === 'string' ? e.displayName : e.type, cliName: e.cliName, schemes, packageName: pkg.name, dir };
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+let discovered: InstalledEngine[] | undefined;
+
 /**
- * Imports the engine package for `url` (registering its provider) and returns its exports; a
- * scheme gds does not know, or a package that is not installed, is a one-line UsageError that
- * names the package to add.
+ * The engine packages installed where this CLI (or the working directory) can see them, one
+ * per engine type (the nearest copy wins), sorted by package name. Without `starts` (the CLI's
+ * folder and the working directory), the result is kept for the rest of the process.
  *
  * ### Examples
  * ```ts
- * await loadEngineFor('postgres://postgres@127.0.0.1/postgres'); // imports @gds/postgres only
+ * discoverEngines().map((e) => e.cliName); // e.g. ['mongodb', 'mssql', 'postgres', 'snowflake']
  * ```
  */
-export async function loadEngineFor(url: string, importer: (specifier: string) => Promise<EngineModule> = (s) => import(s) as Promise<EngineModule>): Promise<{ engine: string; packageName: string; module: EngineModule }> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (!scheme) throw new UsageError('the target is not a URL: expected scheme://user@host/database (postgres://, mssql://, mongodb://, snowflake://)');
-  const entry = ENGINE_PACKAGES[scheme];
-  if (!entry) throw new UsageError(`no gds engine handles ${scheme}:// URLs (known: postgres://, mssql://, mongodb://, snowflake://)`);
-  try {
-    return { ...entry, module: await importer(entry.packageName) };
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError(`the ${entry.engine} engine is not installed: add ${entry.packageName} (${installCommand(entry.packageName)})`);
+export function discoverEngines(starts?: readonly string[]): InstalledEngine[] {
+  if (!starts) return (discovered ??= discoverEngines([HERE, process.cwd()]));
+  const byType = new Map<string, InstalledEngine>();
+  const looked = new Set<string>();
+  for (const start of starts) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const modules = join(dir, 'node_modules');
+      if (!looked.has(modules)) {
+        looked.add(modules);
+        for (const name of list(modules)) {
+          if (name.startsWith('.')) continue;
+          const dirs = name === '@gds' ? list(join(modules, name)).map((sub) => join(modules, name, sub)) : name.startsWith('@') ? [] : [join(modules, name)];
+          for (const d of dirs) {
+            const engine = engineIn(d);
+            if (engine && !byType.has(engine.type)) byType.set(engine.type, engine);
+          }
+        }
+      }
+      if (dirname(dir) === dir) break;
     }
-    throw error;
   }
+  return [...byType.values()].sort((a, b) => a.packageName.localeCompare(b.packageName));
+}
+
+/** The file an ESM `import` of the package gets (its `exports['.']`, else `main`, else index.js). */
+export function entryOf(dir: string): string {
+  const pkg = readPackage(dir) ?? {};
+  const pick = (target: unknown): string | undefined => {
+    if (typeof target === 'string') return target;
+    if (Array.isArray(target)) return target.map(pick).find((t) => t !== undefined);
+    if (target && typeof target === 'object') {
+      const t = target as Record<string, unknown>;
+      if ('.' in t) return pick(t['.']);
+      for (const condition of ['import', 'node', 'default']) if (condition in t) return pick(t[condition]);
+    }
+    return undefined;
+  };
+  return join(dir, pick(pkg.exports) ?? (typeof pkg.main === 'string' ? pkg.main : 'index.js'));
+}
+
+/**
+ * Imports an installed engine package (which registers its engine) from the folder it was found in.
+ *
+ * ### Examples
+ * ```ts
+ * const module = await importEngine(discoverEngines()[0]!);
+ * ```
+ */
+export function importEngine(engine: InstalledEngine, importer: Importer = (s) => import(s) as Promise<EngineModule>): Promise<EngineModule> {
+  return importer(pathToFileURL(entryOf(engine.dir)).href);
+}
+
+/** The installed engines' schemes, as `a://, b://` (or `none`). */
+export function installedSchemes(engines: readonly InstalledEngine[]): string {
+  const schemes = engines.flatMap((e) => e.schemes.map((s) => `${s}://`));
+  return schemes.length > 0 ? schemes.join(', ') : 'none';
+}
+
+/** The scheme of a URL, lower case, or undefined for something that is not `scheme://...`. */
+export function schemeOf(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+}
+
+/**
+ * The installed engine for `url`'s scheme, or a UsageError that lists the installed engines'
+ * schemes and says to install the engine package for that scheme.
+ *
+ * ### Examples
+ * ```ts
+ * engineForUrl('postgres://u@h/db', discoverEngines()).cliName; // 'postgres' (when installed)
+ * ```
+ */
+export function engineForUrl(url: string, engines: readonly InstalledEngine[], what = 'the target'): InstalledEngine {
+  const scheme = schemeOf(url);
+  if (!scheme) throw new UsageError(`${what} is not a URL: expected scheme://user@host/database (${installedSchemes(engines)})`);
+  const engine = engines.find((e) => e.schemes.includes(scheme));
+  if (!engine) {
+    throw new UsageError(`no installed gds engine handles ${scheme}:// URLs (installed: ${installedSchemes(engines)}): install the gds engine package for ${scheme}:// (${installCommand('<package>')})`);
+  }
+  return engine;
+}
+
+/** What {@link loadEngineFor} gives: the engine found on disk and its imported module. */
+export interface LoadedEngine {
+  /** The engine's type. */
+  engine: string;
+  /** Its package name. */
+  packageName: string;
+  /** The package.json facts. */
+  installed: InstalledEngine;
+  /** The package's exports. */
+  module: EngineModule;
+}
+
+/**
+ * Imports the installed engine package for `url` (registering its engine) and returns its
+ * exports; no other engine package is imported.
+ *
+ * ### Examples
+ * ```ts
+ * await loadEngineFor('postgres://postgres@127.0.0.1/postgres'); // imports the package whose schemes include postgres
+ * ```
+ */
+export async function loadEngineFor(url: string, engines: readonly InstalledEngine[] = discoverEngines(), importer?: Importer): Promise<LoadedEngine> {
+  const installed = engineForUrl(url, engines);
+  return { engine: installed.type, packageName: installed.packageName, installed, module: await importEngine(installed, importer) };
 }

@@ -1,10 +1,10 @@
 /**
- * The shape of `--url`, checked before the engine is loaded or anything connects: a scheme gds
- * knows, and (but for MongoDB's seed lists, `mongodb://h1,h2,h3/`) a URL that parses.
+ * The shape of `--url`, checked before the engine is loaded or anything connects: a scheme an
+ * installed engine accepts, and (but for MongoDB's seed lists, `mongodb://h1,h2,h3/`) a URL that parses.
  *
  * @module
  */
-import { ENGINE_PACKAGES } from './engine-loader.js';
+import { discoverEngines, engineForUrl, schemeOf } from './engine-loader.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -16,9 +16,8 @@ import { UsageError } from './usage-error.js';
  * ```
  */
 export function checkUrlShape(url: string): void {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (!scheme) throw new UsageError('--url is not a URL: expected scheme://user@host/database (postgres://, mssql://, mongodb://, snowflake://)');
-  if (!ENGINE_PACKAGES[scheme]) throw new UsageError(`no gds engine handles ${scheme}:// URLs (known: postgres://, mssql://, mongodb://, snowflake://)`);
+  engineForUrl(url, discoverEngines(), '--url');
+  const scheme = schemeOf(url) ?? '';
   if (scheme.startsWith('mongodb')) return; // seed lists are not WHATWG URLs; the driver parses them
   try {
     new URL(url);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Database, DatabaseManager } from '@gds/database';
 import type { CliContext } from '../context.js';
-import { installCommand } from '../engine-loader.js';
+import { loadEngineFor } from '../engine-loader.js';
 import { formatBytes, printJson } from '../output.js';
 import { ProgressRenderer } from '../progress.js';
 import { ReportedError, UsageError } from '../usage-error.js';
@@ -38,12 +38,12 @@ interface Cluster {
   stop(): Promise<void>;
 }
 
-async function load<T>(specifier: string, packageName: string): Promise<T> {
+/** Loads the installed engine for postgres:// URLs (the demo's clusters), or a UsageError saying to install it. */
+async function loadPostgresEngine(): Promise<void> {
   try {
-    return (await import(specifier)) as T;
+    await loadEngineFor('postgres://127.0.0.1/postgres');
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new UsageError(`gds demo needs ${packageName}: ${installCommand(packageName)}`);
+    if (error instanceof UsageError) throw new UsageError(`gds demo needs the PostgreSQL engine: ${error.message}`);
     throw error;
   }
 }
@@ -58,9 +58,9 @@ async function load<T>(specifier: string, packageName: string): Promise<T> {
  */
 export async function demoCommand(ctx: CliContext): Promise<void> {
   const core = await ctx.core();
-  await load('@gds/postgres', '@gds/postgres');
+  await loadPostgresEngine();
   // the launcher of throwaway clusters is carried inside the CLI (bundled from @gds/testkit/postgres,
-  // Node built-ins only), so `npm install -g @gds/cli @gds/postgres` is enough for the demo
+  // Node built-ins only), so a global install of the CLI and the PostgreSQL engine is enough for the demo
   const testkit: { startPostgres(o: { standby: boolean }): Promise<Cluster>; postgresMissingReason(): string; findPostgresBinaries(): unknown } = await import('@gds/testkit/postgres');
   if (!testkit.findPostgresBinaries()) throw new UsageError(testkit.postgresMissingReason());
 

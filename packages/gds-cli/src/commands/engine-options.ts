@@ -8,7 +8,7 @@
  */
 import type { CliContext } from '../context.js';
 import { cliIssues, kebab, type Issue, type OptionInfo } from '../cli-hints.js';
-import type { EngineModule } from '../engine-loader.js';
+import { importEngine, type EngineModule, type InstalledEngine } from '../engine-loader.js';
 import { printJson, printTable } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
@@ -77,7 +77,7 @@ function enumOf(s: PropSchema): unknown[] | undefined {
  *
  * ### Examples
  * ```ts
- * optionSchemaFor(await import('@gds/postgres'), 'create'); // PostgreSQLCreateOptionsSchema
+ * optionSchemaFor(await importEngine(engine), 'create'); // e.g. PostgreSQLCreateOptionsSchema
  * ```
  */
 export function optionSchemaFor(module: EngineModule, command: string): { properties?: Record<string, PropSchema> } | undefined {
@@ -127,7 +127,7 @@ export function optionRows(schema: { properties?: Record<string, PropSchema> } |
  */
 export async function checkEngineOptions(ctx: CliContext, command: string, options: Record<string, unknown>): Promise<void> {
   if (Object.keys(options).length === 0) return;
-  const { module, engine } = await ctx.engine();
+  const { module, engine, installed } = await ctx.engine();
   const schema = optionSchemaFor(module, command);
   if (!schema) return;
   const core = await ctx.core();
@@ -137,13 +137,8 @@ export async function checkEngineOptions(ctx: CliContext, command: string, optio
     const issues = (error as { issues?: Issue[] }).issues;
     if (!core.ValidationError.isInstance(error) || !issues) throw error;
     const infos: OptionInfo[] = optionRows(schema).map((r) => ({ key: r.key, ...(r.values ? { values: r.values } : {}) }));
-    throw new UsageError(`bad --opt for ${command} on ${engine}: ${cliIssues(issues, infos)} (see gds ${engineCommandName(engine)} options ${command})`);
+    throw new UsageError(`bad --opt for ${command} on ${engine}: ${cliIssues(issues, infos)} (see gds ${installed.cliName} options ${command})`);
   }
-}
-
-/** The CLI's name for an engine's command group. */
-export function engineCommandName(engine: string): string {
-  return engine === 'postgresql' ? 'postgres' : engine;
 }
 
 /**
@@ -152,17 +147,13 @@ export function engineCommandName(engine: string): string {
  *
  * ### Examples
  * ```ts
- * await optionsCommand(ctx, 'postgresql', 'backup');
+ * await optionsCommand(ctx, discoverEngines()[0]!, 'backup');
  * ```
  */
-export async function optionsCommand(ctx: CliContext, engine: string, packageName: string, command: string | undefined): Promise<void> {
+export async function optionsCommand(ctx: CliContext, installed: InstalledEngine, command: string | undefined): Promise<void> {
   if (command !== undefined && !OPTION_COMMANDS[command]) throw new UsageError(`'${command}' takes no --opt; commands with --opt: ${Object.keys(OPTION_COMMANDS).join(', ')}`);
-  let module: EngineModule;
-  try {
-    module = (await import(packageName)) as EngineModule;
-  } catch {
-    throw new UsageError(`the ${engine} engine is not installed: add ${packageName}`);
-  }
+  const engine = installed.type;
+  const module = await importEngine(installed);
   const commands = (command ? [command] : Object.keys(OPTION_COMMANDS)).filter((c) => optionSchemaFor(module, c));
   const all = commands.map((c) => ({ command: c, options: optionRows(optionSchemaFor(module, c)) }));
   if (ctx.output.json) {

@@ -1,28 +1,28 @@
 /**
- * Runs one engine-specific operation (`gds postgres vacuum <db>`): checks the target's engine,
- * asks for confirmation when the operation is dangerous, calls the engine's method, prints.
+ * Runs one engine command (`gds postgres vacuum <db>`, from the engine's definition): checks the
+ * target's engine, asks for confirmation when the command is dangerous, runs it, prints.
  *
  * @module
  */
 import type { OperationResult } from '@gds/database';
+import type { EngineCommand } from '@gds/database/engine';
 import type { CliContext } from '../context.js';
 import { printJson, printRecord, printTable } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { describeGuarded } from '../guard.js';
-import type { EngineOperation } from './engine-ops.js';
 import { printResult } from './print-result.js';
 
 /**
- * Runs one engine operation for `gds <engine> <op> <db> [args]`.
+ * Runs one command of `engine` for `gds <engine> <command> <db> [args]`.
  *
  * ### Examples
  * ```ts
- * await engineOperationCommand(ctx, ENGINE_OPERATIONS[0], 'app', [], { full: false });
+ * await engineOperationCommand(ctx, 'postgresql', vacuumCommand, 'app', [], { full: false });
  * ```
  */
-export async function engineOperationCommand(ctx: CliContext, op: EngineOperation, name: string, args: string[], options: Record<string, unknown>): Promise<void> {
+export async function engineOperationCommand(ctx: CliContext, engine: string, op: EngineCommand, name: string, args: string[], options: Record<string, unknown>): Promise<void> {
   const manager = await ctx.manager();
-  if (manager.type !== op.engine) throw new UsageError(`'${op.name}' is a ${op.engine} operation, but the target is a ${manager.type} server`);
+  if (manager.type !== engine) throw new UsageError(`'${op.name}' is a ${engine} operation, but the target is a ${manager.type} server`);
   const db = manager.getDatabase(name);
   const { options: extra, guarded, irreversible } = ctx.takeOptions(Array.isArray(options.opt) ? (options.opt as string[]) : undefined);
   const merged = { ...options, ...extra };
