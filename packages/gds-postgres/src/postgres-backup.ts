@@ -45,10 +45,10 @@ import {
 import type { PostgreSQLConnection } from './postgres-connection.js';
 import type { PostgreSQLBackupOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
 import { carryOverStatements, freshProperties, isTemplate, propertyDifferences, readDatabaseProperties, sideCreateOptions, type DatabaseProperties } from './postgres-db-properties.js';
-import { PlainDumpRefusal, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
+import { PlainDumpRefusal, requirePsqlRestrict, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
 import { quoteIdentifier } from './postgres-quote.js';
 import { checkDirectoryDump, checkTarDump, DumpStructureError } from './postgres-verify.js';
-import { commandLine, conninfo, findTool, psqlHasRestrict, runTool, toolEnv, type PgTool } from './postgres-tools.js';
+import { commandLine, conninfo, findTool, runTool, toolEnv, type PgTool } from './postgres-tools.js';
 import { countSessions, createDatabase, describeStatement, dropDatabase, HAS_USER_OBJECTS_SQL, terminateSessions, type Statement } from './postgres-statements.js';
 
 /** `ALTER DATABASE ... RENAME TO ...` (the swap at the end of a restore). */
@@ -561,6 +561,14 @@ export async function restoreDatabase(
   const serverMajor = Math.floor(num / 10000);
   const tool = await findTool(format === 'plain' ? 'psql' : 'pg_restore', { binDir: options.binDir ?? conn.config.binDir, serverMajor });
   const reader = format === 'plain' ? tool : await findTool('pg_restore', { binDir: options.binDir ?? conn.config.binDir, serverMajor });
+  if (format === 'plain') {
+    // psql without \restrict would run a meta-command the scan missed: refused, before anything changes
+    try {
+      requirePsqlRestrict(tool.version);
+    } catch (error) {
+      throw new ValidationError('Invalid restore tool', [{ path: '/binDir', message: (error as Error).message }], { engine: 'postgresql', operation: 'restore' });
+    }
+  }
   const existsRows = await conn.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [database], { signal: ctx.signal });
   const exists = Number(existsRows[0]?.n) > 0;
 
@@ -599,7 +607,7 @@ export async function restoreDatabase(
   const old = replacing ? await readDatabaseProperties(conn, database, num, ctx.signal) : undefined;
   const createSide = createDatabase(into, old ? sideCreateOptions(old, num) : { template: 'template0' });
   let templated = false; // the side database was made a template (it must be made ordinary again to be dropped)
-  const restrictKey = format === 'plain' && psqlHasRestrict(tool.version) ? randomBytes(24).toString('hex') : undefined;
+  const restrictKey = format === 'plain' ? randomBytes(24).toString('hex') : undefined;
   const target = `--dbname=${conninfo(conn.config, into)}`;
   const args =
     format === 'plain'
@@ -615,7 +623,6 @@ export async function restoreDatabase(
           path,
         ];
   const recordTool = () => ctx.record(format === 'plain' ? `${commandLine(tool.path, args)} < ${commandLine(path, [])}` : commandLine(tool.path, args));
-  if (format === 'plain' && !restrictKey) ctx.message(`psql ${tool.version} has no \\restrict: only gds's scan of the file keeps meta-commands out (psql 13.22/14.19/15.14/16.10/17.6 or newer adds the second guard)`);
 
   const dropSide = async (): Promise<string | undefined> => {
     if (inPlace || ctx.dryRun) return undefined;

@@ -146,3 +146,29 @@ describe('item 2: a real pg_dump 15 plain dump holding the watched words in lite
     expect(row?.g).toBe(2);
   }, 90_000);
 });
+
+describe('item 2: a psql without \\restrict is refused for a plain restore, before anything changes', () => {
+  it('a psql reporting 15.13 never runs, and the database being replaced keeps its oid and contents', async () => {
+    const bin = join(dir, 'old-psql');
+    const ran = join(dir, 'old-psql-ran');
+    await rm(bin, { recursive: true, force: true });
+    await import('node:fs/promises').then((f) => f.mkdir(bin));
+    // answers --version like psql 15.13 (before the 2025 \restrict releases); any other call leaves a mark
+    await writeFile(join(bin, 'psql'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "psql (PostgreSQL) 15.13"; exit 0; fi\ntouch ${ran}\nexit 0\n`, { mode: 0o755 });
+    await db('keep_old_psql').create();
+    await pg().query("create table t (id int); insert into t values (1), (2)", [], { database: 'keep_old_psql' });
+    await pg().release('keep_old_psql');
+    const before = await oid('keep_old_psql');
+    const e = await db('keep_old_psql').restore(dump, { replace: true, binDir: bin }).catch((err: unknown) => err as Error);
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toMatch(/Invalid restore tool/);
+    expect(JSON.stringify(e)).toMatch(/15\.13/);
+    expect(existsSync(ran)).toBe(false);
+    expect(await oid('keep_old_psql')).toBe(before);
+    const rows = await pg().query<{ n: string }>('select count(*)::text as n from t', [], { database: 'keep_old_psql' });
+    await pg().release('keep_old_psql');
+    expect(rows[0]?.n).toBe('2');
+    const side = await pg().query<{ n: string }>("select count(*)::text as n from pg_database where datname like 'gds_restore_%'", []);
+    expect(side[0]?.n).toBe('0');
+  });
+});
