@@ -1,5 +1,5 @@
 /**
- * `@gds/snowflake`: the Snowflake provider of gds. Importing it registers the provider for the
+ * `@gds/snowflake`: the Snowflake engine of gds. Importing it registers the engine for the
  * `snowflake://` scheme (the driver, snowflake-sdk, is loaded only on the first connection):
  *
  * ```ts
@@ -11,20 +11,17 @@
  * @packageDocumentation
  */
 import { registerProvider } from '@gds/database';
-import { snowflakeProvider } from './snowflake-provider.js';
+import { snowflakeEngine } from './snowflake-engine.js';
 
-registerProvider(snowflakeProvider);
+registerProvider(snowflakeEngine);
 
-export { snowflakeProvider, SYSTEM_DATABASES, SERVER_SQL } from './snowflake-provider.js';
-export { PIN_SESSION_SQL, SnowflakeConnection, type Bind, type QueryOptions } from './snowflake-connection.js';
-export { SnowflakeConfigSchema, parseSnowflakeUrl, resolveConfig, type SnowflakeAuthenticator, type SnowflakeConfig, type SnowflakeConfigInput, type SecretInput } from './snowflake-config.js';
+export { snowflakeEngine };
+/** @deprecated use {@link snowflakeEngine} */
+export const snowflakeProvider = snowflakeEngine;
+export { SnowflakeConnection, type Bind, type QueryOptions } from './snowflake-connection.js';
+export { SnowflakeConfigSchema, type SnowflakeAuthenticator, type SnowflakeConfig, type SnowflakeConfigInput, type SecretInput } from './snowflake-config.js';
 export { SnowflakeDatabase, type SnowflakeDatabaseTypes } from './snowflake-database.js';
 export { SnowflakeReplicationManager } from './snowflake-ha.js';
-export { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';
-export { SNOWFLAKE_ERROR_TABLE, mapSnowflakeError, snowflakeErrorKind } from './snowflake-errors.js';
-export { rowToMetadata, showDatabasesSql, exactRows, type ShowDatabasesRow, type SnowflakeDatabaseMetadata } from './snowflake-metadata.js';
+export type { SnowflakeDatabaseMetadata } from './snowflake-metadata.js';
 export * from './snowflake-options.js';
-export { quoteIdentifier, quoteString, likePattern, unquotedName, accountIdentifier, validateIdentifier, MAX_IDENTIFIER_LENGTH } from './snowflake-quote.js';
-export { temporaryName } from './snowflake-backup.js';
-export { AWS_WARNING_OPT_OUT } from './snowflake-driver.js';
-export * as statements from './snowflake-statements.js';
+export { quoteIdentifier, unquotedName, MAX_IDENTIFIER_LENGTH } from './snowflake-quote.js';

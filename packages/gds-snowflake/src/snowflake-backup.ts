@@ -23,16 +23,18 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { ValidationError, type BackupInfo, type GdsError, type OperationContext, type OperationOutcome } from '@gds/database';
+import { ValidationError, type BackupInfo, type GdsError } from '@gds/database';
+import type { OperationContext, OperationOutcome, Statement } from '@gds/database/engine';
 import type { SnowflakeConnection } from './snowflake-connection.js';
 import { exactRows, showDatabasesSql, type ShowDatabasesRow } from './snowflake-metadata.js';
 import type { CloneOptions, SnowflakeBackupOptions, SnowflakeRestoreOptions } from './snowflake-options.js';
 import { mapSnowflakeError } from './snowflake-errors.js';
 import { MAX_IDENTIFIER_LENGTH, quoteIdentifier, validateIdentifier } from './snowflake-quote.js';
-import { createDatabase, describeStatement, dropDatabase, swapDatabases, timeTravelClause, undropDatabase, type Statement, type TimeTravel } from './snowflake-statements.js';
+import { createDatabase, dropDatabase, swapDatabases, timeTravelClause, undropDatabase, type TimeTravel } from './snowflake-statements.js';
 
+/** Records `s` as a step of `ctx` and runs that same statement (skipped in a dry run). */
 function run(ctx: OperationContext, conn: SnowflakeConnection, s: Statement): Promise<unknown> {
-  return ctx.step(describeStatement(s), () => conn.query(s.text, s.binds, { signal: ctx.signal }));
+  return ctx.step(s, (st) => conn.run(st, { signal: ctx.signal }));
 }
 
 /**
@@ -57,7 +59,7 @@ async function removeLeftover(ctx: OperationContext, conn: SnowflakeConnection, 
   try {
     left = await databaseExists(conn, name);
     if (!left) return;
-    await conn.query(dropDatabase(name, { ifExists: true }).text);
+    await conn.run(dropDatabase(name, { ifExists: true }));
     ctx.message(`removed ${name}: the server had made the clone before the restore failed (${error instanceof Error ? error.message : String(error)})`);
     return;
   } catch (cleanup) {
@@ -188,8 +190,8 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
   // after the swap went through: then the swap is undone (statements without the aborted signal)
   const aborted = () => ctx.signal.aborted;
   const undoSwap = async (cause: unknown): Promise<never> => {
-    await conn.query(swapDatabases(name, tmp).text);
-    await conn.query(dropDatabase(tmp).text).catch(() => ctx.message(`could not drop ${tmp} (the restored copy, swapped back out): drop it yourself`));
+    await conn.run(swapDatabases(name, tmp));
+    await conn.run(dropDatabase(tmp)).catch(() => ctx.message(`could not drop ${tmp} (the restored copy, swapped back out): drop it yourself`));
     ctx.message(`cancelled after the swap: swapped back, ${name} holds its previous content again`);
     throw cause;
   };
@@ -204,7 +206,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
       ctx.message(`the swap was reported as failed (${error instanceof Error ? error.message : String(error)}) but had happened: ${name} is restored; the previous content is kept as ${tmp}`);
       return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
     }
-    await conn.query(dropDatabase(tmp, { ifExists: true }).text).catch(() => undefined);
+    await conn.run(dropDatabase(tmp, { ifExists: true })).catch(() => undefined);
     throw error;
   }
   if (aborted()) return undoSwap(ctx.signal.reason);
@@ -215,7 +217,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
   } catch (error) {
     if (aborted()) {
       // the drop may have gone through before the cancel: bring the previous content back first
-      if (!(await databaseExists(conn, tmp))) await conn.query(undropDatabase(tmp).text);
+      if (!(await databaseExists(conn, tmp))) await conn.run(undropDatabase(tmp));
       return undoSwap(error);
     }
     // the restore itself is done: a failed clean-up must not report it as failed
@@ -223,7 +225,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: SnowflakeConn
     return { message: `restored ${name} from ${source} (${when}); the previous content is kept as ${tmp}` };
   }
   if (aborted()) {
-    await conn.query(undropDatabase(tmp).text);
+    await conn.run(undropDatabase(tmp));
     return undoSwap(ctx.signal.reason);
   }
   return { message: `restored ${name} from ${source} (${when}); the previous content was dropped as ${tmp} (UNDROP DATABASE within its retention time brings it back)` };

@@ -1,5 +1,7 @@
 /**
- * What gds can do with Snowflake, and why not where it cannot.
+ * What gds can do with Snowflake, and why not where it cannot: the common contract only. The
+ * engine's own operations (clone, undrop, Time Travel retention) are its extensions, declared in
+ * the engine definition.
  *
  * @module
  */
@@ -35,14 +37,6 @@ export const SNOWFLAKE_CAPABILITIES: Capabilities = Object.freeze({
   'restore.pointInTime': true,
   schemas: true,
   tables: true,
-  clone: true,
-  undrop: true,
-  timeTravel: true,
-  'maintenance.vacuum': 'Snowflake reclaims storage and reorganises micro-partitions itself; there is no VACUUM',
-  'maintenance.shrink': 'Snowflake storage is managed by the service; lower the Time Travel retention to keep less history',
-  'maintenance.checkIntegrity': 'Snowflake offers no user-run integrity check; the service validates its storage',
-  recoveryModel: 'Snowflake has no recovery model; Time Travel retention (setRetentionTime) is the nearest setting',
-  profiling: 'use QUERY_HISTORY and the query profile (not wrapped by gds yet)',
   ha: true,
   'ha.failover': true,
   'ha.addNode': true,

@@ -23,6 +23,7 @@
  * @module
  */
 import { ConnectionError, type DatabaseConnection } from '@gds/database';
+import type { Statement } from '@gds/database/engine';
 import { parseSnowflakeUrl, resolveConfig, type SnowflakeConfig, type SnowflakeConfigInput } from './snowflake-config.js';
 import { loadSnowflakeSdk, type SdkConnection, type SdkError } from './snowflake-driver.js';
 
@@ -243,6 +244,20 @@ export class SnowflakeConnection implements DatabaseConnection {
       for (const l of this.#listeners) l(`session ended (${code}): logging in again`);
       return this.execute<R>(await this.session(), sqlText, binds, options.signal);
     }
+  }
+
+  /**
+   * Runs a {@link Statement} built by gds (its text and its bindings): what a step of an
+   * operation records is the object this runs.
+   *
+   * ### Examples
+   * ```ts
+   * await ctx.step(S.dropDatabase('old'), (s) => conn.run(s, { signal: ctx.signal }));
+   * ```
+   */
+  run<R extends object = Record<string, unknown>>(s: Statement, options: QueryOptions = {}): Promise<R[]> {
+    // the statement builders bind strings only (quoted names, account names), all of them Binds
+    return this.query<R>(s.text, s.params as readonly Bind[], options);
   }
 
   /**

@@ -24,19 +24,16 @@ import {
   ValidationError,
   validateOptions,
   type BackupInfo,
-  type GdsError,
-  type HighAvailabilityManager,
+  type Feature,
   type MutationOptions,
-  type OperationContext,
-  type OperationOutcome,
   type OperationResult,
+  type ReadOptions,
   type TableInfo,
 } from '@gds/database';
+import type { ChangeOptions, OperationContext, OperationOutcome, Statement } from '@gds/database/engine';
+import type { TSchema } from 'typebox';
 import { cloneDatabase, databaseExists, restoreDatabase } from './snowflake-backup.js';
-import { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';
 import type { SnowflakeConnection } from './snowflake-connection.js';
-import { mapSnowflakeError } from './snowflake-errors.js';
-import { SnowflakeReplicationManager } from './snowflake-ha.js';
 import { exactRows, lastAlteredSql, rowToMetadata, showDatabasesSql, type ShowDatabasesRow, type SnowflakeDatabaseMetadata } from './snowflake-metadata.js';
 import {
   CloneOptionsSchema,
@@ -50,7 +47,6 @@ import {
   type SnowflakeDropOptions,
   type SnowflakeRestoreOptions,
 } from './snowflake-options.js';
-import { validateIdentifier } from './snowflake-quote.js';
 import * as S from './snowflake-statements.js';
 
 /** The type parameters of {@link SnowflakeDatabase}. */
@@ -74,10 +70,7 @@ export interface SnowflakeDatabaseTypes {
  * await db.setRetentionTime(7);
  * ```
  */
-export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
-  /** The engine. */
-  readonly type = 'snowflake' as const;
-  protected readonly capabilities = SNOWFLAKE_CAPABILITIES;
+export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes, SnowflakeConnection> {
   protected override readonly schemas = {
     create: SnowflakeCreateOptionsSchema,
     drop: SnowflakeDropOptionsSchema,
@@ -86,38 +79,40 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
   };
   #caseVariants: string[] = [];
 
-  /** The connection, typed. */
-  get sf(): SnowflakeConnection {
-    return this.connection as SnowflakeConnection;
-  }
-
-  protected override validateName(name: string): void {
-    validateIdentifier(name, 'database name');
-  }
-
-  protected mapError(error: unknown, operation: string): GdsError {
-    const mapped = mapSnowflakeError(error, operation);
-    return DatabaseNotFoundError.isInstance(mapped) && this.#caseVariants.length ? this.withCaseHint(mapped, operation) : mapped;
-  }
-
-  private withCaseHint(error: DatabaseNotFoundError, operation: string): DatabaseNotFoundError {
+  /**
+   * A DatabaseNotFoundError (mapped by the engine's table) gets a hint naming the databases that
+   * differ from this name only in case, when the last lookup saw some; other errors as they are.
+   */
+  private withCaseHint(error: unknown, operation: string): unknown {
+    if (!DatabaseNotFoundError.isInstance(error) || this.#caseVariants.length === 0) return error;
     const names = this.#caseVariants.map((n) => `'${n}'`).join(', ');
-    return new DatabaseNotFoundError(error.message, {
+    const hinted = new DatabaseNotFoundError(error.message, {
       engine: 'snowflake',
       operation,
       cause: error.cause,
       serverCode: error.serverCode,
       hint: `${names} exists: gds names are exact and Snowflake stores unquoted names in upper case, so use getDatabase(${names.split(', ')[0]})`,
     });
+    hinted.result = error.result;
+    return hinted;
+  }
+
+  /** The template's read, with the case hint on a database-not-found error. */
+  protected override read<R>(operation: string, options: ReadOptions | undefined, body: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    return super.read(operation, options, body).catch((error: unknown) => Promise.reject(this.withCaseHint(error, operation)));
+  }
+
+  /** The template's change, with the case hint on a database-not-found error. */
+  protected override change<O extends ChangeOptions, D = unknown>(operation: string, feature: Feature | undefined, schema: TSchema, options: O, body: (ctx: OperationContext) => Promise<OperationOutcome<D>>): Promise<OperationResult<D>> {
+    return super.change(operation, feature, schema, options, body).catch((error: unknown) => Promise.reject(this.withCaseHint(error, operation)));
   }
 
   protected override notFound(operation: string): DatabaseNotFoundError {
-    const error = super.notFound(operation);
-    return this.#caseVariants.length ? this.withCaseHint(error, operation) : error;
+    return this.withCaseHint(super.notFound(operation), operation) as DatabaseNotFoundError;
   }
 
   private async lookup(signal: AbortSignal): Promise<ShowDatabasesRow | undefined> {
-    const rows = await this.sf.query<ShowDatabasesRow>(showDatabasesSql(this.name), [], { signal });
+    const rows = await this.connection.query<ShowDatabasesRow>(showDatabasesSql(this.name), [], { signal });
     this.#caseVariants = rows.filter((r) => r.name !== this.name && r.name.toUpperCase() === this.name.toUpperCase()).map((r) => r.name);
     return exactRows(rows, this.name)[0];
   }
@@ -126,9 +121,9 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
     const row = await this.lookup(signal);
     if (!row) return undefined;
     const metadata = rowToMetadata(row);
-    if (this.sf.config.warehouse) {
+    if (this.connection.config.warehouse) {
       try {
-        const rows = await this.sf.query<{ LAST_ALTERED?: Date }>(lastAlteredSql(this.name), [this.name], { signal });
+        const rows = await this.connection.query<{ LAST_ALTERED?: Date }>(lastAlteredSql(this.name), [this.name], { signal });
         if (rows[0]?.LAST_ALTERED instanceof Date) metadata.lastAltered = new Date(rows[0].LAST_ALTERED.getTime());
       } catch (error) {
         // an imported (shared) database or a role without USAGE has no readable INFORMATION_SCHEMA: leave it undefined
@@ -143,9 +138,9 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
     return (await this.lookup(signal)) !== undefined;
   }
 
-  /** Runs a statement as a step of `ctx` (recorded; skipped in a dry run). */
-  private run(ctx: OperationContext, s: S.Statement): Promise<unknown> {
-    return ctx.step(S.describeStatement(s), () => this.sf.query(s.text, s.binds, { signal: ctx.signal }));
+  /** Records `s` as a step of `ctx` and runs that same statement (skipped in a dry run). */
+  private run(ctx: OperationContext, s: Statement): Promise<unknown> {
+    return ctx.step(s, (st) => this.connection.run(st, { signal: ctx.signal }));
   }
 
   protected async performCreate(ctx: OperationContext, options: SnowflakeCreateOptions): Promise<OperationOutcome> {
@@ -156,7 +151,7 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
     const statement = S.createDatabase(this.name, options);
     let replacing = false;
     if (mode === 'orReplace') {
-      replacing = await databaseExists(this.sf, this.name, ctx.signal);
+      replacing = await databaseExists(this.connection, this.name, ctx.signal);
       if (replacing && !options.replace) {
         throw new DatabaseAlreadyExistsError(`Database '${this.name}' exists and CREATE OR REPLACE would drop it`, {
           engine: 'snowflake',
@@ -226,7 +221,7 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
    * ```
    */
   async clone(target: string, options: CloneOptions = {}): Promise<OperationResult<BackupInfo>> {
-    return this.change('clone', 'clone', CloneOptionsSchema, options, (ctx) => cloneDatabase(ctx, this.sf, this.name, target, options, 'clone'));
+    return this.change('clone', 'clone', CloneOptionsSchema, options, (ctx) => cloneDatabase(ctx, this.connection, this.name, target, options, 'clone'));
   }
 
   /**
@@ -248,26 +243,20 @@ export class SnowflakeDatabase extends Database<SnowflakeDatabaseTypes> {
   }
 
   protected override performBackup(ctx: OperationContext, target: string, options: SnowflakeBackupOptions): Promise<OperationOutcome<BackupInfo>> {
-    return cloneDatabase(ctx, this.sf, this.name, target, options, 'backup');
+    return cloneDatabase(ctx, this.connection, this.name, target, options, 'backup');
   }
 
   protected override performRestore(ctx: OperationContext, source: string, options: SnowflakeRestoreOptions): Promise<OperationOutcome> {
-    return restoreDatabase(ctx, this.sf, this.name, source, options);
+    return restoreDatabase(ctx, this.connection, this.name, source, options);
   }
 
   protected override async fetchSchemas(signal: AbortSignal, includeSystem: boolean): Promise<string[]> {
-    const s = S.showSchemas(this.name);
-    const rows = await this.sf.query<{ name: string }>(s.text, s.binds, { signal });
+    const rows = await this.connection.run<{ name: string }>(S.showSchemas(this.name), { signal });
     return rows.map((r) => r.name).filter((n) => includeSystem || n !== 'INFORMATION_SCHEMA');
   }
 
   protected override async fetchTables(signal: AbortSignal, schema: string | undefined): Promise<TableInfo[]> {
-    const s = S.showTables(this.name, schema);
-    const rows = await this.sf.query<{ name: string; schema_name: string; is_external?: string | null }>(s.text, s.binds, { signal });
+    const rows = await this.connection.run<{ name: string; schema_name: string; is_external?: string | null }>(S.showTables(this.name, schema), { signal });
     return rows.map((r) => ({ schema: r.schema_name, name: r.name, kind: r.is_external === 'Y' ? 'external_table' : 'table' }));
-  }
-
-  protected override createHaManager(): HighAvailabilityManager {
-    return new SnowflakeReplicationManager(this);
   }
 }

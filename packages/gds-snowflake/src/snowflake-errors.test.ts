@@ -1,7 +1,7 @@
 // Unit tests of the error table: every entry maps to its class, with the driver error as cause.
 import { describe, expect, it } from '@jest/globals';
 import { AuthenticationError, ConnectionError, DatabaseAlreadyExistsError, DatabaseNotFoundError, GdsError, PermissionDeniedError, QueryError, Secret, createError } from '@gds/database';
-import { SNOWFLAKE_ERROR_TABLE, mapSnowflakeError, snowflakeErrorKind } from './snowflake-errors.js';
+import { SNOWFLAKE_ERROR_TABLE, classifySnowflakeError, mapSnowflakeError, snowflakeErrorKind } from './snowflake-errors.js';
 import { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';
 
 const driverError = (code: string | number, message: string) => Object.assign(new Error(message), { code, sqlState: '02000' });
@@ -23,6 +23,15 @@ describe('Snowflake error table', () => {
     expect(mapSnowflakeError(driverError('003001', 'Insufficient privileges'), 'create')).toBeInstanceOf(PermissionDeniedError);
     expect(mapSnowflakeError(driverError('390114', 'Authentication token has expired.'), 'x')).toBeInstanceOf(AuthenticationError);
     expect(mapSnowflakeError(driverError(407002, 'Unable to perform operation using terminated connection.'), 'x')).toBeInstanceOf(ConnectionError);
+  });
+
+  it('classifies without the repeated tail: kind, code and hint only; retryable comes from the class', () => {
+    expect(classifySnowflakeError(driverError(407002, 'terminated connection'))).toEqual({ kind: 'CONNECTION', code: '407002', hint: expect.stringMatching(/network path/) });
+    expect(classifySnowflakeError(driverError('000625', 'deadlock'))).toEqual({ kind: 'DEADLOCK', code: '000625', hint: undefined });
+    expect(mapSnowflakeError(driverError(407002, 'terminated connection'), 'x').retryable).toBe(true);
+    expect(mapSnowflakeError(driverError('000625', 'deadlock'), 'x').retryable).toBe(true);
+    expect(mapSnowflakeError(driverError('390100', 'no'), 'x').retryable).toBe(false);
+    expect(mapSnowflakeError(driverError('002003', "Database 'X' does not exist or not authorized."), 'drop').message).toBe("drop: Database 'X' does not exist or not authorized.");
   });
 
   it('tells a missing schema from a missing database (002003 is the same code for both)', () => {

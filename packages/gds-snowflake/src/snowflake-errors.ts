@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { createError, GdsError, type ErrorKind } from '@gds/database';
+import type { ErrorKind } from '@gds/database';
+import { mapErrorWith, type ErrorClassification } from '@gds/database/engine';
 
 /**
  * Code to error kind. Server codes are six-digit strings; the driver's are numbers (kept here as
@@ -89,25 +90,29 @@ export function snowflakeErrorKind(code: string | undefined, message = ''): Erro
 }
 
 /**
- * Maps any error from snowflake-sdk or a socket into the gds hierarchy.
+ * The engine's one error table (the definition's `classifyError`): the kind for the error's
+ * code (refined by its message), with the kind's hint. Connection and deadlock errors are
+ * retryable by their class.
+ *
+ * ### Examples
+ * ```ts
+ * classifySnowflakeError(Object.assign(new Error('Incorrect username or password'), { code: '390100' })); // { kind: 'AUTHENTICATION', code: '390100', hint: ... }
+ * ```
+ */
+export function classifySnowflakeError(error: unknown): ErrorClassification {
+  const code = codeOf(error);
+  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  const kind = snowflakeErrorKind(code, error instanceof Error ? error.message : typeof raw === 'string' ? raw : String(error));
+  return { kind, code, hint: HINTS[kind] };
+}
+
+/**
+ * Maps any error from snowflake-sdk or a socket into the gds hierarchy (the core's tail around
+ * {@link classifySnowflakeError}), for code outside the operation template.
  *
  * ### Examples
  * ```ts
  * try { await conn.query('SHOW DATABASES'); } catch (e) { throw mapSnowflakeError(e, 'listDatabases'); }
  * ```
  */
-export function mapSnowflakeError(error: unknown, operation: string): GdsError {
-  if (GdsError.isInstance(error)) return error;
-  const code = codeOf(error);
-  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
-  const message = error instanceof Error ? error.message : typeof raw === 'string' ? raw : String(error);
-  const kind = snowflakeErrorKind(code, message);
-  return createError(kind, `${operation}: ${message}`, {
-    engine: 'snowflake',
-    operation,
-    cause: error,
-    serverCode: code,
-    hint: HINTS[kind],
-    retryable: kind === 'CONNECTION' || kind === 'DEADLOCK' ? true : undefined,
-  });
-}
+export const mapSnowflakeError = mapErrorWith('snowflake', classifySnowflakeError);

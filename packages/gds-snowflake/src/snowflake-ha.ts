@@ -40,19 +40,17 @@ import {
   SyncMode,
   UnsupportedOperationError,
   ValidationError,
-  validateOptions,
   type FailoverOptions,
-  type HAConfiguration,
   type HANodeInfo,
   type HANodeSpec,
   type MutationOptions,
-  type OperationContext,
-  type OperationOutcome,
   type OperationResult,
   type ReadOptions,
 } from '@gds/database';
+import type { HATopology, OperationContext, OperationOutcome, Statement } from '@gds/database/engine';
 import { parseSnowflakeUrl, type SnowflakeConfigInput } from './snowflake-config.js';
 import { SnowflakeConnection } from './snowflake-connection.js';
+import type { SnowflakeDatabase } from './snowflake-database.js';
 import { ReplicationConfigurationOptionsSchema, type ReplicationConfigurationOptions } from './snowflake-options.js';
 import * as S from './snowflake-statements.js';
 
@@ -105,9 +103,9 @@ const epochMs = (v: unknown): number | undefined => {
  * await ha.failover({ target: 'snowflake://gds@myorg-dr?role=ACCOUNTADMIN' });
  * ```
  */
-export class SnowflakeReplicationManager extends HighAvailabilityManager {
+export class SnowflakeReplicationManager extends HighAvailabilityManager<ReadOptions, SnowflakeDatabase> {
   private get sf(): SnowflakeConnection {
-    return this.database.connection as SnowflakeConnection;
+    return this.database.connection;
   }
 
   private isSelf(r: ReplicaRow, conn: SnowflakeConnection = this.sf): boolean {
@@ -120,14 +118,14 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
   private async view(conn: SnowflakeConnection, signal: AbortSignal): Promise<ReplicationView | undefined> {
     const name = this.database.name;
     const s = S.showReplicationDatabases(name);
-    const rows = (await conn.query<ReplicaRow>(s.text, s.binds, { signal })).filter((r) => r.name === name);
+    const rows = (await conn.run<ReplicaRow>(s, { signal })).filter((r) => r.name === name);
     if (rows.length) return { kind: 'database', name, rows };
     for (const kind of ['FAILOVER', 'REPLICATION'] as const) {
       const g = S.showGroups(kind);
-      const groups = (await conn.query<ReplicaRow>(g.text, g.binds, { signal })).filter((r) => /DATABASES/i.test(r.object_types ?? '') && (kind === 'REPLICATION' ? r.type !== 'FAILOVER' : true));
+      const groups = (await conn.run<ReplicaRow>(g, { signal })).filter((r) => /DATABASES/i.test(r.object_types ?? '') && (kind === 'REPLICATION' ? r.type !== 'FAILOVER' : true));
       for (const group of new Set(groups.map((r) => r.name))) {
         const d = S.showGroupDatabases(kind, group);
-        const dbs = await conn.query<{ name: string }>(d.text, d.binds, { signal });
+        const dbs = await conn.run<{ name: string }>(d, { signal });
         if (dbs.some((r) => r.name === name)) return { kind, name: group, rows: groups.filter((r) => r.name === group) };
       }
     }
@@ -137,7 +135,7 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
   /** The newest completed refresh of this account's secondary: its start (or snapshot) time in ms. */
   private async lastRefresh(view: ReplicationView, signal: AbortSignal, conn: SnowflakeConnection = this.sf): Promise<{ at: number | undefined; phase: string | undefined; failed: boolean }> {
     const s = view.kind === 'database' ? S.refreshHistory(this.database.name) : S.groupRefreshHistory(this.database.name, view.name);
-    const rows = await conn.query<Record<string, unknown>>(s.text, s.binds, { signal });
+    const rows = await conn.run<Record<string, unknown>>(s, { signal });
     const phaseOf = (r: Record<string, unknown>) => String(r.CURRENT_PHASE ?? r.PHASE_NAME ?? '').toUpperCase();
     const sorted = [...rows].sort((a, b) => (epochMs(b.START_TIME) ?? 0) - (epochMs(a.START_TIME) ?? 0));
     const done = sorted.find((r) => phaseOf(r) === 'COMPLETED');
@@ -158,7 +156,7 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       return last.phase === 'COMPLETED' ? HAState.SYNCED : HAState.SYNCHRONIZING;
     }
     const s = S.refreshProgress(this.database.name);
-    const rows = await this.sf.query<{ PHASE_NAME?: string; RESULT?: string; START_TIME?: unknown }>(s.text, s.binds, { signal });
+    const rows = await this.sf.run<{ PHASE_NAME?: string; RESULT?: string; START_TIME?: unknown }>(s, { signal });
     if (rows.length === 0) return HAState.UNKNOWN;
     if (rows.some((r) => /FAILED|CANCEL/i.test(r.RESULT ?? ''))) return HAState.NOT_SYNCHRONIZED;
     // no defined row order: the current phase is the one that started last (ties: the later phase)
@@ -206,60 +204,31 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
   }
 
   /**
-   * Every copy of the database and what replicates it (`undefined` when it is not replicated).
-   *
-   * ### Examples
-   * ```ts
-   * const cfg = await db.ha!.getConfiguration();
-   * ```
+   * The topology: every copy of the database and what replicates it. The configuration is
+   * `undefined` and there are no nodes when it is not replicated. The status is this account's
+   * copy's state when it is a secondary, `unknown` otherwise (not replicated, or seen from the
+   * primary: refreshes are visible on the secondaries' accounts only). Healthy: no known copy
+   * failed its last refresh, lacks a completed refresh or has its refreshes suspended (true when
+   * not replicated: there is nothing to be broken).
    */
-  async getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined> {
-    return this.read('getConfiguration', options, async (signal) => {
-      const found = await this.nodes(signal);
-      if (!found) return undefined;
-      const { view, nodes } = found;
-      return {
+  protected async readTopology(signal: AbortSignal): Promise<HATopology> {
+    const found = await this.nodes(signal);
+    if (!found) return { configuration: undefined, nodes: [], status: HAState.UNKNOWN, healthy: true };
+    const { view, nodes } = found;
+    const self = nodes.find((n) => n.metadata.self === true);
+    return {
+      configuration: {
         name: view.name,
         type: view.kind === 'database' ? 'database_replication' : `${view.kind.toLowerCase()}_group`,
         nodes,
         syncMode: SyncMode.ASYNCHRONOUS,
         automaticFailover: false,
         metadata: { schedule: view.rows[0]?.replication_schedule ?? undefined, primary: view.rows.find((r) => isTrue(r.is_primary))?.primary ?? undefined },
-      };
-    });
-  }
-
-  /** The state of this account's copy (see the module comment); `unknown` when not replicated or seen from the primary. */
-  async getStatus(options?: ReadOptions): Promise<HAState> {
-    return this.read('getStatus', options, async (signal) => {
-      const found = await this.nodes(signal);
-      const self = found?.nodes.find((n) => n.metadata.self === true);
-      return self && self.role === HARole.SECONDARY ? self.state : HAState.UNKNOWN;
-    });
-  }
-
-  /** Every copy of the database. */
-  async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
-    return this.read('getAllNodes', options, async (signal) => (await this.nodes(signal))?.nodes ?? []);
-  }
-
-  /** The primary copy. */
-  async getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined> {
-    return this.read('getPrimaryNode', options, async (signal) => (await this.nodes(signal))?.nodes.find((n) => n.role === HARole.PRIMARY));
-  }
-
-  /** Seconds since the last completed refresh, for this account's secondary (empty elsewhere). */
-  async monitorLag(options?: ReadOptions): Promise<Record<string, number>> {
-    return this.read('monitorLag', options, async (signal) => {
-      const out: Record<string, number> = {};
-      for (const n of (await this.nodes(signal))?.nodes ?? []) if (n.lagSeconds !== undefined) out[n.nodeName] = n.lagSeconds;
-      return out;
-    });
-  }
-
-  /** False when a known copy failed its last refresh, has no completed refresh, or has its refreshes suspended; true otherwise (and when not replicated). */
-  async isHealthy(options?: ReadOptions): Promise<boolean> {
-    return this.read('isHealthy', options, async (signal) => ((await this.nodes(signal))?.nodes ?? []).every((n) => n.isHealthy));
+      },
+      nodes,
+      status: self && self.role === HARole.SECONDARY ? self.state : HAState.UNKNOWN,
+      healthy: nodes.every((n) => n.isHealthy),
+    };
   }
 
   /**
@@ -274,8 +243,7 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
     return this.change('refresh', 'ha', options, async (ctx) => {
       const view = await this.view(this.sf, ctx.signal);
       if (!view) throw this.notReplicated('refresh');
-      const s = view.kind === 'database' ? S.refresh(view.name) : S.refresh(view.name, { kind: view.kind });
-      await ctx.step(S.describeStatement(s), () => this.sf.query(s.text, s.binds, { signal: ctx.signal }));
+      await this.runStatement(ctx, view.kind === 'database' ? S.refresh(view.name) : S.refresh(view.name, { kind: view.kind }));
       return { message: `refreshed ${view.kind === 'database' ? 'database' : 'group'} ${view.name} from its primary` };
     });
   }
@@ -305,12 +273,20 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
     return new ValidationError(`Invalid database for ${operation}`, [{ path: '', message: `'${this.database.name}' is not replicated (no replication database or group holds it)` }], { engine: 'snowflake', operation });
   }
 
-  private async runStatement(ctx: OperationContext, s: S.Statement, conn: SnowflakeConnection = this.sf, suffix = ''): Promise<unknown> {
-    return ctx.step(`${S.describeStatement(s)}${suffix}`, () => conn.query(s.text, s.binds, { signal: ctx.signal }));
+  /**
+   * Records `s` as a step of `ctx` and runs that same statement (skipped in a dry run); on
+   * another connection than this manager's (`conn` given) it is marked with where it runs.
+   */
+  private async runStatement(ctx: OperationContext, s: Statement, conn?: SnowflakeConnection): Promise<unknown> {
+    const on = conn ?? this.sf;
+    return ctx.step(conn ? S.runsOn(s, conn.endpoint) : s, (st) => on.run(st, { signal: ctx.signal }));
   }
 
+  /** The options of `createConfiguration` (validated by the core before the hook runs). */
+  protected override readonly createConfigurationSchema = ReplicationConfigurationOptionsSchema;
+
   protected override async performCreateConfiguration(ctx: OperationContext, options: Record<string, unknown>): Promise<OperationOutcome> {
-    const o = validateOptions(ReplicationConfigurationOptionsSchema, options, 'createConfiguration', 'snowflake') as ReplicationConfigurationOptions;
+    const o = options as unknown as ReplicationConfigurationOptions; // checked against createConfigurationSchema by the core
     await this.runStatement(ctx, S.enableReplication(this.database.name, o.targetAccounts, o.ignoreEditionCheck));
     if (o.failover) await this.runStatement(ctx, S.enableFailover(this.database.name, o.targetAccounts));
     const failover = o.failover ? '; failover to them is now permitted (run failover() on a target to perform one)' : '';
@@ -352,7 +328,7 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
       }
       if (check.problems.length > 0) ctx.message(`force: promoting despite: ${check.problems.join('; ')}`);
       if (check.at !== undefined) ctx.message(`${nodeName(mine)} holds the primary's state as of ${new Date(check.at).toISOString()} (${Math.round((Date.now() - check.at) / 1000)} s ago): changes the old primary took after that are not on the new primary`);
-      await this.runStatement(ctx, S.promote(view.name, view.kind === 'FAILOVER'), target, ` -- on ${target.endpoint}`);
+      await this.runStatement(ctx, S.promote(view.name, view.kind === 'FAILOVER'), target);
       let after: ReplicationView | undefined;
       if (!ctx.dryRun) {
         after = await this.view(target, ctx.signal);
@@ -400,7 +376,7 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
     let resumedHere = false;
     if (secondaries.some((s) => s.self)) {
       try {
-        await this.runStatement(ctx, resume, this.sf, ` -- on ${this.sf.endpoint}`);
+        await this.runStatement(ctx, resume, this.sf);
         resumedHere = !ctx.dryRun;
       } catch (error) {
         ctx.message(`could not resume the scheduled refreshes on ${this.sf.endpoint} (${error instanceof Error ? error.message : String(error)}): run ${resume.text} there once it is reachable`);
@@ -418,9 +394,5 @@ export class SnowflakeReplicationManager extends HighAvailabilityManager {
     const c = this.sf.config;
     const copy = (s: Secret | undefined) => (s ? new Secret(s.reveal()) : undefined);
     return { ...parsed, password: copy(c.password), privateKey: copy(c.privateKey), privateKeyPath: c.privateKeyPath, privateKeyPass: copy(c.privateKeyPass), token: copy(c.token) };
-  }
-
-  protected override performSetSyncMode(): Promise<OperationOutcome> {
-    return Promise.reject(new UnsupportedOperationError('snowflake replication is always asynchronous: a secondary is as fresh as its last refresh', { engine: 'snowflake', operation: 'setSyncMode' }));
   }
 }

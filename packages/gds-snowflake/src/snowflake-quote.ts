@@ -20,7 +20,9 @@ export const MAX_IDENTIFIER_LENGTH = 255;
 
 /**
  * Quotes an identifier: wraps it in double quotes and doubles any double quote inside, so any
- * name (quotes, semicolons, spaces, dots, non-ASCII, lower case) is passed exactly.
+ * name (quotes, semicolons, spaces, dots, non-ASCII, lower case) is passed exactly; a name
+ * Snowflake cannot store (see {@link validateIdentifier}) is refused, as `what` in the error.
+ * The engine's one quoting function (its definition's `names.quote`).
  *
  * ### Examples
  * ```ts
@@ -28,8 +30,8 @@ export const MAX_IDENTIFIER_LENGTH = 255;
  * quoteIdentifier('sales');          // '"sales"' (lower case, exactly)
  * ```
  */
-export function quoteIdentifier(name: string): string {
-  validateIdentifier(name);
+export function quoteIdentifier(name: string, what = 'identifier'): string {
+  validateIdentifier(name, what);
   return `"${name.replaceAll('"', '""')}"`;
 }
 

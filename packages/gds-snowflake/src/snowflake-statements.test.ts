@@ -41,12 +41,21 @@ describe('Snowflake statements', () => {
     expect(S.enableReplication('a', ['o.b'], true).text).toBe('ALTER DATABASE "a" ENABLE REPLICATION TO ACCOUNTS O.B IGNORE EDITION CHECK');
     expect(S.refresh('g', { kind: 'REPLICATION' }).text).toBe('ALTER REPLICATION GROUP "g" REFRESH');
     expect(S.promote('a').text).toBe('ALTER DATABASE "a" PRIMARY');
-    expect(S.refreshProgress('a')).toEqual({ text: 'SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE("a".INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?)) ORDER BY START_TIME', binds: ['"a"'] });
+    expect(S.refreshProgress('a')).toEqual({ text: 'SELECT PHASE_NAME, RESULT, START_TIME, END_TIME, DETAILS FROM TABLE("a".INFORMATION_SCHEMA.DATABASE_REFRESH_PROGRESS(?)) ORDER BY START_TIME', params: ['"a"'] });
   });
 
   it('describes bindings in dry-run output on one line', () => {
-    expect(S.describeStatement({ text: 'SELECT ?, ?', binds: ["it's\nx", 5] })).toBe("SELECT ?, ? -- ?1 = 'it''s\\nx', ?2 = 5");
-    expect(S.describeStatement({ text: 'SHOW DATABASES', binds: [] })).toBe('SHOW DATABASES');
+    expect(S.describeStatement({ text: 'SELECT ?, ?', params: ["it's\nx", 5] })).toBe("SELECT ?, ? -- ?1 = 'it''s\\nx', ?2 = 5");
+    expect(S.describeStatement({ text: 'SHOW DATABASES', params: [] })).toBe('SHOW DATABASES');
+  });
+
+  it('shows where a statement on another account runs, and that statement keeps its text and bindings', () => {
+    const promote = S.promote('a');
+    const there = S.runsOn(promote, 'snowflake://MYORG-DR');
+    expect(there).toMatchObject({ text: promote.text, params: promote.params });
+    expect(S.describeStatement(there)).toBe('ALTER DATABASE "a" PRIMARY -- on snowflake://MYORG-DR');
+    expect(S.describeStatement(S.runsOn(S.refreshHistory('a'), 'x'))).toBe(`${S.refreshHistory('a').text} -- ?1 = '"a"' -- on x`);
+    expect(S.describeStatement(promote)).toBe('ALTER DATABASE "a" PRIMARY');
   });
 
   it('makes temporary names within 255 characters', () => {

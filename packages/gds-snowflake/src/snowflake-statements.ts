@@ -8,32 +8,42 @@
  * @module
  */
 import { ValidationError } from '@gds/database';
-import type { Bind } from './snowflake-connection.js';
+import { statement as stmt, type Statement } from '@gds/database/engine';
 import type { SnowflakeCreateOptions, SnowflakeDropOptions, TimeTravelPoint } from './snowflake-options.js';
 import { accountIdentifier, likePattern, quoteIdentifier as q, quoteString as lit } from './snowflake-quote.js';
 
-/** A statement and its bindings. */
-export interface Statement {
-  /** The SQL text, with `?` placeholders. */
-  text: string;
-  /** The values bound to the placeholders, in order. */
-  binds: Bind[];
+/** A statement that runs on another account's connection than the operation's own (a failover target). */
+interface ElsewhereStatement extends Statement {
+  /** The endpoint of the connection it runs on. */
+  readonly on: string;
 }
 
-const stmt = (text: string, binds: Bind[] = []): Statement => ({ text, binds });
-
 /**
- * The statement as a dry run shows it: the text, then the bindings as a comment.
+ * The same statement, marked as running on the connection at `endpoint` (a dry run shows where).
  *
  * ### Examples
  * ```ts
- * describeStatement({ text: 'SELECT ?', binds: ['x'] }); // "SELECT ? -- ?1 = 'x'"
+ * describeStatement(runsOn(promote('sales'), 'snowflake://MYORG-DR')); // 'ALTER DATABASE "sales" PRIMARY -- on snowflake://MYORG-DR'
+ * ```
+ */
+export function runsOn(s: Statement, endpoint: string): Statement {
+  return Object.freeze({ text: s.text, params: s.params, on: endpoint });
+}
+
+/**
+ * The statement as a dry run shows it (the engine definition's `describeStatement`): the text,
+ * then the bindings as a comment, then where it runs when that is not the operation's connection.
+ *
+ * ### Examples
+ * ```ts
+ * describeStatement(statement('SELECT ?', ['x'])); // "SELECT ? -- ?1 = 'x'"
  * ```
  */
 export function describeStatement(s: Statement): string {
-  if (s.binds.length === 0) return s.text;
-  const binds = s.binds.map((b, i) => `?${i + 1} = ${(typeof b === 'string' ? lit(b) : String(b)).replace(/\r?\n/g, '\\n')}`).join(', ');
-  return `${s.text} -- ${binds}`;
+  const on = typeof (s as Partial<ElsewhereStatement>).on === 'string' ? ` -- on ${(s as ElsewhereStatement).on}` : '';
+  if (s.params.length === 0) return `${s.text}${on}`;
+  const binds = s.params.map((b, i) => `?${i + 1} = ${(typeof b === 'string' ? lit(b) : String(b)).replace(/\r?\n/g, '\\n')}`).join(', ');
+  return `${s.text} -- ${binds}${on}`;
 }
 
 /** An `at` or `before` Time Travel point, as an option pair. */
@@ -287,7 +297,7 @@ export function resumeGroup(name: string, kind: GroupKind): Statement {
  *
  * ### Examples
  * ```ts
- * refreshHistory('sales').binds; // ['"sales"']
+ * refreshHistory('sales').params; // ['"sales"']
  * ```
  */
 export function refreshHistory(name: string): Statement {
@@ -321,7 +331,7 @@ export const GROUP_HISTORY_DAYS = 13;
  *
  * ### Examples
  * ```ts
- * groupRefreshHistory('sales', 'DR').binds; // ['"DR"']
+ * groupRefreshHistory('sales', 'DR').params; // ['"DR"']
  * ```
  */
 export function groupRefreshHistory(database: string, group: string): Statement {

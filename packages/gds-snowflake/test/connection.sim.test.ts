@@ -5,7 +5,8 @@ import { AuthenticationError, DatabaseManager, DatabaseNotFoundError, OperationC
 import { countOpenHandles, waitFor } from '@gds/testkit';
 import { SHOW_DATABASES_COLUMNS, databaseRow, showReply, type SnowflakeSimulator } from '@gds/testkit/snowflake';
 import '../src/index.js';
-import { PIN_SESSION_SQL, type SnowflakeConnection, type SnowflakeDatabase } from '../src/index.js';
+import type { SnowflakeConnection, SnowflakeDatabase } from '../src/index.js';
+import { PIN_SESSION_SQL } from '../src/snowflake-connection.js';
 import { simUrl, startSim } from './sim-helpers.js';
 
 let sim: SnowflakeSimulator;

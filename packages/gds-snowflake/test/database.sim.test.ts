@@ -49,6 +49,22 @@ describe('Snowflake databases (simulator, real snowflake-sdk)', () => {
     expect(await db('sales').exists()).toBe(false);
   });
 
+  it("adds the same hint to the server's 'does not exist' (002003) after a lookup saw the other case, and keeps the failed result", async () => {
+    showLike('sales', [{ name: 'SALES' }]);
+    const sales = db('sales');
+    expect(await sales.exists()).toBe(false);
+    sim.fail('UNDROP DATABASE "sales"', '002003', "SQL compilation error:\nDatabase 'sales' does not exist or not authorized.", '02000');
+    const error = await sales.undrop().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DatabaseNotFoundError);
+    expect((error as DatabaseNotFoundError).hint).toContain("getDatabase('SALES')");
+    expect((error as DatabaseNotFoundError).serverCode).toBe('002003');
+    expect((error as DatabaseNotFoundError).result?.statements).toEqual(['UNDROP DATABASE "sales"']);
+    expect(sent()).toEqual(["SHOW DATABASES LIKE 'sales'", 'UNDROP DATABASE "sales"']);
+  });
+
   it('lists databases with metadata in one statement, leaving out the shared system databases', async () => {
     sim.reply('SHOW DATABASES', showReply(SHOW_DATABASES_COLUMNS, [
       databaseRow({ name: 'SALES' }),

@@ -7,7 +7,8 @@
 import { DatabaseManager, type OperationResult } from '@gds/database';
 import { SimReplication, startSnowflakeSimulator, type SnowflakeSimulator } from '@gds/testkit/snowflake';
 import '../src/index.js';
-import { statements as S, type SnowflakeDatabase, type SnowflakeReplicationManager } from '../src/index.js';
+import type { SnowflakeDatabase, SnowflakeReplicationManager } from '../src/index.js';
+import * as S from '../src/snowflake-statements.js';
 import { PASSWORD, USER, simUrl } from './sim-helpers.js';
 
 /** One catalog entry (the shared format of /work/notes/catalog-format.md, plus `args` and `kind`). */
@@ -65,7 +66,7 @@ export async function generateCatalog(): Promise<CatalogEntry[]> {
     const read = async (sim: SnowflakeSimulator, operation: string, options: Record<string, unknown>, run: () => Promise<unknown>) => {
       sim.clearRecords();
       await run();
-      out.push({ operation, options, kind: 'read', statements: sim.queries.map((q) => stable(S.describeStatement({ text: q.sqlText, binds: q.bindings as S.Statement['binds'] }))) });
+      out.push({ operation, options, kind: 'read', statements: sim.queries.map((q) => stable(S.describeStatement({ text: q.sqlText, params: q.bindings }))) });
     };
 
     for (const options of [

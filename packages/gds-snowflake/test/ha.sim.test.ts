@@ -11,7 +11,8 @@ import {
   type SnowflakeSimulator,
 } from '@gds/testkit/snowflake';
 import '../src/index.js';
-import { PIN_SESSION_SQL, type SnowflakeReplicationManager } from '../src/index.js';
+import type { SnowflakeReplicationManager } from '../src/index.js';
+import { PIN_SESSION_SQL } from '../src/snowflake-connection.js';
 import { simUrl, startSim } from './sim-helpers.js';
 
 const sims: SnowflakeSimulator[] = [];
