@@ -1,12 +1,40 @@
 // Loads the engine package for a URL's scheme (only that one), so that every example works with
-// any engine: `await loadEngine(url)` before `DatabaseManager.connect(url)`.
-const PACKAGES = { postgres: '@gds/postgres', postgresql: '@gds/postgres', mssql: '@gds/mssql', sqlserver: '@gds/mssql', mongodb: '@gds/mongodb', 'mongodb+srv': '@gds/mongodb', snowflake: '@gds/snowflake' };
+// any engine: `await loadEngine(url)` before `DatabaseManager.connect(url)`. Engine packages are
+// found by the `"gds": { "engine": { "schemes": [...] } }` field of their package.json, so an
+// engine installed next to these examples (node_modules/@gds/* or node_modules/*) is used without
+// naming it here.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const modules = new URL('./node_modules/', import.meta.url);
+
+function readEngine(dir) {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL(`${dir}/package.json`, modules), 'utf8'));
+    return pkg.gds?.engine ? { packageName: pkg.name, ...pkg.gds.engine } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine packages installed next to the examples, with their package.json `gds.engine` facts. */
+export function installedEngines() {
+  const list = (url) => {
+    try {
+      return readdirSync(url);
+    } catch {
+      return [];
+    }
+  };
+  const dirs = list(modules).flatMap((name) => (name === '@gds' ? list(new URL('@gds/', modules)).map((sub) => `@gds/${sub}`) : name.startsWith('.') || name.startsWith('@') ? [] : [name]));
+  return dirs.map(readEngine).filter(Boolean);
+}
 
 export async function loadEngine(url) {
   const scheme = /^([a-z0-9+]+):\/\//i.exec(url ?? '')?.[1]?.toLowerCase();
-  const pkg = PACKAGES[scheme];
-  if (!pkg) throw new Error(`set GDS_URL to a postgres://, mssql://, mongodb:// or snowflake:// URL (got ${scheme ?? 'nothing'})`);
-  return import(pkg);
+  const engines = installedEngines();
+  const engine = engines.find((e) => e.schemes.includes(scheme));
+  if (!engine) throw new Error(`set GDS_URL to a URL of an installed engine: ${engines.flatMap((e) => e.schemes.map((s) => `${s}://`)).join(', ')} (got ${scheme ?? 'nothing'})`);
+  return import(engine.packageName);
 }
 
 export function requireUrl() {

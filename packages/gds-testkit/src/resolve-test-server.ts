@@ -18,8 +18,12 @@ import { existsSync } from 'node:fs';
 import { findPostgresBinaries, postgresMissingReason, startPostgres } from './postgres/index.js';
 import { findMariadbBinaries, mariadbMissingReason, startMariadb } from './mariadb/index.js';
 
-/** The engines with real-server suites. */
-export type TestEngine = 'postgresql' | 'mssql' | 'mongodb' | 'snowflake' | 'mysql' | 'mariadb';
+/**
+ * An engine with a real-server suite: its type (`DatabaseType`). The named ones have a container
+ * image or local binaries here; any other engine (a new engine package) resolves through its
+ * `GDS_TEST_<TYPE>_URL` variable alone, with no edit to the testkit.
+ */
+export type TestEngine = 'postgresql' | 'mssql' | 'mongodb' | 'snowflake' | 'mysql' | 'mariadb' | (string & {});
 
 /**
  * A server to test against, or the reason there is none.
@@ -45,7 +49,7 @@ export interface ResolveOptions {
   local?: boolean;
 }
 
-const IMAGES: Partial<Record<TestEngine, { image: string; port: number; env: Record<string, string>; url: (host: string, port: number) => string; log: RegExp }>> = {
+const IMAGES: Readonly<Record<string, { image: string; port: number; env: Record<string, string>; url: (host: string, port: number) => string; log: RegExp }>> = {
   postgresql: {
     image: 'postgres:16-alpine',
     port: 5432,
@@ -93,7 +97,7 @@ const IMAGES: Partial<Record<TestEngine, { image: string; port: number; env: Rec
  * ```
  */
 export function testServerEnvNames(engine: TestEngine): string[] {
-  return engine === 'postgresql' ? ['GDS_TEST_POSTGRESQL_URL', 'GDS_TEST_POSTGRES_URL'] : [`GDS_TEST_${engine.toUpperCase()}_URL`];
+  return engine === 'postgresql' ? ['GDS_TEST_POSTGRESQL_URL', 'GDS_TEST_POSTGRES_URL'] : [`GDS_TEST_${engine.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`];
 }
 
 /**

@@ -24,6 +24,13 @@ describe('resolveTestServer', () => {
     expect(reason).not.toContain('\n');
   });
 
+  it('takes any engine type (a new engine package): its GDS_TEST_<TYPE>_URL, else a skip saying no image exists', async () => {
+    const env = { GDS_TEST_DUCK_DB_URL: 'duck-db://file/app' } as NodeJS.ProcessEnv;
+    expect(testServerEnvNames('duck-db')).toEqual(['GDS_TEST_DUCK_DB_URL']);
+    expect(await resolveTestServer('duck-db', { env })).toMatchObject({ kind: 'url', url: 'duck-db://file/app', description: 'GDS_TEST_DUCK_DB_URL' });
+    expect(testServerSkipReason('duck-db', { env: noDocker })).toBe('duck-db real-server suite skipped: no GDS_TEST_DUCK_DB_URL; no container image exists for it');
+  });
+
   it('falls through when testcontainers cannot reach a Docker engine', async () => {
     const env = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } as NodeJS.ProcessEnv;
     const started = Date.now();
