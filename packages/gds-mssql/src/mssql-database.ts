@@ -98,6 +98,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes, MSSQLConnection>
     return super.supports(feature) && editionRefusal(this.connection.knownVersion?.engineEdition, feature) === undefined;
   }
 
+  /** The core's capability check, then the edition's (every change and listing goes through it). */
   protected override requireFeature(feature: Feature, operation: string): void {
     super.requireFeature(feature, operation);
     requireEditionFeature(this.connection.knownVersion?.engineEdition, feature, operation);

@@ -2,11 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import {
   DatabaseInUseError,
   DeadlockError,
-  ERROR_CLASSES,
   GdsError,
   QueryError,
   Secret,
 } from '@gds/database';
+import { ERROR_CLASSES } from '@gds/database/engine';
 import { classifyMssqlError, errorCodesOf, mapMssqlError, MSSQL_DRIVER_CODES, MSSQL_ERROR_NUMBERS } from './mssql-errors.js';
 
 const mssqlErrorKind = (error: unknown) => classifyMssqlError(error).kind;

@@ -2,7 +2,7 @@
 // RESTORE HEADERONLY, msdb backupset, the HADR DMVs) to gds objects.
 import { describe, expect, it } from '@jest/globals';
 import { relocatedPath, rowsToHistory, rowToHeader } from './mssql-backup.js';
-import { groupState, rowsToNodes, type AgRow } from './mssql-ha.js';
+import { groupState, rowsToNodes, rowsToTopology, type AgRow } from './mssql-ha.js';
 import { fromServerTime, lastBackups, msdbOffset, rowToFile, rowToMetadata, toServerTime, type DatabaseRow } from './mssql-metadata.js';
 
 const db: DatabaseRow = {
@@ -104,5 +104,16 @@ describe('availability group rows', () => {
     expect(groupState([])).toBe('unknown');
     expect(groupState(rowsToNodes([base]))).toBe('synced');
     expect(groupState(rowsToNodes([base, { ...base, is_suspended: true, synchronization_health_desc: 'NOT_HEALTHY' }]))).toBe('suspended');
+  });
+
+  it('the topology (the one HA read): no group is unknown and never healthy; one broken replica makes the group unhealthy', () => {
+    expect(rowsToTopology([])).toEqual({ configuration: undefined, nodes: [], status: 'unknown', healthy: false });
+    const secondary: AgRow = { ...base, replica_server_name: 'S2', role_desc: 'SECONDARY', is_local: false, failover_mode_desc: 'AUTOMATIC' };
+    const ok = rowsToTopology([base, secondary]);
+    expect(ok).toMatchObject({ status: 'synced', healthy: true, configuration: { name: 'ag', type: 'availability_group', syncMode: 'synchronous', automaticFailover: true } });
+    expect(ok.configuration?.nodes).toBe(ok.nodes);
+    const gone = rowsToTopology([base, { ...secondary, connected_state_desc: 'DISCONNECTED' }]);
+    expect(gone).toMatchObject({ status: 'disconnected', healthy: false });
+    expect(rowsToTopology([base, { ...secondary, availability_mode_desc: 'ASYNCHRONOUS_COMMIT' }]).configuration?.syncMode).toBe('asynchronous');
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { DatabaseInUseError, DatabaseNotFoundError, QueryError, ValidationError, type DatabaseManager, type ProgressEvent } from '@gds/database';
 import type { TdsSimulator } from '@gds/testkit/tds';
 import type { MSSQLDatabase, MSSQLDatabaseMetadata } from '../src/index.js';
+import { describeMssqlStatement, tsql } from '../src/mssql-statements.js';
 import { acceptChanges, answerVersion, connect, databases, dbState, exists, sessions, startSim } from './sim.js';
 
 let sim: TdsSimulator;
@@ -180,6 +181,8 @@ describe('backup, restore, verify (simulator)', () => {
     const backup = sent().find((q) => q.sql.startsWith('BACKUP'));
     expect(backup?.sql).toBe('BACKUP DATABASE @db TO DISK = @path0 WITH COMPRESSION, CHECKSUM, NOINIT, DESCRIPTION = @description, STATS = 10');
     expect(backup?.params).toEqual({ db: 'app', path0: "/var/opt/mssql/backup/it's.bak", description: 'nightly' });
+    // what the result records is the statement object that ran: its text and its parameters as the server received them
+    expect(r.statements).toEqual([describeMssqlStatement(tsql(backup?.sql ?? '', backup?.params as Record<string, string>))]);
     expect(progress.map((p) => p.percent)).toEqual([10, 60, 100, 100]);
     expect(r.messages).toEqual(expect.arrayContaining(['BACKUP DATABASE successfully processed 458 pages in 0.045 seconds (79.4 MB/sec).']));
     expect(r.data).toMatchObject({ type: 'full', sizeBytes: 1200000, details: { backupSizeBytes: 3500000, lastLsn: '37000000014400001' } });
