@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startPostgres } from '../packages/gds-testkit/dist/index.js';
+import { enginePackages } from '../scripts/engines.mjs';
 import { METADATA_SQL } from '../packages/gds-postgres/dist/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -31,6 +32,10 @@ await sql.end();
 `,
 );
 
+// the engine packages (package.json gds.engine) and their drivers (their dependencies but the core's and typebox)
+const ENGINES = enginePackages();
+const DRIVERS = [...new Set(ENGINES.flatMap((e) => Object.keys(e.pkg.dependencies ?? {}).filter((d) => !d.startsWith('@gds/') && d !== 'typebox')))];
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = (args, env) => {
   const t = performance.now();
@@ -42,13 +47,13 @@ const trace = (args, env) => {
   const file = join(tmp, 'trace.txt');
   spawnSync(process.execPath, ['--import', join(root, 'bench/trace-modules.mjs'), ...args], { env: { ...process.env, ...env, GDS_TRACE_FILE: file }, stdio: 'ignore' });
   const urls = readFileSync(file, 'utf8').split('\n');
-  const names = ['postgres', 'tedious', 'mongodb', 'snowflake-sdk', 'cli-table3', 'cli-progress', 'commander', 'typebox', '@gds/database', '@gds/postgres'];
+  const names = [...DRIVERS, 'cli-table3', 'cli-progress', 'commander', 'typebox', '@gds/database', ...ENGINES.map((e) => e.name)];
   const seen = new Set();
   for (const u of urls) {
     // the core's TypeBox (inlined in its bundle, loaded only for an invalid value or an unusual schema)
     if (u.endsWith('/gds-database/dist/typebox.js')) seen.add('typebox (the core\'s lazy entry)');
     for (const n of names) {
-      const dir = n.startsWith('@gds/') ? `/packages/gds-${n.slice(5).replace('postgres', 'postgres')}/` : `/node_modules/${n}/`;
+      const dir = n === '@gds/database' ? '/packages/gds-database/' : ENGINES.find((e) => e.name === n) ? `/packages/${ENGINES.find((e) => e.name === n).folder}/` : `/node_modules/${n}/`;
       if (u.includes(dir)) seen.add(n);
     }
   }
@@ -89,7 +94,7 @@ try {
   const traced = [...rows.map((r) => [r.name, r.loaded]), ['gds --help', trace([gds, '--help'], env)]];
   for (const [name, loaded] of traced) console.log(`modules loaded by ${name}: ${loaded.join(', ') || '(none of the tracked ones)'}`);
   for (const [name, loaded] of traced.filter(([n]) => n !== 'gds ls --json')) {
-    const drivers = loaded.filter((m) => ['postgres', 'tedious', 'mongodb', 'snowflake-sdk'].includes(m));
+    const drivers = loaded.filter((m) => DRIVERS.includes(m));
     console.log(`${name} loaded ${drivers.length ? `drivers: ${drivers.join(', ')}` : 'no driver'}`);
   }
 } finally {
