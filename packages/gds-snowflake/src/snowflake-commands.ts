@@ -11,10 +11,10 @@ import type { SnowflakeDatabase } from './snowflake-database.js';
 
 const defined = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
-/** A number from the command line, or a ValidationError naming the argument. */
+/** A number from the command line, or a ValidationError naming the argument (a usage error, exit 2, for the CLI). */
 function num(v: string | undefined, name: string): number {
   const n = Number(v);
-  if (v === undefined || !Number.isFinite(n)) throw new ValidationError(`${name} takes a number, got '${String(v)}'`, [{ path: '', message: 'must be a number' }], { engine: 'snowflake' });
+  if (v === undefined || !Number.isFinite(n)) throw new ValidationError(`${name} takes a number, got '${String(v)}'`, [{ path: `/${name.replace(/[<>]/g, '')}`, message: 'must be a number' }], { engine: 'snowflake' });
   return n;
 }
 

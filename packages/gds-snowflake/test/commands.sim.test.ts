@@ -48,7 +48,9 @@ describe('Snowflake CLI commands (simulator)', () => {
     expect(command('retention').confirm?.('SALES', ['0'], {})).toBe('set the retention time of "SALES" to 0 days (no Time Travel, no UNDROP)');
     expect(command('retention').confirm?.('SALES', ['7'], {})).toBeUndefined();
     await expect(command('retention').run(db('SALES'), ['a week'], {}, ctx())).rejects.toThrow(ValidationError);
-    await expect(command('retention').run(db('SALES'), ['a week'], {}, ctx())).rejects.toThrow("<days> takes a number, got 'a week'");
+    const error = await command('retention').run(db('SALES'), ['a week'], {}, ctx()).then(() => undefined, (e: unknown) => e);
+    expect((error as ValidationError).message).toContain("<days> takes a number, got 'a week'");
+    expect((error as ValidationError).issues).toEqual([{ path: '/days', message: 'must be a number' }]); // the CLI's usage error (exit 2) shape
     expect(sent()).toEqual([]);
   });
 });
