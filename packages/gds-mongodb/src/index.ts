@@ -1,5 +1,5 @@
 /**
- * `@gds/mongodb`: the MongoDB provider of gds. Importing it registers the provider for the
+ * `@gds/mongodb`: the MongoDB engine of gds. Importing it registers the engine for the
  * `mongodb://` and `mongodb+srv://` schemes:
  *
  * ```ts
@@ -11,24 +11,22 @@
  * @packageDocumentation
  */
 import { registerProvider } from '@gds/database';
-import { mongodbProvider } from './mongodb-provider.js';
+import { mongodbEngine } from './mongodb-engine.js';
 
-registerProvider(mongodbProvider);
+registerProvider(mongodbEngine);
 
-export { mongodbProvider } from './mongodb-provider.js';
-export { MongoDBConnection, driverOptions, driverUrl, type CommandOptions, type DeploymentInfo } from './mongodb-connection.js';
-export { MongoDBConfigSchema, parseMongoUrl, resolveConfig, type MongoDBConfig, type MongoDBConfigInput } from './mongodb-config.js';
-export { MongoDBDatabase, fromExtendedJson, profilingFrom, type CollectionSummary, type MongoDBDatabaseTypes, type ProfilingStatus } from './mongodb-database.js';
-export { MongoDBReplicaSetManager, mergeNodes, setIsHealthy } from './mongodb-ha.js';
-export { addMember, effectiveWriteConcern, implicitWriteConcern, initiateConfig, removeMember, syncModeWriteConcern, votingChanges, writeConcernSyncMode, type EffectiveWriteConcern, type MemberSpec } from './mongodb-replset.js';
-export { MONGODB_CAPABILITIES } from './mongodb-capabilities.js';
-export { MONGODB_ERROR_TABLE, mapMongoError, mongoErrorKind } from './mongodb-errors.js';
-export { toMetadata, SYSTEM_DATABASES, type MongoDBDatabaseMetadata } from './mongodb-metadata.js';
+export { mongodbEngine } from './mongodb-engine.js';
+/**
+ * The MongoDB engine under its earlier name.
+ *
+ * @deprecated use {@link mongodbEngine}
+ */
+export const mongodbProvider = mongodbEngine;
+export { MongoDBConnection, type CommandOptions, type DeploymentInfo } from './mongodb-connection.js';
+export { MongoDBConfigSchema, type MongoDBConfig, type MongoDBConfigInput } from './mongodb-config.js';
+export { MongoDBDatabase, type CollectionSummary, type MongoDBDatabaseTypes, type ProfilingStatus } from './mongodb-database.js';
+export { MongoDBReplicaSetManager } from './mongodb-ha.js';
+export type { MongoDBDatabaseMetadata } from './mongodb-metadata.js';
 export * from './mongodb-options.js';
-export { validateDatabaseName, validateCollectionName, databaseNameIssues, quoteName, FORBIDDEN_DATABASE_CHARACTERS } from './mongodb-quote.js';
-export { describeCommand, DEFAULT_FIRST_COLLECTION, type Command } from './mongodb-statements.js';
-export { MANIFEST_FILE, escapeCollectionName, unescapeCollectionName, readBsonDocuments, BsonFramingError, type BackupManifest, type ManifestCollection, type DumpMetadata } from './mongodb-dump-layout.js';
-export { readDumpFolder, renameCollection, RESTORE_PREFIX, REPLACED_PREFIX, type DumpEntry, type DumpFolder } from './mongodb-restore.js';
-export { openDump, verifySource, type DumpSource, type SourceCheck } from './mongodb-dump-source.js';
-export { readArchive, ARCHIVE_MAGIC, type ArchiveCollection, type ArchiveItem } from './mongodb-archive.js';
-export { insertRaw, hasEmptyTimestamp, type RawInsertOptions } from './mongodb-raw-insert.js';
+export { quoteName, FORBIDDEN_DATABASE_CHARACTERS, MAX_DATABASE_NAME_BYTES } from './mongodb-quote.js';
+export type { BackupManifest, ManifestCollection } from './mongodb-dump-layout.js';

@@ -22,7 +22,9 @@
  * - It is written to a hidden folder beside the target (named after this process, so that a
  *   later backup removes the partial of one killed with `kill -9`) and renamed into place only
  *   when complete; a failure or cancellation removes that folder, so the target never holds a
- *   partial backup. `overwrite` replaces only an earlier gds/mongodump backup folder (gds's
+ *   partial backup. When the target changed while the backup ran (something appeared there, or
+ *   the folder to overwrite was changed), nothing is replaced and the complete new backup stays
+ *   at its partial path, which the ValidationError names. `overwrite` replaces only an earlier gds/mongodump backup folder (gds's
  *   manifest, or only database folders of .bson/.metadata.json files and a root oplog.bson), by
  *   renaming it aside after the new one is complete; a regular file, a link, a device or any
  *   other folder is refused, and a dry run says what would be replaced.
@@ -37,7 +39,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { DatabaseNotFoundError, ValidationError, inspectOverwrite, moveIntoPlace, partialPath, removeStalePartials, sizeOnDisk, type BackupInfo, type OperationContext, type OperationOutcome } from '@gds/database';
+import { DatabaseNotFoundError, ValidationError, type BackupInfo } from '@gds/database';
+import { inspectOverwrite, moveIntoPlace, partialPath, removeStalePartials, sizeOnDisk, type OperationContext, type OperationOutcome } from '@gds/database/engine';
 import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb';
 import type { MongoDBConnection } from './mongodb-connection.js';
 import { MANIFEST_FILE, fileStem, metadataJson, type BackupManifest, type ManifestCollection } from './mongodb-dump-layout.js';
@@ -146,7 +149,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
   if (existing.kind === 'file') {
     throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} is a regular file; a MongoDB backup is a folder, and overwrite replaces only an earlier gds/mongodump backup folder` }], { engine: 'mongodb', operation: 'backup', hint: 'back up to a new folder' });
   }
-  const listing = await conn.command('admin', listDatabases(database, true).doc, { signal: ctx.signal });
+  const listing = await conn.run(listDatabases(database, true), { signal: ctx.signal });
   if (!((listing.databases as Document[] | undefined) ?? []).some((d) => d.name === database)) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'mongodb', operation: 'backup' });
 
   const deployment = await conn.deployment(ctx.signal);
@@ -184,6 +187,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
   const dbDir = join(temp, database);
   const session = snapshot ? conn.client.startSession({ snapshot: true }) : undefined;
   const startedAt = new Date();
+  let placing = false;
   try {
     await fs.mkdir(dbDir, { recursive: true });
     if (outside.length) ctx.message(`read outside the snapshot (capped collections cannot be read at one before MongoDB 8.0): ${outside.join(', ')}`);
@@ -204,7 +208,9 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
     };
     await fs.writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     ctx.throwIfAborted();
+    placing = true;
     await moveIntoPlace(temp, existing);
+    placing = false;
     const sizeBytes = await sizeOnDisk(target);
     const documents = written.reduce((s, c) => s + c.documents, 0);
     ctx.progress({ percent: 100, bytes: sizeBytes });
@@ -220,7 +226,8 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
       data: { ...data, sizeBytes, details: { ...data.details, documents, pointInTime: pointInTime ?? 'none', ...(outside.length ? { notAtPointInTime: outside } : {}), manifest: join(target, MANIFEST_FILE) } },
     };
   } catch (error) {
-    await fs.rm(temp, { recursive: true, force: true });
+    // a target that changed while the backup ran: moveIntoPlace refuses (ValidationError) and the new backup stays at `temp`, which the error names
+    if (!(placing && ValidationError.isInstance(error))) await fs.rm(temp, { recursive: true, force: true });
     throw error;
   } finally {
     await session?.endSession().catch(() => undefined);

@@ -1,5 +1,6 @@
 /**
- * What gds can do with MongoDB, and why not where it cannot.
+ * What gds can do with MongoDB, and why not where it cannot: every common feature. MongoDB's own
+ * (profiling) is an extension of the engine definition (mongodb-engine.ts).
  *
  * @module
  */
@@ -34,14 +35,6 @@ export const MONGODB_CAPABILITIES: Capabilities = Object.freeze({
   'restore.pointInTime': 'point-in-time restore replays the oplog into a whole deployment (mongorestore --oplogReplay), not into one database',
   schemas: 'MongoDB has no schemas: collections sit directly in the database (use listTables())',
   tables: true,
-  clone: 'MongoDB removed copydb in 4.2: use backup() and restore() into another name',
-  undrop: 'a dropped MongoDB database cannot be recovered except from a backup',
-  timeTravel: 'MongoDB keeps no queryable history beyond the snapshot window of one read',
-  'maintenance.vacuum': 'MongoDB reclaims space with compact per collection (not wrapped by gds yet)',
-  'maintenance.shrink': 'MongoDB reclaims space with compact per collection (not wrapped by gds yet)',
-  'maintenance.checkIntegrity': 'use the validate command per collection (not wrapped by gds yet)',
-  recoveryModel: 'MongoDB has no per-database recovery model; journaling and the oplog are per server',
-  profiling: true,
   ha: true,
   'ha.failover': true,
   'ha.addNode': true,

@@ -9,7 +9,9 @@
  */
 import { MongoClient, type ClientSession, type Db, type Document, type MongoClientOptions, type ReadPreferenceMode } from 'mongodb';
 import { ConnectionError, Secret, type DatabaseConnection } from '@gds/database';
+import type { Statement } from '@gds/database/engine';
 import { parseMongoUrl, resolveConfig, type MongoDBConfig, type MongoDBConfigInput } from './mongodb-config.js';
+import { commandParts } from './mongodb-statements.js';
 
 /** Options of {@link MongoDBConnection.command}. */
 export interface CommandOptions {
@@ -87,6 +89,26 @@ export class MongoDBConnection implements DatabaseConnection {
       ...(options.session ? { session: options.session } : {}),
       ...(options.readPreference ? { readPreference: options.readPreference } : {}),
     });
+  }
+
+  /**
+   * Runs a command statement (the object a dry run shows, see mongodb-statements.ts): in its
+   * database, or straight on its member (a short-lived direct connection) when it names one.
+   *
+   * ### Examples
+   * ```ts
+   * await conn.run(statement('db.getSiblingDB($1).runCommand($2)', ['app', { dbStats: 1 }]));
+   * ```
+   */
+  async run(s: Statement, options: CommandOptions = {}): Promise<Document> {
+    const { db, doc, on } = commandParts(s);
+    if (on === undefined) return this.command(db, doc, options);
+    const member = this.direct(on);
+    try {
+      return await member.command(db, doc, options);
+    } finally {
+      await member.close();
+    }
   }
 
   /**

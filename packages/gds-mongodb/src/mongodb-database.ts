@@ -11,7 +11,8 @@
  * - `listTables()`: the collections, views and time-series collections (`system.*` left out);
  *   `listSchemas()`: unsupported.
  * - backup/restore/verify: the native dump (mongodb-backup.ts, mongodb-restore.ts).
- * - names: MongoDB's rules, checked before anything is sent (mongodb-quote.ts).
+ * - names: MongoDB's rules, checked before anything is sent (mongodb-quote.ts, the engine
+ *   definition's name rules).
  *
  * @module
  */
@@ -24,21 +25,15 @@ import {
   type BackupVerification,
   type DropOptions,
   DropOptionsSchema,
-  type GdsError,
-  type HighAvailabilityManager,
-  type OperationContext,
-  type OperationOutcome,
   type OperationResult,
   type ReadOptions,
   type TableInfo,
   type TableKind,
 } from '@gds/database';
+import type { OperationContext, OperationOutcome, Statement } from '@gds/database/engine';
 import { BSON, type Document } from 'mongodb';
 import { backupDatabase, isSkippedSystemCollection, readCollections } from './mongodb-backup.js';
-import { MONGODB_CAPABILITIES } from './mongodb-capabilities.js';
 import type { MongoDBConnection } from './mongodb-connection.js';
-import { mapMongoError } from './mongodb-errors.js';
-import { MongoDBReplicaSetManager } from './mongodb-ha.js';
 import { toMetadata, type MongoDBDatabaseMetadata } from './mongodb-metadata.js';
 import {
   ListCollectionsOptionsSchema,
@@ -52,7 +47,7 @@ import {
   type MongoDBRestoreOptions,
   type ProfilingOptions,
 } from './mongodb-options.js';
-import { validateCollectionName, validateDatabaseName } from './mongodb-quote.js';
+import { validateCollectionName } from './mongodb-quote.js';
 import { restoreDatabase, verifyDump } from './mongodb-restore.js';
 import * as S from './mongodb-statements.js';
 
@@ -117,10 +112,7 @@ const KIND: Record<CollectionSummary['type'], TableKind> = { collection: 'collec
  * await db.backup('/backups/app', { gzip: true });
  * ```
  */
-export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
-  /** The engine. */
-  readonly type = 'mongodb' as const;
-  protected readonly capabilities = MONGODB_CAPABILITIES;
+export class MongoDBDatabase extends Database<MongoDBDatabaseTypes, MongoDBConnection> {
   protected override readonly schemas = {
     create: MongoDBCreateOptionsSchema,
     drop: DropOptionsSchema,
@@ -128,33 +120,20 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
     restore: MongoDBRestoreOptionsSchema,
   };
 
-  /** The connection, typed. */
-  get mongo(): MongoDBConnection {
-    return this.connection as MongoDBConnection;
-  }
-
-  protected override validateName(name: string): void {
-    validateDatabaseName(name);
-  }
-
-  protected mapError(error: unknown, operation: string): GdsError {
-    return mapMongoError(error, operation);
-  }
-
   private async listing(signal: AbortSignal): Promise<Document | undefined> {
-    const reply = await this.mongo.command('admin', S.listDatabases(this.name).doc, { signal });
+    const reply = await this.connection.run(S.listDatabases(this.name), { signal });
     return ((reply.databases as Document[] | undefined) ?? []).find((d) => d.name === this.name);
   }
 
   protected async fetchMetadata(signal: AbortSignal): Promise<MongoDBDatabaseMetadata | undefined> {
     const listing = await this.listing(signal);
     if (!listing) return undefined;
-    const stats = await this.mongo.command(this.name, S.dbStats(this.name).doc, { signal });
+    const stats = await this.connection.run(S.dbStats(this.name), { signal });
     return toMetadata(listing, stats);
   }
 
   protected override async fetchExists(signal: AbortSignal): Promise<boolean> {
-    const reply = await this.mongo.command('admin', S.listDatabases(this.name, true).doc, { signal });
+    const reply = await this.connection.run(S.listDatabases(this.name, true), { signal });
     return ((reply.databases as Document[] | undefined) ?? []).some((d) => d.name === this.name);
   }
 
@@ -162,15 +141,15 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
     return (await this.fetchExists(signal)) ? DatabaseState.ONLINE : undefined;
   }
 
-  private run(ctx: OperationContext, c: S.Command): Promise<Document | undefined> {
-    return ctx.step(S.describeCommand(c), () => this.mongo.command(c.db, c.doc, { signal: ctx.signal }));
+  private run(ctx: OperationContext, s: Statement): Promise<Document | undefined> {
+    return ctx.step(s, (st) => this.connection.run(st, { signal: ctx.signal }));
   }
 
   protected async performCreate(ctx: OperationContext, options: MongoDBCreateOptions): Promise<OperationOutcome> {
     const collection = options.collection ?? S.DEFAULT_FIRST_COLLECTION;
     validateCollectionName(this.name, collection);
     if (await this.fetchExists(ctx.signal)) {
-      throw new DatabaseAlreadyExistsError(`Database '${this.name}' already exists on ${this.mongo.endpoint}`, { engine: 'mongodb', operation: 'create', hint: 'choose another name, or drop it first' });
+      throw new DatabaseAlreadyExistsError(`Database '${this.name}' already exists on ${this.connection.endpoint}`, { engine: 'mongodb', operation: 'create', hint: 'choose another name, or drop it first' });
     }
     await this.run(ctx, S.createCollection(this.name, collection, fromExtendedJson(options.collectionOptions)));
     return { message: `created database ${this.name} with its first collection ${collection}` };
@@ -183,11 +162,11 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
   }
 
   protected override performBackup(ctx: OperationContext, target: string, options: MongoDBBackupOptions): Promise<OperationOutcome<BackupInfo>> {
-    return backupDatabase(ctx, this.mongo, this.name, target, options);
+    return backupDatabase(ctx, this.connection, this.name, target, options);
   }
 
   protected override performRestore(ctx: OperationContext, source: string, options: MongoDBRestoreOptions): Promise<OperationOutcome> {
-    return restoreDatabase(ctx, this.mongo, this.name, source, options);
+    return restoreDatabase(ctx, this.connection, this.name, source, options);
   }
 
   protected override performVerifyBackup(ctx: OperationContext, source: string): Promise<OperationOutcome<BackupVerification>> {
@@ -206,7 +185,7 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
   async listCollections(options: ListCollectionsOptions = {}): Promise<CollectionSummary[]> {
     this.validateRead(ListCollectionsOptionsSchema, options, 'listCollections');
     return this.read('listCollections', options, async (signal) => {
-      const all = await readCollections(this.mongo, this.name, signal);
+      const all = await readCollections(this.connection, this.name, signal);
       return all
         .filter((c) => (options.includeSystem || !isSkippedSystemCollection(c.name)) && (options.includeViews !== false || c.type !== 'view'))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -216,7 +195,7 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
   protected override async fetchTables(signal: AbortSignal, schema: string | undefined): Promise<TableInfo[]> {
     if (schema !== undefined) throw new ValidationError('Invalid schema', [{ path: '', message: 'MongoDB has no schemas: call listTables() without one' }], { engine: 'mongodb', operation: 'listTables' });
     if (!(await this.fetchExists(signal))) throw this.notFound('listTables');
-    const all = await readCollections(this.mongo, this.name, signal);
+    const all = await readCollections(this.connection, this.name, signal);
     return all
       .filter((c) => !isSkippedSystemCollection(c.name))
       .map((c) => ({ name: c.name, kind: KIND[c.type] }))
@@ -233,7 +212,7 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
    */
   async getProfilingLevel(options?: ReadOptions): Promise<ProfilingStatus> {
     this.requireFeature('profiling', 'getProfilingLevel');
-    return this.read('getProfilingLevel', options, async (signal) => profilingFrom(await this.mongo.command(this.name, S.profile(this.name, -1).doc, { signal })));
+    return this.read('getProfilingLevel', options, async (signal) => profilingFrom(await this.connection.run(S.profile(this.name, -1), { signal })));
   }
 
   /**
@@ -256,9 +235,6 @@ export class MongoDBDatabase extends Database<MongoDBDatabaseTypes> {
     });
   }
 
-  protected override createHaManager(): HighAvailabilityManager {
-    return new MongoDBReplicaSetManager(this);
-  }
 }
 
 /**

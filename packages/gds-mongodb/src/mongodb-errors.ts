@@ -1,11 +1,12 @@
 /**
- * MongoDB's error table: server error codes (and the driver's error classes, and socket codes) to
- * the gds hierarchy, with a hint per kind. The driver error is kept as `cause` and its code as
- * `serverCode`.
+ * MongoDB's one error table: server error codes (and the driver's error classes, and socket
+ * codes) to the gds error kinds, with a hint per kind ({@link classifyMongoError}). The core's
+ * tail (`mapErrorWith`) keeps the driver error as `cause` and the code as `serverCode`.
  *
  * @module
  */
-import { createError, GdsError, type ErrorKind } from '@gds/database';
+import type { ErrorKind } from '@gds/database';
+import { mapErrorWith, type ErrorClassification } from '@gds/database/engine';
 
 /**
  * Server code (as a string), driver error name, or socket code, to error kind.
@@ -104,27 +105,32 @@ export function mongoErrorKind(error: unknown): ErrorKind {
 }
 
 /**
- * Maps any error from the driver, a socket or the file system into the gds hierarchy.
+ * Classifies any error from the driver, a socket or the file system: its kind (server code, else
+ * driver class, else QUERY), code, hint, and `retryable` where the server labels it
+ * (RetryableWriteError); a reply without `message` is described by its `errmsg`.
  *
  * ### Examples
  * ```ts
- * try { await db.command({ dbStats: 1 }); } catch (e) { throw mapMongoError(e, 'getMetadata'); }
+ * classifyMongoError({ code: 18, message: 'Authentication failed.' }); // { kind: 'AUTHENTICATION', code: '18', hint: '...' }
  * ```
  */
-export function mapMongoError(error: unknown, operation: string): GdsError {
-  if (GdsError.isInstance(error)) return error;
+export function classifyMongoError(error: unknown): ErrorClassification {
   const key = mongoErrorKey(error);
   const kind = mongoErrorKind(error);
-  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown; errmsg?: unknown }) : undefined;
-  const text = error instanceof Error ? error.message : typeof raw?.message === 'string' ? raw.message : typeof raw?.errmsg === 'string' ? raw.errmsg : String(error);
-  const labels = typeof error === 'object' && error !== null ? (error as { errorLabels?: unknown }).errorLabels : undefined;
-  const retryable = Array.isArray(labels) && labels.includes('RetryableWriteError') ? true : undefined;
-  return createError(kind, `${operation}: ${text}`, {
-    engine: 'mongodb',
-    operation,
-    cause: error,
-    serverCode: key,
-    hint: (key ? EXTRA_HINTS[key] : undefined) ?? HINTS[kind],
-    retryable,
-  });
+  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown; errmsg?: unknown; errorLabels?: unknown }) : undefined;
+  const errmsg = !(error instanceof Error) && typeof raw?.message !== 'string' && typeof raw?.errmsg === 'string' ? raw.errmsg : undefined;
+  const retryable = Array.isArray(raw?.errorLabels) && raw.errorLabels.includes('RetryableWriteError') ? true : undefined;
+  const hint = (key ? EXTRA_HINTS[key] : undefined) ?? HINTS[kind];
+  return { kind, ...(key ? { code: key } : {}), ...(hint ? { hint } : {}), ...(retryable ? { retryable } : {}), ...(errmsg ? { message: errmsg } : {}) };
 }
+
+/**
+ * Maps any error into the gds hierarchy with MongoDB's table (for code outside the operation
+ * template, and tests).
+ *
+ * ### Examples
+ * ```ts
+ * try { await conn.command('app', { dbStats: 1 }); } catch (e) { throw mapMongoError(e, 'getMetadata'); }
+ * ```
+ */
+export const mapMongoError = mapErrorWith('mongodb', classifyMongoError);

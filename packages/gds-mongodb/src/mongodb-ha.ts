@@ -50,16 +50,16 @@ import {
   type HAConfiguration,
   type HANodeInfo,
   type HANodeSpec,
-  type OperationContext,
-  type OperationOutcome,
   type OperationResult,
   type ReadOptions,
   type SyncMode,
 } from '@gds/database';
+import type { HATopology, OperationContext, OperationOutcome } from '@gds/database/engine';
 import type { Document } from 'mongodb';
-import type { MongoDBConnection } from './mongodb-connection.js';
+import type { MongoDBDatabase } from './mongodb-database.js';
 import { InitiateOptionsSchema, MongoDBFailoverOptionsSchema, ReplicaSetMemberSchema, type InitiateOptions, type MongoDBFailoverOptions } from './mongodb-options.js';
-import { addMember, describeReplCommand, effectiveWriteConcern, implicitWriteConcern, initiateConfig, removeMember, syncModeWriteConcern, writeConcernSyncMode, type EffectiveWriteConcern } from './mongodb-replset.js';
+import { addMember, effectiveWriteConcern, implicitWriteConcern, initiateConfig, removeMember, syncModeWriteConcern, writeConcernSyncMode, type EffectiveWriteConcern } from './mongodb-replset.js';
+import { adminCommand } from './mongodb-statements.js';
 
 interface SetView {
   config: Document;
@@ -178,117 +178,57 @@ function hasVotingMajority(nodes: HANodeInfo[]): boolean {
  * await ha.failover({ target: 'db2:27017' });
  * ```
  */
-export class MongoDBReplicaSetManager extends HighAvailabilityManager {
-  private get mongo(): MongoDBConnection {
-    return this.database.connection as MongoDBConnection;
-  }
-
+export class MongoDBReplicaSetManager extends HighAvailabilityManager<ReadOptions, MongoDBDatabase> {
   /** The config, status and default write concern, or undefined when the server is in no set. */
   private async view(signal: AbortSignal): Promise<SetView | undefined> {
     let config: Document;
     try {
-      config = (await this.mongo.command('admin', { replSetGetConfig: 1 }, { signal, ...STATE_READS })).config as Document;
+      config = (await this.database.connection.command('admin', { replSetGetConfig: 1 }, { signal, ...STATE_READS })).config as Document;
     } catch (error) {
       if (NOT_IN_A_SET.has(Number((error as { code?: unknown }).code))) return undefined;
       throw error;
     }
-    const status = await this.mongo.command('admin', { replSetGetStatus: 1 }, { signal, ...STATE_READS });
-    const defaults = await this.mongo.command('admin', { getDefaultRWConcern: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
-    const build = await this.mongo.command('admin', { buildInfo: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
+    const status = await this.database.connection.command('admin', { replSetGetStatus: 1 }, { signal, ...STATE_READS });
+    const defaults = await this.database.connection.command('admin', { getDefaultRWConcern: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
+    const build = await this.database.connection.command('admin', { buildInfo: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
     const major = Number.parseInt(String(build?.version ?? '7'), 10) || 7;
     return { config, status, defaults, major, writeConcern: effectiveWriteConcern(defaults, config, major), nodes: mergeNodes(config, status) };
   }
 
   /**
-   * The replica set (`undefined` when the server is a standalone or a mongos).
-   *
-   * ### Examples
-   * ```ts
-   * const cfg = await db.ha!.getConfiguration();
-   * console.log(cfg?.name, cfg?.nodes.map((n) => `${n.nodeName} ${n.role}`));
-   * ```
+   * The replica set seen from here. Configuration: `undefined` when the server is a standalone
+   * or a mongos (then no nodes, status `unknown`, not healthy). Status: `healthy` (a primary and
+   * every member healthy), `resolving` (no primary but a healthy voting majority: an election),
+   * `synchronizing` (a member catching up), `not_synchronized` (a member unhealthy, the set still
+   * healthy), `disconnected` (a member down with the set unhealthy, or no primary and no majority
+   * left to elect one). Healthy: a primary and a healthy majority of the voting members.
    */
-  async getConfiguration(options?: ReadOptions): Promise<HAConfiguration | undefined> {
-    return this.read('getConfiguration', options, async (signal) => {
-      const v = await this.view(signal);
-      if (!v) return undefined;
-      const wc = v.writeConcern.writeConcern;
-      return {
-        name: String(v.config._id),
-        type: 'replica_set',
-        nodes: v.nodes,
-        syncMode: writeConcernSyncMode(wc),
-        automaticFailover: true,
-        metadata: { version: v.config.version, term: v.config.term, protocolVersion: v.config.protocolVersion, settings: v.config.settings, defaultWriteConcern: wc, defaultWriteConcernSource: v.writeConcern.source, myState: v.status.myState, primary: v.nodes.find((n) => n.role === HARole.PRIMARY)?.nodeName },
-      };
-    });
+  protected async readTopology(signal: AbortSignal): Promise<HATopology> {
+    const v = await this.view(signal);
+    if (!v) return { configuration: undefined, nodes: [], status: HAState.UNKNOWN, healthy: false };
+    const wc = v.writeConcern.writeConcern;
+    const primary = v.nodes.find((n) => n.role === HARole.PRIMARY);
+    const configuration: HAConfiguration = {
+      name: String(v.config._id),
+      type: 'replica_set',
+      nodes: v.nodes,
+      syncMode: writeConcernSyncMode(wc),
+      automaticFailover: true,
+      metadata: { version: v.config.version, term: v.config.term, protocolVersion: v.config.protocolVersion, settings: v.config.settings, defaultWriteConcern: wc, defaultWriteConcernSource: v.writeConcern.source, myState: v.status.myState, primary: primary?.nodeName },
+    };
+    const healthy = setIsHealthy(v.nodes);
+    const status = !primary
+      ? hasVotingMajority(v.nodes) ? HAState.RESOLVING : HAState.DISCONNECTED
+      : v.nodes.every((n) => n.isHealthy)
+        ? HAState.HEALTHY
+        : v.nodes.some((n) => n.state === HAState.SYNCHRONIZING)
+          ? HAState.SYNCHRONIZING
+          : healthy ? HAState.NOT_SYNCHRONIZED : HAState.DISCONNECTED;
+    return { configuration, nodes: v.nodes, status, healthy };
   }
 
-  /**
-   * `healthy` (a primary and a healthy voting majority), `resolving` (no primary but a healthy
-   * voting majority: an election), `synchronizing` (a member catching up), `disconnected` (a
-   * member down, or no primary and no majority left to elect one), `unknown` (no set).
-   *
-   * ### Examples
-   * ```ts
-   * if ((await db.ha!.getStatus()) !== 'healthy') alert();
-   * ```
-   */
-  async getStatus(options?: ReadOptions): Promise<HAState> {
-    return this.read('getStatus', options, async (signal) => {
-      const v = await this.view(signal);
-      if (!v) return HAState.UNKNOWN;
-      if (!v.nodes.some((n) => n.role === HARole.PRIMARY)) return hasVotingMajority(v.nodes) ? HAState.RESOLVING : HAState.DISCONNECTED;
-      if (v.nodes.every((n) => n.isHealthy)) return HAState.HEALTHY;
-      if (v.nodes.some((n) => n.state === HAState.SYNCHRONIZING)) return HAState.SYNCHRONIZING;
-      return setIsHealthy(v.nodes) ? HAState.NOT_SYNCHRONIZED : HAState.DISCONNECTED;
-    });
-  }
-
-  /** Every member (an empty list when the server is in no set). */
-  async getAllNodes(options?: ReadOptions): Promise<HANodeInfo[]> {
-    return this.read('getAllNodes', options, async (signal) => (await this.view(signal))?.nodes ?? []);
-  }
-
-  /** The primary, when there is one. */
-  async getPrimaryNode(options?: ReadOptions): Promise<HANodeInfo | undefined> {
-    return this.read('getPrimaryNode', options, async (signal) => (await this.view(signal))?.nodes.find((n) => n.role === HARole.PRIMARY));
-  }
-
-  /**
-   * Lag in seconds per secondary (primary optimeDate minus the member's).
-   *
-   * ### Examples
-   * ```ts
-   * for (const [node, s] of Object.entries(await db.ha!.monitorLag())) if (s > 10) console.warn(node, s);
-   * ```
-   */
-  async monitorLag(options?: ReadOptions): Promise<Record<string, number>> {
-    return this.read('monitorLag', options, async (signal) => {
-      const out: Record<string, number> = {};
-      for (const n of (await this.view(signal))?.nodes ?? []) if (n.role === HARole.SECONDARY && n.lagSeconds !== undefined) out[n.nodeName] = n.lagSeconds;
-      return out;
-    });
-  }
-
-  /** A primary and a healthy majority of voting members (false when the server is in no set). */
-  async isHealthy(options?: ReadOptions): Promise<boolean> {
-    return this.read('isHealthy', options, async (signal) => {
-      const v = await this.view(signal);
-      return v ? setIsHealthy(v.nodes) : false;
-    });
-  }
-
-  private async runAdmin(ctx: OperationContext, doc: Document, on?: string): Promise<Document | undefined> {
-    return ctx.step(describeReplCommand(doc, on), async () => {
-      if (!on) return this.mongo.command('admin', doc, { signal: ctx.signal });
-      const member = this.mongo.direct(on);
-      try {
-        return await member.command('admin', doc, { signal: ctx.signal });
-      } finally {
-        await member.close();
-      }
-    });
+  private runAdmin(ctx: OperationContext, doc: Document, on?: string): Promise<Document | undefined> {
+    return ctx.step(adminCommand(doc, on), (s) => this.database.connection.run(s, { signal: ctx.signal }));
   }
 
   private async requireView(ctx: OperationContext): Promise<SetView> {
@@ -393,7 +333,7 @@ export class MongoDBReplicaSetManager extends HighAvailabilityManager {
     const deadline = Date.now() + waitMs;
     let seen = 'none';
     for (;;) {
-      const hello = await this.mongo.command('admin', { hello: 1 }, { signal: ctx.signal }).catch(() => undefined);
+      const hello = await this.database.connection.command('admin', { hello: 1 }, { signal: ctx.signal }).catch(() => undefined);
       const me = typeof hello?.me === 'string' ? hello.me : undefined;
       if (hello?.isWritablePrimary === true && me && me !== old) {
         if (!target || me === target) return me;

@@ -10,7 +10,7 @@
  * @module
  */
 import { SyncMode, ValidationError } from '@gds/database';
-import { BSON, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 
 /** A member as gds takes it (see ReplicaSetMemberSchema). */
 export interface MemberSpec {
@@ -190,16 +190,4 @@ export function writeConcernSyncMode(wc: Document | undefined): SyncMode {
   if (w === undefined || w === 'majority') return SyncMode.SYNCHRONOUS;
   if (typeof w === 'number') return w <= 1 ? SyncMode.ASYNCHRONOUS : SyncMode.SEMI_SYNCHRONOUS;
   return SyncMode.SEMI_SYNCHRONOUS;
-}
-
-/**
- * An admin command as dry runs show it, with the member it runs on when it is not the primary.
- *
- * ### Examples
- * ```ts
- * describeReplCommand({ replSetFreeze: 60 }, 'b:27017'); // 'db.adminCommand({"replSetFreeze":60}) -- on b:27017'
- * ```
- */
-export function describeReplCommand(doc: Document, on?: string): string {
-  return `db.adminCommand(${BSON.EJSON.stringify(doc, { relaxed: true })})${on ? ` -- on ${on}` : ''}`;
 }

@@ -36,7 +36,8 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValidationError, type BackupVerification, type OperationContext, type OperationOutcome } from '@gds/database';
+import { ValidationError, type BackupVerification } from '@gds/database';
+import type { OperationContext, OperationOutcome, Statement } from '@gds/database/engine';
 import type { Document } from 'mongodb';
 import { readCollections } from './mongodb-backup.js';
 import type { MongoDBConnection } from './mongodb-connection.js';
@@ -44,9 +45,7 @@ import { openDump, verifySource, type DumpEntry } from './mongodb-dump-source.js
 import type { MongoDBRestoreOptions } from './mongodb-options.js';
 import { validateCollectionName } from './mongodb-quote.js';
 import { insertRaw, rawInsertCommand } from './mongodb-raw-insert.js';
-import { createCollection, createIndexes, describeCommand, dropCollection, renameCollectionCommand, type Command } from './mongodb-statements.js';
-
-export { readDumpFolder, type DumpEntry, type DumpFolder } from './mongodb-dump-source.js';
+import { createCollection, createIndexes, describeCommand, dropCollection, renameCollectionCommand, runCommand } from './mongodb-statements.js';
 
 /** Most bytes one insert carries. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -203,7 +202,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
   const major = Number.parseInt(String(build?.version ?? '7'), 10) || 7;
   // Writes are not cancelled half-way: a command the driver gives up on may still run on the
   // server after the clean-up. A cancellation is seen before each command (ctx.step) instead.
-  const run = (c: Command) => ctx.step(describeCommand(c), () => conn.command(c.db, c.doc));
+  const run = (s: Statement) => ctx.step(s, (st) => conn.run(st));
   const rename = (fromName: string, toName: string) => run(renameCollectionCommand(database, fromName, toName));
   const created: string[] = [];
   let documents: number;
@@ -283,7 +282,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
   for (const drop of replaced) ctx.record(describeCommand(drop));
   if (!ctx.dryRun && replaced.length) {
     conn.defer(
-      () => Promise.all(replaced.map((drop) => conn.command(drop.db, drop.doc))),
+      () => Promise.all(replaced.map((drop) => conn.run(drop))),
       () => undefined, // left behind: the next restore into this database names them and says what to do
     );
   }
@@ -300,7 +299,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MongoDBConnec
 
 async function loadDocuments(ctx: OperationContext, conn: MongoDBConnection, database: string, dump: Awaited<ReturnType<typeof openDump>>, plan: PlannedCollection[], options: MongoDBRestoreOptions, major: number): Promise<number> {
   const into = new Map(plan.map((p) => [p.entry.name, p]));
-  for (const p of plan) if (p.entry.dataFile) ctx.record(describeCommand({ db: database, doc: rawInsertCommand(p.temp, 0, { bypassDocumentValidation: options.bypassDocumentValidation }) }).replace('"<0 raw BSON document(s)>"', `<documents of ${p.entry.dataFile}, raw BSON>`));
+  for (const p of plan) if (p.entry.dataFile) ctx.record(describeCommand(runCommand(database, rawInsertCommand(p.temp, 0, { bypassDocumentValidation: options.bypassDocumentValidation }))).replace('"<0 raw BSON document(s)>"', `<documents of ${p.entry.dataFile}, raw BSON>`));
   if (ctx.dryRun) return 0;
   const batches = new Map<string, { docs: Buffer[]; bytes: number }>();
   const limit = options.batchSize ?? 1000;

@@ -10,11 +10,11 @@ import * as S from './mongodb-statements.js';
 describe('command builders', () => {
   it('build the documented commands and show them as mongosh lines', () => {
     expect(S.describeCommand(S.dropDatabase(`it's "x"`))).toBe('db.getSiblingDB("it\'s \\"x\\"").runCommand({"dropDatabase":1})');
-    expect(S.listDatabases('app', true).doc).toEqual({ listDatabases: 1, nameOnly: true, filter: { name: 'app' } });
-    expect(S.dbStats('app')).toEqual({ db: 'app', doc: { dbStats: 1, scale: 1 } });
-    expect(S.createCollection('app', 'c', { capped: true, size: 10 }).doc).toEqual({ create: 'c', capped: true, size: 10 });
-    expect(S.createIndexes('app', 'c', [{ v: 2, key: { a: 1 }, name: 'a_1', ns: 'app.c' }]).doc).toEqual({ createIndexes: 'c', indexes: [{ key: { a: 1 }, name: 'a_1' }], ignoreUnknownIndexOptions: true });
-    expect(S.profile('app', 1, { slowMs: 5, sampleRate: 0.1, filter: { op: 'query' } }).doc).toEqual({ profile: 1, slowms: 5, sampleRate: 0.1, filter: { op: 'query' } });
+    expect(S.listDatabases('app', true).params[1]).toEqual({ listDatabases: 1, nameOnly: true, filter: { name: 'app' } });
+    expect(S.commandParts(S.dbStats('app'))).toEqual({ db: 'app', doc: { dbStats: 1, scale: 1 } });
+    expect(S.createCollection('app', 'c', { capped: true, size: 10 }).params[1]).toEqual({ create: 'c', capped: true, size: 10 });
+    expect(S.createIndexes('app', 'c', [{ v: 2, key: { a: 1 }, name: 'a_1', ns: 'app.c' }]).params[1]).toEqual({ createIndexes: 'c', indexes: [{ key: { a: 1 }, name: 'a_1' }], ignoreUnknownIndexOptions: true });
+    expect(S.profile('app', 1, { slowMs: 5, sampleRate: 0.1, filter: { op: 'query' } }).params[1]).toEqual({ profile: 1, slowms: 5, sampleRate: 0.1, filter: { op: 'query' } });
     expect(S.describeCommand(S.createCollection('a', 'd', { validator: { $jsonSchema: { required: ['x'] } } }))).toBe('db.getSiblingDB("a").runCommand({"create":"d","validator":{"$jsonSchema":{"required":["x"]}}})');
   });
 });

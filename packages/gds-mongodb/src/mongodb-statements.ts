@@ -1,32 +1,89 @@
 /**
- * The commands gds sends to MongoDB, built by pure functions so that tests can check them
- * exactly, and {@link describeCommand}, which shows a command the way dry runs record it: a
- * mongosh line (`db.getSiblingDB("app").runCommand({...})`) with the document in relaxed
- * Extended JSON. Names travel as values inside the documents, never as code.
+ * The commands gds sends to MongoDB, as {@link Statement} objects built by pure functions (tests
+ * check them exactly), and {@link describeCommand}, the engine's dry-run rendering of them. One
+ * object is both what a dry run shows and what runs (`MongoDBConnection.run`):
+ *
+ * - `text` is the mongosh line with placeholders: `db.getSiblingDB($1).runCommand($2)`, or
+ *   `db.adminCommand($2)` for the replica-set commands, `-- on $3` when it runs on one member;
+ * - `params` are `[database, command document, member?]`.
+ *
+ * {@link describeCommand} puts the database in as a JSON string (which any name survives intact),
+ * the document in relaxed Extended JSON and the member (`host:port`) as it is. Names travel as
+ * values inside the documents, never as code.
  *
  * @module
  */
+import { statement, type Statement } from '@gds/database/engine';
 import { BSON, type Document } from 'mongodb';
 import { quoteName } from './mongodb-quote.js';
 
-/** A command and the database it runs in. */
-export interface Command {
+const RUN_COMMAND = 'db.getSiblingDB($1).runCommand($2)';
+const ADMIN_COMMAND = 'db.adminCommand($2)';
+
+/** What a command statement runs: the database, the command document, and the member it must run on (when not the deployment). */
+export interface CommandParts {
   /** The database (`admin` for server-level commands). */
   db: string;
   /** The command document; its first key is the command name. */
   doc: Document;
+  /** `host:port` of the one member it runs on, straight (not through the deployment). */
+  on?: string;
 }
 
 /**
- * The command as dry runs and results show it.
+ * `doc` run in `db` (`db.getSiblingDB(db).runCommand(doc)`).
  *
  * ### Examples
  * ```ts
- * describeCommand({ db: 'app', doc: { dropDatabase: 1 } }); // 'db.getSiblingDB("app").runCommand({"dropDatabase":1})'
+ * runCommand('app', { dropDatabase: 1 }).params; // ['app', { dropDatabase: 1 }]
  * ```
  */
-export function describeCommand(c: Command): string {
-  return `db.getSiblingDB(${quoteName(c.db)}).runCommand(${BSON.EJSON.stringify(c.doc, { relaxed: true })})`;
+export function runCommand(db: string, doc: Document): Statement {
+  return statement(RUN_COMMAND, [db, doc]);
+}
+
+/**
+ * An admin command (`db.adminCommand(doc)`), on the member `on` when given.
+ *
+ * ### Examples
+ * ```ts
+ * describeCommand(adminCommand({ replSetFreeze: 60 }, 'b:27017')); // 'db.adminCommand({"replSetFreeze":60}) -- on b:27017'
+ * ```
+ */
+export function adminCommand(doc: Document, on?: string): Statement {
+  return on === undefined ? statement(ADMIN_COMMAND, ['admin', doc]) : statement(`${ADMIN_COMMAND} -- on $3`, ['admin', doc, on]);
+}
+
+/**
+ * The parts of a command statement (a TypeError for any other statement: a programming error).
+ *
+ * ### Examples
+ * ```ts
+ * commandParts(runCommand('app', { dbStats: 1 })); // { db: 'app', doc: { dbStats: 1 } }
+ * ```
+ */
+export function commandParts(s: Statement): CommandParts {
+  const [db, doc, on] = s.params;
+  if (typeof db !== 'string' || typeof doc !== 'object' || doc === null || (on !== undefined && typeof on !== 'string')) throw new TypeError(`not a MongoDB command statement: ${s.text}`);
+  return on === undefined ? { db, doc: doc as Document } : { db, doc: doc as Document, on };
+}
+
+/**
+ * The command as dry runs and results show it (the engine's `describeStatement`).
+ *
+ * ### Examples
+ * ```ts
+ * describeCommand(runCommand('app', { dropDatabase: 1 })); // 'db.getSiblingDB("app").runCommand({"dropDatabase":1})'
+ * ```
+ */
+export function describeCommand(s: Statement): string {
+  return s.text.replace(/\$([1-3])/g, (placeholder, n: string) => {
+    const value = s.params[Number(n) - 1];
+    if (value === undefined) return placeholder;
+    if (n === '1') return quoteName(String(value));
+    if (n === '2') return BSON.EJSON.stringify(value as Document, { relaxed: true });
+    return String(value);
+  });
 }
 
 /** The collection `create()` makes when it is given none: a database exists only while it has one. */
@@ -37,11 +94,11 @@ export const DEFAULT_FIRST_COLLECTION = 'gds_init';
  *
  * ### Examples
  * ```ts
- * dbStats('app').doc; // { dbStats: 1, scale: 1 }
+ * dbStats('app').params[1]; // { dbStats: 1, scale: 1 }
  * ```
  */
-export function dbStats(db: string): Command {
-  return { db, doc: { dbStats: 1, scale: 1 } };
+export function dbStats(db: string): Statement {
+  return runCommand(db, { dbStats: 1, scale: 1 });
 }
 
 /**
@@ -49,13 +106,13 @@ export function dbStats(db: string): Command {
  *
  * ### Examples
  * ```ts
- * listDatabases('app', true).doc; // { listDatabases: 1, nameOnly: true, filter: { name: 'app' } }
+ * listDatabases('app', true).params[1]; // { listDatabases: 1, nameOnly: true, filter: { name: 'app' } }
  * ```
  */
-export function listDatabases(name?: string, nameOnly = false): Command {
+export function listDatabases(name?: string, nameOnly = false): Statement {
   const doc: Document = { listDatabases: 1, nameOnly };
   if (name !== undefined) doc.filter = { name };
-  return { db: 'admin', doc };
+  return runCommand('admin', doc);
 }
 
 /**
@@ -63,11 +120,11 @@ export function listDatabases(name?: string, nameOnly = false): Command {
  *
  * ### Examples
  * ```ts
- * createCollection('app', 'events', { capped: true, size: 1048576 }).doc; // { create: 'events', capped: true, size: 1048576 }
+ * createCollection('app', 'events', { capped: true, size: 1048576 }).params[1]; // { create: 'events', capped: true, size: 1048576 }
  * ```
  */
-export function createCollection(db: string, collection: string, options: Document = {}): Command {
-  return { db, doc: { create: collection, ...options } };
+export function createCollection(db: string, collection: string, options: Document = {}): Statement {
+  return runCommand(db, { create: collection, ...options });
 }
 
 /**
@@ -75,11 +132,11 @@ export function createCollection(db: string, collection: string, options: Docume
  *
  * ### Examples
  * ```ts
- * dropDatabase('app').doc; // { dropDatabase: 1 }
+ * dropDatabase('app').params[1]; // { dropDatabase: 1 }
  * ```
  */
-export function dropDatabase(db: string): Command {
-  return { db, doc: { dropDatabase: 1 } };
+export function dropDatabase(db: string): Statement {
+  return runCommand(db, { dropDatabase: 1 });
 }
 
 /**
@@ -87,11 +144,11 @@ export function dropDatabase(db: string): Command {
  *
  * ### Examples
  * ```ts
- * dropCollection('app', 'orders').doc; // { drop: 'orders' }
+ * dropCollection('app', 'orders').params[1]; // { drop: 'orders' }
  * ```
  */
-export function dropCollection(db: string, collection: string): Command {
-  return { db, doc: { drop: collection } };
+export function dropCollection(db: string, collection: string): Statement {
+  return runCommand(db, { drop: collection });
 }
 
 /**
@@ -103,12 +160,12 @@ export function dropCollection(db: string, collection: string): Command {
  *
  * ### Examples
  * ```ts
- * createIndexes('app', 'orders', [{ v: 1, key: { customer: 1 }, name: 'customer_1' }]).doc;
+ * createIndexes('app', 'orders', [{ v: 1, key: { customer: 1 }, name: 'customer_1' }]).params[1];
  * // { createIndexes: 'orders', indexes: [{ key: { customer: 1 }, name: 'customer_1' }], ignoreUnknownIndexOptions: true }
  * ```
  */
-export function createIndexes(db: string, collection: string, indexes: Document[]): Command {
-  return { db, doc: { createIndexes: collection, indexes: indexes.map(({ ns: _ns, v: _v, ...spec }) => spec), ignoreUnknownIndexOptions: true } };
+export function createIndexes(db: string, collection: string, indexes: Document[]): Statement {
+  return runCommand(db, { createIndexes: collection, indexes: indexes.map(({ ns: _ns, v: _v, ...spec }) => spec), ignoreUnknownIndexOptions: true });
 }
 
 /**
@@ -116,15 +173,15 @@ export function createIndexes(db: string, collection: string, indexes: Document[
  *
  * ### Examples
  * ```ts
- * profile('app', 1, { slowMs: 50 }).doc; // { profile: 1, slowms: 50 }
+ * profile('app', 1, { slowMs: 50 }).params[1]; // { profile: 1, slowms: 50 }
  * ```
  */
-export function profile(db: string, level: -1 | 0 | 1 | 2, options: { slowMs?: number; sampleRate?: number; filter?: Document } = {}): Command {
+export function profile(db: string, level: -1 | 0 | 1 | 2, options: { slowMs?: number; sampleRate?: number; filter?: Document } = {}): Statement {
   const doc: Document = { profile: level };
   if (options.slowMs !== undefined) doc.slowms = options.slowMs;
   if (options.sampleRate !== undefined) doc.sampleRate = options.sampleRate;
   if (options.filter !== undefined) doc.filter = options.filter;
-  return { db, doc };
+  return runCommand(db, doc);
 }
 
 /**
@@ -132,11 +189,11 @@ export function profile(db: string, level: -1 | 0 | 1 | 2, options: { slowMs?: n
  *
  * ### Examples
  * ```ts
- * listCollections('app').doc; // { listCollections: 1 }
+ * listCollections('app').params[1]; // { listCollections: 1 }
  * ```
  */
-export function listCollections(db: string): Command {
-  return { db, doc: { listCollections: 1 } };
+export function listCollections(db: string): Statement {
+  return runCommand(db, { listCollections: 1 });
 }
 
 /**
@@ -144,9 +201,9 @@ export function listCollections(db: string): Command {
  *
  * ### Examples
  * ```ts
- * renameCollectionCommand('app', 'gds_restore_0', 'orders').doc; // { renameCollection: 'app.gds_restore_0', to: 'app.orders', dropTarget: false }
+ * renameCollectionCommand('app', 'gds_restore_0', 'orders').params[1]; // { renameCollection: 'app.gds_restore_0', to: 'app.orders', dropTarget: false }
  * ```
  */
-export function renameCollectionCommand(db: string, from: string, to: string): Command {
-  return { db: 'admin', doc: { renameCollection: `${db}.${from}`, to: `${db}.${to}`, dropTarget: false } };
+export function renameCollectionCommand(db: string, from: string, to: string): Statement {
+  return runCommand('admin', { renameCollection: `${db}.${from}`, to: `${db}.${to}`, dropTarget: false });
 }

@@ -2,7 +2,7 @@
 // simulator (simulator, not a real server): the documents inserted on restore are compared
 // byte for byte with those dumped; the files follow mongodump's layout; snapshot reads on a
 // replica set; refusal, cancellation and corruption.
-import { mkdtempSync, promises as fs, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, promises as fs, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -12,7 +12,9 @@ import { DatabaseManager, OperationCancelledError, ValidationError, DatabaseNotF
 import { MongoSimulator } from '@gds/testkit/mongo';
 import { waitFor } from '@gds/testkit';
 import { BSON, type Document } from 'mongodb';
-import { MANIFEST_FILE, readBsonDocuments, type BackupManifest, type MongoDBDatabase } from '../src/index.js';
+import '../src/index.js';
+import type { BackupManifest, MongoDBDatabase } from '../src/index.js';
+import { MANIFEST_FILE, readBsonDocuments } from '../src/mongodb-dump-layout.js';
 
 const { Decimal128, Double, Int32, Long, ObjectId, Binary } = BSON;
 const tmp = mkdtempSync(join(tmpdir(), 'gds-mongo-sim-'));
@@ -143,7 +145,7 @@ describe('MongoDB native dump and restore (simulator)', () => {
     const replaced = await db('ref_copy').restore(target, { replace: true });
     expect(replaced.statements.filter((x) => x.includes('"to":"ref_copy.gds_replaced_'))).toHaveLength(4); // events, odd name, orders, extra (the view is dropped)
     expect(sim.store.collection('ref_copy', 'events')!.docs).toHaveLength(2);
-    await db('ref_copy').mongo.settled(); // the replaced collections are dropped right after the restore returned
+    await db('ref_copy').connection.settled(); // the replaced collections are dropped right after the restore returned
     expect([...sim.store.databases.get('ref_copy')!.keys()].sort()).toEqual(['events', 'expensive', 'odd name "q" é', 'orders']);
   });
 
@@ -197,6 +199,48 @@ describe('MongoDB native dump and restore (simulator)', () => {
     await db('ow').backup(mongodumpLike, { overwrite: true });
     expect(readdirSync(join(mongodumpLike, 'ow'))).toContain('orders.bson');
     expect(readdirSync(tmp).filter((f) => f.includes('gds-partial') || f.includes('gds-old'))).toEqual([]);
+  });
+
+  it('a target that changes while the backup runs is left as it is, and the complete new backup is kept where the error says', async () => {
+    seed('moved', 5);
+    const keptAt = (e: unknown): string => {
+      expect(ValidationError.isInstance(e)).toBe(true);
+      const m = /the new backup is kept at (\S+)$/.exec((e as ValidationError).issues[0]?.message ?? '');
+      expect(m).not.toBeNull();
+      return m![1]!;
+    };
+    const isCompleteDump = async (dir: string) => {
+      const manifest = JSON.parse(await fs.readFile(join(dir, MANIFEST_FILE), 'utf8')) as BackupManifest;
+      const docs: Buffer[] = [];
+      for await (const d of readBsonDocuments((await fs.open(join(dir, 'moved', 'orders.bson'))).createReadStream())) docs.push(d);
+      return { database: manifest.database, orders: docs.length };
+    };
+    // 1. nothing at the target when the backup starts; the user's folder appears there meanwhile
+    const appeared = join(tmp, 'moved-new');
+    const mkUsers = () => {
+      if (readdirSync(tmp).includes('moved-new')) return;
+      mkdirSync(appeared);
+      writeFileSync(join(appeared, 'notes.txt'), 'mine');
+    };
+    const first = await db('moved').backup(appeared, { onMessage: (line) => line.startsWith('dumped') && mkUsers() }).catch((e: unknown) => e);
+    const kept1 = keptAt(first);
+    expect((first as ValidationError).issues[0]!.message).toMatch(/appeared while the backup ran/);
+    expect(await isCompleteDump(kept1)).toEqual({ database: 'moved', orders: 5 });
+    expect(readdirSync(appeared)).toEqual(['notes.txt']);
+    expect(await fs.readFile(join(appeared, 'notes.txt'), 'utf8')).toBe('mine');
+    // 2. overwrite of an earlier backup folder the user adds a file to meanwhile
+    const earlier = join(tmp, 'moved-old');
+    await db('moved').backup(earlier);
+    const before = readdirSync(join(earlier, 'moved')).sort();
+    const addFile = () => writeFileSync(join(earlier, 'moved', 'added-by-user.txt'), 'also mine', { flag: 'a' });
+    const second = await db('moved').backup(earlier, { overwrite: true, onMessage: (line) => line.startsWith('dumped') && addFile() }).catch((e: unknown) => e);
+    const kept2 = keptAt(second);
+    expect((second as ValidationError).issues[0]!.message).toMatch(/changed while the backup ran/);
+    expect(await isCompleteDump(kept2)).toEqual({ database: 'moved', orders: 5 });
+    expect(readdirSync(join(earlier, 'moved')).sort()).toEqual([...before, 'added-by-user.txt'].sort());
+    expect(readdirSync(tmp).filter((f) => f.includes('gds-old'))).toEqual([]);
+    await fs.rm(kept1, { recursive: true });
+    await fs.rm(kept2, { recursive: true });
   });
 
   it('a later backup removes the partial folder of a backup whose process was killed (kill -9), and keeps a live one\'s', async () => {

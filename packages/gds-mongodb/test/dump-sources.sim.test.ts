@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DatabaseManager, ValidationError } from '@gds/database';
 import { MongoSimulator } from '@gds/testkit/mongo';
 import { BSON, type Document } from 'mongodb';
-import { ARCHIVE_MAGIC, type MongoDBDatabase } from '../src/index.js';
+import '../src/index.js';
+import type { MongoDBDatabase } from '../src/index.js';
+import { ARCHIVE_MAGIC } from '../src/mongodb-archive.js';
 import { metadataJson } from '../src/mongodb-dump-layout.js';
 import { BEHAVIOURS } from './evidence/behaviours.js';
 

@@ -12,7 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { DatabaseManager, ValidationError } from '@gds/database';
 import { MongoSimulator, exactDocument } from '@gds/testkit/mongo';
 import { BSON, type Document } from 'mongodb';
-import { mapMongoError, type MongoDBDatabase } from '../src/index.js';
+import '../src/index.js';
+import type { MongoDBDatabase } from '../src/index.js';
+import { mapMongoError } from '../src/mongodb-errors.js';
 import { BEHAVIOURS } from './evidence/behaviours.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-mongo-fidelity-'));
@@ -118,7 +120,7 @@ describe('MongoDB restore fidelity (simulator)', () => {
 
   it('the simulator refuses an unknown index option without the flag, and an index version v: 0 (the server rules)', async () => {
     sim.store.putCollection('idx', 'c', [{ _id: 1 }]);
-    const conn = (db('idx') as MongoDBDatabase).mongo;
+    const conn = (db('idx') as MongoDBDatabase).connection;
     await expect(conn.command('idx', { createIndexes: 'c', indexes: [{ key: { a: 1 }, name: 'a_1', safe: true }] })).rejects.toMatchObject({ code: 197 });
     await expect(conn.command('idx', { createIndexes: 'c', indexes: [{ v: 0, key: { a: 1 }, name: 'a_1' }] })).rejects.toMatchObject({ code: 67 });
   });
@@ -154,7 +156,7 @@ describe('MongoDB backup of capped collections on a replica set (simulator)', ()
   });
 
   it('the simulator answers a snapshot find on a capped collection with 246, and gds says why', async () => {
-    const conn = db('capdb').mongo;
+    const conn = db('capdb').connection;
     const e = await conn.command('capdb', { find: 'log', readConcern: { level: 'snapshot' } }).catch((x: unknown) => x);
     expect((e as { code?: number }).code).toBe(246);
     expect(mapMongoError(e, 'backup').hint).toMatch(/capped collection can never be read at a snapshot/);

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '@gds/database';
 import { BSON } from 'mongodb';
-import { REPLACED_PREFIX, RESTORE_PREFIX, type MongoDBConnection } from '../src/index.js';
+import type { MongoDBConnection } from '../src/index.js';
+import { REPLACED_PREFIX, RESTORE_PREFIX } from '../src/mongodb-restore.js';
 import { fingerprint, seed } from './helpers.js';
 
 export { fingerprint, seed };
