@@ -14,7 +14,8 @@ import type { BackupHistoryOptions, RecoveryModel } from './mssql-options.js';
 const num = (v: unknown, name: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new ValidationError(`${name} takes a number, got '${String(v)}'`, [{ path: '', message: `${name} takes a number` }], { engine: 'mssql' });
+  // a schema-like issue (path and 'must ...'): the CLI reports it as a usage error (exit 2)
+  if (!Number.isFinite(n)) throw new ValidationError('Invalid option', [{ path: name, message: `must be a number, got '${String(v)}'` }], { engine: 'mssql' });
   return n;
 };
 const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -33,7 +34,7 @@ export const MSSQL_COMMANDS: readonly EngineCommand<MSSQLDatabase>[] = Object.fr
     args: ['<model>'],
     description: 'set the recovery model: simple | full | bulk_logged (simple breaks the log backup chain: asks first)',
     confirm: (db, [model]) => (String(model).toLowerCase() === 'simple' ? `switch ${JSON.stringify(db)} to the SIMPLE recovery model (this breaks its log backup chain)` : undefined),
-    run: (db, [model], _o, ctx) => db.setRecoveryModel(String(model).toLowerCase() as RecoveryModel, ctx.changeOptions()),
+    run: async (db, [model], _o, ctx) => db.setRecoveryModel(String(model).toLowerCase() as RecoveryModel, ctx.changeOptions()),
   },
   {
     name: 'shrink',
@@ -42,7 +43,7 @@ export const MSSQL_COMMANDS: readonly EngineCommand<MSSQLDatabase>[] = Object.fr
       ['--target-percent <n>', 'free space to leave, in percent'],
       ['--truncate-only', 'only release free space at the end of the files'],
     ],
-    run: (db, _a, o, ctx) => db.shrink({ ...defined({ targetPercent: num(o.targetPercent, '--target-percent'), truncateOnly: o.truncateOnly ? true : undefined }), ...ctx.changeOptions() }),
+    run: async (db, _a, o, ctx) => db.shrink({ ...defined({ targetPercent: num(o.targetPercent, '--target-percent'), truncateOnly: o.truncateOnly ? true : undefined }), ...ctx.changeOptions() }),
   },
   {
     name: 'check',
@@ -51,7 +52,7 @@ export const MSSQL_COMMANDS: readonly EngineCommand<MSSQLDatabase>[] = Object.fr
       ['--physical-only', 'check physical structure only (much faster)'],
       ['--no-index', 'skip nonclustered indexes'],
     ],
-    run: (db, _a, o, ctx) => db.checkIntegrity({ ...defined({ physicalOnly: o.physicalOnly ? true : undefined, noIndex: o.index === false ? true : undefined }), ...ctx.changeOptions() }),
+    run: async (db, _a, o, ctx) => db.checkIntegrity({ ...defined({ physicalOnly: o.physicalOnly ? true : undefined, noIndex: o.index === false ? true : undefined }), ...ctx.changeOptions() }),
   },
   {
     name: 'backup-history',
