@@ -344,7 +344,7 @@ export function declareSafetyCases(suite: SafetySuite): void {
         await second.listDatabases();
         for (const s of secrets) {
           expect(redact(`server said: ${s.reveal()}`)).toBe('server said: ***');
-          const error = second.getDatabase('gds_conf_secret_probe').errorFrom(new Error(`login failed, password ${s.reveal()}`), 'probe');
+          const error = second.provider.mapError(new Error(`login failed, password ${s.reveal()}`), 'probe');
           expect(`${error.message} ${String((error.cause as Error | undefined)?.message ?? '')}`).not.toContain(s.reveal());
         }
       } finally {
