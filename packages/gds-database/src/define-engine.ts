@@ -124,13 +124,13 @@ function messageOf(error: unknown): string {
  * registerProvider(postgresEngine);
  * ```
  */
-export function defineEngine<C extends DatabaseConnection, D extends Database>(definition: EngineDefinition<C, D>): DatabaseProvider {
+export function defineEngine<C extends DatabaseConnection, D extends Database>(definition: EngineDefinition<C, D>): DatabaseProvider<D> {
   const def = definition as unknown as EngineDefinition;
   const issues = [...definitionIssues(def), ...(def.capabilities ? capabilityIssues(def) : [{ path: '/capabilities', message: 'is required' }])];
   if (issues.length > 0) throw new ValidationError(`Invalid engine definition for '${String(def.type)}'`, issues, { engine: def.type, hint: 'see docs/architecture.md, "Adding an engine"' });
   const capabilities: Capabilities = Object.freeze({ ...def.capabilities, ...Object.fromEntries((def.extensions ?? []).map((e) => [e.feature, true as const])) });
   const own = (connection: DatabaseConnection): C => expectConnection(connection, definition.connectionClass, def.displayName);
-  const engine: DatabaseProvider = {
+  const engine: DatabaseProvider<D> = {
     type: def.type,
     packageName: def.packageName,
     displayName: def.displayName,
@@ -141,7 +141,7 @@ export function defineEngine<C extends DatabaseConnection, D extends Database>(d
     commands: Object.freeze([...(def.commands ?? [])]),
     definition: def,
     connect: (target: string | ConnectionConfig) => definition.connect(target),
-    createDatabase(connection: DatabaseConnection, name: string, metadata?: DatabaseMetadata): Database {
+    createDatabase(connection: DatabaseConnection, name: string, metadata?: DatabaseMetadata): D {
       validateDatabaseName(name, def.type);
       def.names.validateDatabaseName(name);
       return new definition.databaseClass(name, own(connection), metadata as never);

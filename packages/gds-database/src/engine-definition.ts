@@ -139,7 +139,7 @@ export interface EngineExtension<D extends Database = Database> {
 export type DatabaseClass<C extends DatabaseConnection, D extends Database> = new (name: string, connection: C, metadata?: never) => D;
 
 /** The engine's HA manager class. */
-export type HaManagerClass<D extends Database> = new (database: D) => HighAvailabilityManager<ReadOptions, D>;
+export type HaManagerClass<D extends Database> = new (database: D) => HighAvailabilityManager<ReadOptions, Database>;
 
 /**
  * Everything the core needs to know about an engine. `defineEngine()` (from
@@ -174,7 +174,7 @@ export interface EngineDefinition<C extends DatabaseConnection = DatabaseConnect
   /** The engine's Database class. */
   readonly databaseClass: DatabaseClass<C, D>;
   /** The engine's HA manager class, when it supports `ha`. */
-  readonly haManagerClass?: HaManagerClass<D>;
+  readonly haManagerClass?: HaManagerClass<NoInfer<D>>;
   /** Opens (and verifies) a connection from a URL or a config object. */
   connect(target: string | ConnectionConfig): Promise<C>;
   /** Lists the databases on the server. */
@@ -188,7 +188,7 @@ export interface EngineDefinition<C extends DatabaseConnection = DatabaseConnect
   /** Name rules and the one quoting function. */
   readonly names: EngineNames;
   /** Operations only this engine has. */
-  readonly extensions?: readonly EngineExtension<D>[];
+  readonly extensions?: readonly EngineExtension<NoInfer<D>>[];
   /** CLI commands for them (and for engine-only reads). */
-  readonly commands?: readonly EngineCommand<D>[];
+  readonly commands?: readonly EngineCommand<NoInfer<D>>[];
 }

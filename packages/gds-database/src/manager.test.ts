@@ -16,7 +16,7 @@ import {
   type Database,
   type GdsError,
 } from './index.js';
-import { memoryProvider, type MemoryConnection, type MemoryServer } from '../test/memory-provider.js';
+import { MemoryDatabase, memoryProvider, type MemoryConnection, type MemoryServer } from '../test/memory-provider.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-core-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -114,6 +114,24 @@ describe('DatabaseManager', () => {
       inner = m.connection as MemoryConnection;
     }
     expect(inner.closed).toBe(1);
+  });
+});
+
+describe('DatabaseManager.connect(engine, target): typed by the engine', () => {
+  it('hands out the engine\'s own Database class, typed, and refuses a target of another engine', async () => {
+    const typed = await DatabaseManager.connect(provider, 'memory://tester@local/typed');
+    try {
+      const db: MemoryDatabase = typed.getDatabase('app'); // compiles only because the manager is typed
+      expect(db).toBeInstanceOf(MemoryDatabase);
+      const listed: MemoryDatabase[] = await typed.listDatabases();
+      expect(Array.isArray(listed)).toBe(true);
+    } finally {
+      await typed.close();
+    }
+    const e = await rejection(DatabaseManager.connect(provider, 'postgres://u:secret-pw@h/db'));
+    expect(ValidationError.isInstance(e)).toBe(true);
+    expect(e.message).toBe('Not a Memory (test engine) target: (value): expected a URL of scheme sqlite:// or memory://, or a config of type \'sqlite\'');
+    expect(e.message).not.toContain('secret-pw');
   });
 });
 

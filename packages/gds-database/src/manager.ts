@@ -29,11 +29,11 @@ import { validateOptions } from './validation.js';
  * }
  * ```
  */
-export class DatabaseManager {
+export class DatabaseManager<D extends Database = Database> {
   /** The connection this manager works through; `close()` closes it. */
   readonly connection: DatabaseConnection;
   /** The provider of the connection's engine. */
-  readonly provider: DatabaseProvider;
+  readonly provider: DatabaseProvider<D>;
   #closed = false;
 
   /**
@@ -45,7 +45,7 @@ export class DatabaseManager {
       throw new ValidationError('Not a connection', [{ path: '', message: 'expected a DatabaseConnection (with type and close())' }]);
     }
     this.connection = connection;
-    this.provider = getProvider(connection.type);
+    this.provider = getProvider(connection.type) as DatabaseProvider<D>;
   }
 
   /**
@@ -57,9 +57,31 @@ export class DatabaseManager {
    * const other = await DatabaseManager.connect({ type: 'postgresql', host: '127.0.0.1', user: 'postgres' });
    * ```
    */
-  static async connect(target: string | ConnectionConfig): Promise<DatabaseManager> {
+  static async connect(target: string | ConnectionConfig): Promise<DatabaseManager>;
+  /**
+   * Connects with `engine` (an engine package's export, e.g. `postgresEngine`): the manager, its
+   * databases and their HA managers are typed with that engine's classes, so its own methods
+   * (`vacuum()`...) and options need no cast. The URL's scheme (or the config's `type`) must be
+   * the engine's.
+   *
+   * ### Examples
+   * ```ts
+   * // `engine`: what an engine package exports (PostgreSQL's `postgresEngine`, ...)
+   * const manager = await DatabaseManager.connect(engine, 'postgres://postgres@127.0.0.1/postgres');
+   * await manager.getDatabase('app').vacuum({ analyze: true }); // the engine's own method, typed
+   * ```
+   */
+  static async connect<E extends Database>(engine: DatabaseProvider<E>, target: string | ConnectionConfig): Promise<DatabaseManager<E>>;
+  static async connect(first: string | ConnectionConfig | DatabaseProvider, second?: string | ConnectionConfig): Promise<DatabaseManager> {
+    const typed = second !== undefined;
+    const target = (typed ? second : first) as string | ConnectionConfig;
     let provider: DatabaseProvider;
-    if (typeof target === 'string') provider = getProviderForUrl(target);
+    if (typed) {
+      provider = getProvider((first as DatabaseProvider).type);
+      const scheme = typeof target === 'string' ? /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1]?.toLowerCase() : undefined;
+      const fits = typeof target === 'string' ? scheme !== undefined && provider.schemes.includes(scheme) : typeof target === 'object' && target !== null && (target.type === undefined || target.type === provider.type);
+      if (!fits) throw new ValidationError(`Not a ${provider.displayName} target`, [{ path: '', message: `expected a URL of scheme ${provider.schemes.map((x) => `${x}://`).join(' or ')}, or a config of type '${provider.type}'` }], { engine: provider.type });
+    } else if (typeof target === 'string') provider = getProviderForUrl(target);
     else if (target && typeof target === 'object' && typeof target.type === 'string') provider = getProvider(target.type);
     else throw new ValidationError('Invalid connection target', [{ path: '', message: 'expected a URL or an object with a type' }]);
     const connection = await runRead({ operation: 'connect', engine: provider.type, mapError: (e, op) => provider.mapError(e, op) }, () =>
@@ -81,7 +103,7 @@ export class DatabaseManager {
    * const db = manager.getDatabase('app');
    * ```
    */
-  getDatabase(name: string): Database {
+  getDatabase(name: string): D {
     return this.provider.createDatabase(this.connection, name);
   }
 
@@ -96,7 +118,7 @@ export class DatabaseManager {
    * console.table(await Promise.all(dbs.map((d) => d.metadata())));
    * ```
    */
-  async listDatabases(options: ListDatabasesOptions = {}): Promise<Database[]> {
+  async listDatabases(options: ListDatabasesOptions = {}): Promise<D[]> {
     validateOptions(ListDatabasesOptionsSchema, options, 'listDatabases', this.type);
     const listings = await runRead(
       {

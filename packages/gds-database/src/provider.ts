@@ -19,7 +19,9 @@ import type { Statement } from './statement.js';
 export type { DatabaseListing } from './engine-definition.js';
 
 /**
- * A registered engine (what `getProvider('postgresql')` returns).
+ * A registered engine (what `getProvider('postgresql')` returns, and what an engine package
+ * exports, e.g. `postgresEngine`). `D` is the engine's Database class: pass the engine to
+ * `DatabaseManager.connect(engine, url)` to get a manager typed with it.
  *
  * ### Examples
  * ```ts
@@ -28,7 +30,7 @@ export type { DatabaseListing } from './engine-definition.js';
  * console.log(pg.displayName, pg.schemes, pg.supportsFeature('backup.full'));
  * ```
  */
-export interface DatabaseProvider {
+export interface DatabaseProvider<D extends Database = Database> {
   /** The engine this provider serves. */
   readonly type: DatabaseType;
   /** The npm package it comes from; two copies of one package count as the same provider. */
@@ -50,7 +52,7 @@ export interface DatabaseProvider {
   /** Opens a connection from a URL or a config object. */
   connect(target: string | ConnectionConfig): Promise<DatabaseConnection>;
   /** Makes the Database object for `name` (no server round trip; the engine's name rules run first); `metadata` seeds its cache. */
-  createDatabase(connection: DatabaseConnection, name: string, metadata?: DatabaseMetadata): Database;
+  createDatabase(connection: DatabaseConnection, name: string, metadata?: DatabaseMetadata): D;
   /** Lists the databases on the server. */
   listDatabases(connection: DatabaseConnection, options: ListDatabasesOptions): Promise<DatabaseListing[]>;
   /** Whether the engine supports `feature`. */

@@ -312,7 +312,7 @@ function toMetadata(name: string, db: MemoryDb): DatabaseMetadata {
   };
 }
 
-export function memoryProvider(servers: Map<string, MemoryServer> = new Map(), packageName = '@gds/memory-test'): DatabaseProvider & { servers: Map<string, MemoryServer> } {
+export function memoryProvider(servers: Map<string, MemoryServer> = new Map(), packageName = '@gds/memory-test'): DatabaseProvider<MemoryDatabase> & { servers: Map<string, MemoryServer> } {
   const serverFor = (key: string) => {
     let s = servers.get(key);
     if (!s) {
