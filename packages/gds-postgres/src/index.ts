@@ -11,19 +11,17 @@
  * @packageDocumentation
  */
 import { registerProvider } from '@gds/database';
-import { postgresProvider } from './postgres-provider.js';
+import { postgresEngine } from './postgres-engine.js';
 
-registerProvider(postgresProvider);
+registerProvider(postgresEngine);
 
-export { postgresProvider } from './postgres-provider.js';
+export { postgresEngine } from './postgres-engine.js';
+/** @deprecated use {@link postgresEngine} */
+export const postgresProvider = postgresEngine;
 export { PostgreSQLConnection, type QueryOptions, type Sql } from './postgres-connection.js';
-export { MAX_BACKENDS, PostgreSQLConfigSchema, parsePostgresUrl, resolveConfig, type LibpqEnv, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
+export { MAX_BACKENDS, PostgreSQLConfigSchema, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
 export { PostgreSQLDatabase, type PostgreSQLDatabaseTypes } from './postgres-database.js';
-export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, MIN_REPLY_TIMEOUT_MS, NAME_HINT, PostgreSQLHAReadOptionsSchema, type ReplicationRow, type PostgreSQLHAReadOptions, parseSyncStandbyNames, standbyNames } from './postgres-ha.js';
-export { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
-export { POSTGRES_ERROR_TABLE, mapPostgresError, postgresErrorKind } from './postgres-errors.js';
-export { METADATA_SQL, type PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
+export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, MIN_REPLY_TIMEOUT_MS, PostgreSQLHAReadOptionsSchema, type PostgreSQLHAReadOptions } from './postgres-ha.js';
+export type { PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
 export * from './postgres-options.js';
-export { quoteIdentifier, quoteLiteral, MAX_IDENTIFIER_BYTES } from './postgres-quote.js';
-export { detectDumpFormat, type DumpFormat } from './postgres-backup.js';
-export { findTool, type PgTool } from './postgres-tools.js';
+export { quoteIdentifier, MAX_IDENTIFIER_BYTES } from './postgres-quote.js';

@@ -1,5 +1,6 @@
 /**
- * What gds can do with PostgreSQL, and why not where it cannot.
+ * What gds can do with PostgreSQL of the common contract, and why not where it cannot. Its own
+ * operation (VACUUM) is an extension of the engine definition (postgres-engine.ts), not listed here.
  *
  * @module
  */
@@ -32,14 +33,6 @@ export const POSTGRES_CAPABILITIES: Capabilities = Object.freeze({
   'restore.pointInTime': 'point-in-time recovery replays WAL into a whole cluster (recovery_target_time), not into one database',
   schemas: true,
   tables: true,
-  clone: 'CREATE DATABASE ... TEMPLATE copies a database, but only while nobody is connected to it; use backup and restore',
-  undrop: 'a dropped PostgreSQL database cannot be recovered except from a backup',
-  timeTravel: 'PostgreSQL keeps no history of past versions that can be queried',
-  'maintenance.vacuum': true,
-  'maintenance.shrink': 'VACUUM FULL is how PostgreSQL returns space: use vacuum({ full: true })',
-  'maintenance.checkIntegrity': 'use the amcheck extension (not wrapped by gds yet)',
-  recoveryModel: 'PostgreSQL has no per-database recovery model; WAL settings are per cluster',
-  profiling: 'use pg_stat_statements or auto_explain (not wrapped by gds yet)',
   ha: true,
   'ha.failover': true,
   'ha.addNode': 'a new standby needs a base backup (pg_basebackup) taken on its own host; gds cannot do that from a client connection',

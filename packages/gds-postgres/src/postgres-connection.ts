@@ -20,7 +20,8 @@
  * @module
  */
 import postgres from 'postgres';
-import { ConnectionError, isNeverAborted, type DatabaseConnection } from '@gds/database';
+import { ConnectionError, type DatabaseConnection } from '@gds/database';
+import { isNeverAborted } from '@gds/database/engine';
 import { parsePostgresUrl, resolveConfig, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
 import { validateIdentifierLength } from './postgres-quote.js';
 

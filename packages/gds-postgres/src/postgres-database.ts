@@ -26,20 +26,14 @@ import {
   type BackupVerification,
   type DropOptions,
   type ForceableOptions,
-  type GdsError,
-  type HighAvailabilityManager,
   type MutationOptions,
-  type OperationContext,
-  type OperationOutcome,
   type OperationResult,
   type ReadOptions,
   type TableInfo,
 } from '@gds/database';
+import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import { backupDatabase, restoreDatabase, verifyDump } from './postgres-backup.js';
-import { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
 import type { PostgreSQLConnection } from './postgres-connection.js';
-import { mapPostgresError } from './postgres-errors.js';
-import { PostgreSQLReplicationManager } from './postgres-ha.js';
 import { METADATA_SQL, rowToMetadata, type MetadataRow, type PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
 import {
   PostgreSQLBackupOptionsSchema,
@@ -76,10 +70,7 @@ export interface PostgreSQLDatabaseTypes {
  * await db.vacuum({ analyze: true });
  * ```
  */
-export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
-  /** The engine. */
-  readonly type = 'postgresql' as const;
-  protected readonly capabilities = POSTGRES_CAPABILITIES;
+export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes, PostgreSQLConnection> {
   protected override readonly schemas = {
     create: PostgreSQLCreateOptionsSchema,
     drop: DropOptionsSchema,
@@ -87,37 +78,24 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
     restore: PostgreSQLRestoreOptionsSchema,
   };
 
-  /** The connection, typed. */
-  get pg(): PostgreSQLConnection {
-    return this.connection as PostgreSQLConnection;
-  }
-
-  protected override validateName(name: string): void {
-    validateIdentifierLength(name);
-  }
-
-  protected mapError(error: unknown, operation: string): GdsError {
-    return mapPostgresError(error, operation);
-  }
-
   protected async fetchMetadata(signal: AbortSignal): Promise<PostgreSQLDatabaseMetadata | undefined> {
-    const rows = await this.pg.query<MetadataRow>(METADATA_SQL, [this.name, true], { signal });
+    const rows = await this.connection.query<MetadataRow>(METADATA_SQL, [this.name, true], { signal });
     return rows[0] ? rowToMetadata(rows[0]) : undefined;
   }
 
   protected override fetchExists(signal: AbortSignal): Promise<boolean> {
-    return this.pg.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [this.name], { signal }).then((rows) => Number(rows[0]?.n) > 0);
+    return this.connection.query<{ n: string }>('select count(*) as n from pg_catalog.pg_database where datname = $1', [this.name], { signal }).then((rows) => Number(rows[0]?.n) > 0);
   }
 
   /** Runs a statement as a step of `ctx` (recorded; skipped in a dry run). */
   private run(ctx: OperationContext, s: S.Statement): Promise<unknown> {
-    return ctx.step(S.describeStatement(s), () => this.pg.query(s.text, s.params, { signal: ctx.signal }));
+    return ctx.step(s, (st) => this.connection.query(st.text, st.params, { signal: ctx.signal }));
   }
 
   private async otherSessions(ctx: OperationContext): Promise<number> {
-    await this.pg.release(this.name);
+    await this.connection.release(this.name);
     const s = S.countSessions(this.name);
-    const rows = await this.pg.query<{ n: string }>(s.text, s.params, { signal: ctx.signal });
+    const rows = await this.connection.query<{ n: string }>(s.text, s.params, { signal: ctx.signal });
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -145,7 +123,7 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
     if (!(await this.fetchExists(ctx.signal))) throw this.notFound('drop');
     const sessions = await this.otherSessions(ctx);
     if (sessions > 0 && !options.force) throw this.inUse(sessions, 'drop');
-    const { num } = await this.pg.serverVersion(ctx.signal);
+    const { num } = await this.connection.serverVersion(ctx.signal);
     if (options.force && num < 130000) {
       await this.run(ctx, S.allowConnections(this.name, false));
       await this.run(ctx, S.terminateSessions(this.name));
@@ -198,15 +176,15 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
   }
 
   protected override performBackup(ctx: OperationContext, target: string, options: PostgreSQLBackupOptions): Promise<OperationOutcome<BackupInfo>> {
-    return backupDatabase(ctx, this.pg, this.name, target, options);
+    return backupDatabase(ctx, this.connection, this.name, target, options);
   }
 
   protected override performRestore(ctx: OperationContext, source: string, options: PostgreSQLRestoreOptions): Promise<OperationOutcome> {
-    return restoreDatabase(ctx, this.pg, this.name, source, options);
+    return restoreDatabase(ctx, this.connection, this.name, source, options);
   }
 
   protected override performVerifyBackup(ctx: OperationContext, source: string): Promise<OperationOutcome<BackupVerification>> {
-    return verifyDump(ctx, this.pg, source, {});
+    return verifyDump(ctx, this.connection, source, {});
   }
 
   /**
@@ -218,7 +196,7 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
    * ```
    */
   async verifyBackupWith(source: string, options: ReadOptions & { binDir?: string } = {}): Promise<OperationResult<BackupVerification>> {
-    return this.change('verifyBackup', 'backup.verify', PostgreSQLVerifyOptionsSchema, options, (ctx) => verifyDump(ctx, this.pg, source, options));
+    return this.change('verifyBackup', 'backup.verify', PostgreSQLVerifyOptionsSchema, options, (ctx) => verifyDump(ctx, this.connection, source, options));
   }
 
   /**
@@ -233,10 +211,9 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
    */
   async vacuum(options: VacuumOptions = {}): Promise<OperationResult> {
     return this.change('vacuum', 'maintenance.vacuum', VacuumOptionsSchema, options, async (ctx) => {
-      const stop = this.pg.onNotice((line) => ctx.message(line));
+      const stop = this.connection.onNotice((line) => ctx.message(line));
       try {
-        const s = S.vacuum(options);
-        await ctx.step(S.describeStatement(s), () => this.pg.query(s.text, s.params, { database: this.name, signal: ctx.signal }));
+        await ctx.step(S.vacuum(options), (st) => this.connection.query(st.text, st.params, { database: this.name, signal: ctx.signal }));
       } finally {
         stop();
       }
@@ -246,22 +223,18 @@ export class PostgreSQLDatabase extends Database<PostgreSQLDatabaseTypes> {
 
   protected override async fetchSchemas(signal: AbortSignal, includeSystem: boolean): Promise<string[]> {
     await this.ensureExists(signal);
-    const rows = await this.pg.query<{ name: string }>(S.LIST_SCHEMAS_SQL, [includeSystem], { database: this.name, signal });
+    const rows = await this.connection.query<{ name: string }>(S.LIST_SCHEMAS_SQL, [includeSystem], { database: this.name, signal });
     return rows.map((r) => r.name);
   }
 
   protected override async fetchTables(signal: AbortSignal, schema: string | undefined): Promise<TableInfo[]> {
     if (schema !== undefined) validateIdentifierLength(schema, 'schema name');
     await this.ensureExists(signal);
-    const rows = await this.pg.query<{ schema: string; name: string; kind: string }>(S.LIST_TABLES_SQL, [schema ?? null], { database: this.name, signal });
+    const rows = await this.connection.query<{ schema: string; name: string; kind: string }>(S.LIST_TABLES_SQL, [schema ?? null], { database: this.name, signal });
     return rows.map((r) => ({ schema: r.schema, name: r.name, kind: r.kind === 'p' ? 'partitioned_table' : 'table' }));
   }
 
   private async ensureExists(signal: AbortSignal): Promise<void> {
-    if (!(await this.fetchExists(signal))) throw new DatabaseNotFoundError(`Database '${this.name}' does not exist on ${this.pg.endpoint}`, { engine: 'postgresql' });
-  }
-
-  protected override createHaManager(): HighAvailabilityManager {
-    return new PostgreSQLReplicationManager(this);
+    if (!(await this.fetchExists(signal))) throw new DatabaseNotFoundError(`Database '${this.name}' does not exist on ${this.connection.endpoint}`, { engine: 'postgresql' });
   }
 }

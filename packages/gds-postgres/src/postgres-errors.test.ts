@@ -4,14 +4,14 @@ import {
   ConnectionError,
   DatabaseNotFoundError,
   DeadlockError,
-  ERROR_CLASSES,
   ExternalToolError,
   GdsError,
   QueryError,
   Secret,
   ValidationError,
 } from '@gds/database';
-import { POSTGRES_ERROR_TABLE, errorCodeOf, mapPostgresError, postgresErrorKind } from './postgres-errors.js';
+import { ERROR_CLASSES } from '@gds/database/engine';
+import { POSTGRES_ERROR_TABLE, classifyPostgresError, errorCodeOf, mapPostgresError, postgresErrorKind } from './postgres-errors.js';
 
 /** A driver-like error: an Error with a string `code`, as postgres.js and sockets throw. */
 const driverError = (code: string | undefined, message: string): Error => Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -232,5 +232,16 @@ describe('each connection failure gets the hint of its cause', () => {
     expect(mapPostgresError(driverError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'connect').hint).toMatch(/^TLS failed/);
     // what postgres.js says when sslmode=require meets a server without TLS (seen against a real server)
     expect(mapPostgresError(driverError('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established'), 'connect').hint).toMatch(/^TLS failed/);
+  });
+});
+
+describe('classifyPostgresError (the one table the core reads)', () => {
+  it('gives kind, code and hint; retryable stays the class default (no override anywhere)', () => {
+    expect(classifyPostgresError({ code: '3D000', message: 'database "x" does not exist' })).toEqual({ kind: 'DATABASE_NOT_FOUND', code: '3D000', hint: 'check the name: gds passes names exactly, with their case' });
+    expect(classifyPostgresError(new Error('odd'))).toEqual({ kind: 'QUERY', code: undefined, hint: undefined });
+    for (const code of [...Object.keys(POSTGRES_ERROR_TABLE), '22012', 'XX000', '25006']) expect(classifyPostgresError({ code, message: 'm' }).retryable).toBeUndefined();
+    const retryable = (code: string) => mapPostgresError({ code, message: 'm' }, 'op').retryable;
+    expect(['53300', '57P03', '08006', '40P01', '55006', 'ECONNRESET'].map(retryable)).toEqual([true, true, true, true, true, true]);
+    expect(['22012', '42501', '28P01', '3D000'].map(retryable)).toEqual([false, false, false, false]);
   });
 });

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { createError, GdsError, type ErrorKind } from '@gds/database';
+import type { ErrorKind } from '@gds/database';
+import { mapErrorWith, type ErrorClassification } from '@gds/database/engine';
 
 /**
  * SQLSTATE or driver code to error kind. Classes (`08`) match every code that starts with them.
@@ -109,25 +110,32 @@ export function postgresErrorKind(code: string | undefined): ErrorKind {
 }
 
 /**
- * Maps any error from postgres.js, a socket or a tool into the gds hierarchy.
+ * The PostgreSQL error table as the core reads it: the kind for the error's code (exact, else its
+ * SQLSTATE class), the code, and the hint for it. `retryable` is the class's default everywhere
+ * (connection, deadlock and in-use errors are retryable; 53300, no connection slot, is a
+ * connection error).
+ *
+ * ### Examples
+ * ```ts
+ * classifyPostgresError({ code: '3D000', message: 'database "x" does not exist' });
+ * // { kind: 'DATABASE_NOT_FOUND', code: '3D000', hint: 'check the name: ...' }
+ * ```
+ */
+export function classifyPostgresError(error: unknown): ErrorClassification {
+  const code = errorCodeOf(error);
+  const kind = postgresErrorKind(code);
+  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  const message = error instanceof Error ? error.message : typeof raw === 'string' ? raw : String(error);
+  return { kind, code, hint: hintFor(code, kind, message) };
+}
+
+/**
+ * Maps any error from postgres.js, a socket or a tool into the gds hierarchy (the core's tail
+ * with {@link classifyPostgresError}): for code outside the operation template.
  *
  * ### Examples
  * ```ts
  * try { await sql`select 1`; } catch (e) { throw mapPostgresError(e, 'exists'); }
  * ```
  */
-export function mapPostgresError(error: unknown, operation: string): GdsError {
-  if (GdsError.isInstance(error)) return error;
-  const code = errorCodeOf(error);
-  const kind = postgresErrorKind(code);
-  const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
-  const message = error instanceof Error ? error.message : typeof raw === 'string' ? raw : String(error);
-  return createError(kind, `${operation}: ${message}`, {
-    engine: 'postgresql',
-    operation,
-    cause: error,
-    serverCode: code,
-    hint: hintFor(code, kind, message),
-    retryable: code === '53300' || kind === 'CONNECTION' || kind === 'DEADLOCK' ? true : undefined,
-  });
-}
+export const mapPostgresError = mapErrorWith('postgresql', classifyPostgresError);

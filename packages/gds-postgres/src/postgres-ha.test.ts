@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseSyncStandbyNames, standbyNames } from './postgres-ha.js';
+import { HARole, HAState, SyncMode, type HANodeInfo } from '@gds/database';
+import { parseSyncStandbyNames, standbyNames, topologyOf } from './postgres-ha.js';
 
 describe('parseSyncStandbyNames', () => {
   it.each([
@@ -43,5 +44,31 @@ describe('standbyNames', () => {
       { name: 'app:1', stable: false },
       { name: 'app:2', stable: false },
     ]);
+  });
+});
+
+describe('topologyOf (the health rules of the one replication read)', () => {
+  const node = (nodeName: string, role: HARole, state: HAState, isHealthy = state === HAState.HEALTHY || state === HAState.SYNCED): HANodeInfo => ({ nodeName, role, state, endpoint: nodeName, isHealthy, metadata: {} });
+  const primary = node('127.0.0.1:5432', HARole.PRIMARY, HAState.HEALTHY);
+
+  it('a lone primary: no configuration, status unknown, not healthy', () => {
+    expect(topologyOf({ standby: false, nodes: [primary], syncNames: '' })).toEqual({ configuration: undefined, nodes: [primary], status: HAState.UNKNOWN, healthy: false });
+  });
+
+  it('a primary with a healthy standby: healthy; the configuration holds the nodes and the sync mode', () => {
+    const t = topologyOf({ standby: false, nodes: [primary, node('s1', HARole.STANDBY, HAState.SYNCED)], syncNames: 'ANY 1 ("s1")' });
+    expect([t.status, t.healthy, t.configuration?.syncMode, t.configuration?.nodes.length, t.configuration?.metadata.viewedFrom]).toEqual([HAState.HEALTHY, true, SyncMode.SYNCHRONOUS, 2, 'primary']);
+  });
+
+  it('a missing standby (disconnected) is worse than one too many bytes behind: status disconnected, not healthy', () => {
+    const t = topologyOf({ standby: false, nodes: [primary, node('late', HARole.STANDBY, HAState.NOT_SYNCHRONIZED), node('gone_slot', HARole.STANDBY, HAState.DISCONNECTED)], syncNames: '' });
+    expect([t.status, t.healthy, t.configuration?.syncMode]).toEqual([HAState.DISCONNECTED, false, SyncMode.ASYNCHRONOUS]);
+  });
+
+  it('seen from a standby: paused replay is suspended and never healthy; alone, a standby is still in a configuration', () => {
+    const paused = topologyOf({ standby: true, nodes: [node('me', HARole.STANDBY, HAState.SUSPENDED), node('up:5432', HARole.PRIMARY, HAState.HEALTHY)], syncNames: '' });
+    expect([paused.status, paused.healthy, paused.configuration?.metadata.viewedFrom]).toEqual([HAState.SUSPENDED, false, 'standby']);
+    const alone = topologyOf({ standby: true, nodes: [node('me', HARole.STANDBY, HAState.DISCONNECTED)], syncNames: '' });
+    expect([alone.status, alone.healthy, alone.configuration === undefined]).toEqual([HAState.DISCONNECTED, false, false]);
   });
 });

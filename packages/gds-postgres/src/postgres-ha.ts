@@ -45,18 +45,17 @@ import {
   ValidationError,
   ReadOptionsSchema,
   extendOptions,
-  validateOptions,
   type FailoverOptions,
-  type HAConfiguration,
   type HANodeInfo,
-  type OperationContext,
-  type OperationOutcome,
   type RuntimeOptions,
 } from '@gds/database';
+import type { HATopology, OperationContext, OperationOutcome } from '@gds/database/engine';
 import { Type, type Static } from '@gds/database/schema';
 import { PostgreSQLConnection } from './postgres-connection.js';
+import type { PostgreSQLDatabase } from './postgres-database.js';
 import { followProblems, readServerIdentity, readTargetIdentity } from './postgres-ha-target.js';
-import { quoteIdentifier, quoteLiteral, validateIdentifierLength } from './postgres-quote.js';
+import { quoteIdentifier, validateIdentifierLength } from './postgres-quote.js';
+import { dropReplicationSlot, promote, RELOAD_CONF, setSynchronousStandbyNames, terminateBackend } from './postgres-statements.js';
 
 /** How long setSyncMode waits for the server to load the new synchronous_standby_names. */
 const SYNC_RELOAD_WAIT_MS = 10_000;
@@ -260,11 +259,40 @@ function standbyHealth(row: ReplicationRow, replyTimeoutS: number): { state: HAS
 /** Worst first: the state getStatus() reports when not every node is healthy. */
 const STATE_ORDER: readonly HAState[] = [HAState.DISCONNECTED, HAState.SUSPENDED, HAState.NOT_SYNCHRONIZED, HAState.SYNCHRONIZING, HAState.UNKNOWN];
 
-/** What the nodes() read found. */
-interface NodesView {
+/** What the replication read found: from a standby or a primary, every node seen, and synchronous_standby_names. */
+export interface NodesView {
   standby: boolean;
   nodes: HANodeInfo[];
   syncNames: string;
+}
+
+/**
+ * The topology of a replication read, by PostgreSQL's rules: a primary that neither sees nor
+ * expects a standby is in no configuration, its status `unknown` and not healthy (a lone primary
+ * has no HA); else the status is `healthy` when every node seen is healthy, or the worst state
+ * among the unhealthy ones (`disconnected` first); healthy only with a standby and every node
+ * healthy (a missing standby, paused replay or a standby too many bytes behind is unhealthy).
+ *
+ * ### Examples
+ * ```ts
+ * topologyOf({ standby: false, nodes: [primary], syncNames: '' }); // { configuration: undefined, nodes: [primary], status: 'unknown', healthy: false }
+ * ```
+ */
+export function topologyOf({ standby, nodes, syncNames }: NodesView): HATopology {
+  const lonePrimary = !standby && nodes.length === 1;
+  const unhealthy = new Set(nodes.filter((n) => !n.isHealthy).map((n) => n.state));
+  const status = nodes.length === 1 && nodes[0]!.role === HARole.PRIMARY ? HAState.UNKNOWN : unhealthy.size === 0 ? HAState.HEALTHY : (STATE_ORDER.find((st) => unhealthy.has(st)) ?? HAState.UNKNOWN);
+  const configuration = lonePrimary
+    ? undefined
+    : {
+        name: 'streaming_replication',
+        type: 'streaming_replication',
+        nodes,
+        syncMode: syncNames.trim() ? SyncMode.SYNCHRONOUS : SyncMode.ASYNCHRONOUS,
+        automaticFailover: false,
+        metadata: { synchronousStandbyNames: syncNames, viewedFrom: standby ? 'standby' : 'primary', healthyLagBytes: HEALTHY_LAG_BYTES },
+      };
+  return { configuration, nodes, status, healthy: nodes.some((n) => n.role === HARole.STANDBY) && nodes.every((n) => n.isHealthy) };
 }
 
 /**
@@ -277,9 +305,11 @@ interface NodesView {
  * await ha.failover({ target: 'postgres://postgres@standby:5432/postgres' });
  * ```
  */
-export class PostgreSQLReplicationManager extends HighAvailabilityManager {
+export class PostgreSQLReplicationManager extends HighAvailabilityManager<PostgreSQLHAReadOptions, PostgreSQLDatabase> {
+  protected override readonly readOptionsSchema = PostgreSQLHAReadOptionsSchema;
+
   private get pg(): PostgreSQLConnection {
-    return this.database.connection as PostgreSQLConnection;
+    return this.database.connection;
   }
 
   private async isStandby(signal: AbortSignal): Promise<boolean> {
@@ -304,20 +334,11 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
   }
 
   /**
-   * An HA read whose options may also hold `replyTimeoutMs` (validated here, then left out of
-   * what the shared read() checks).
+   * The one replication read: this server's role and settings, then the primary's walsenders,
+   * unused slots and synchronous names, or the standby's receiver (see the module comment and
+   * {@link topologyOf} for the rules). `replyTimeoutMs`: see PostgreSQLHAReadOptionsSchema.
    */
-  private haRead<T>(operation: string, options: PostgreSQLHAReadOptions | undefined, body: (signal: AbortSignal, replyTimeoutMs: number | undefined) => Promise<T>): Promise<T> {
-    try {
-      validateOptions(PostgreSQLHAReadOptionsSchema, options ?? {}, operation, 'postgresql');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { replyTimeoutMs, ...rest } = options ?? {};
-    return this.read(operation, rest, (signal) => body(signal, replyTimeoutMs));
-  }
-
-  private async nodes(signal: AbortSignal, replyTimeoutMs?: number): Promise<NodesView> {
+  protected async readTopology(signal: AbortSignal, { replyTimeoutMs }: PostgreSQLHAReadOptions): Promise<HATopology> {
     const server = (
       await this.pg.query<{ standby: boolean; sync_names: string; status_interval_s: number | null; sender_timeout_ms: number | null; server_addr: string | null; server_port: number | null }>(SERVER_SQL, [], {
         signal,
@@ -329,7 +350,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     // a standby replies every wal_receiver_status_interval, or (0: off) when asked at wal_sender_timeout / 2
     const interval = server?.status_interval_s ? server.status_interval_s * 1000 : (server?.sender_timeout_ms ?? 0);
     const replyTimeoutS = (replyTimeoutMs ?? Math.max(MIN_REPLY_TIMEOUT_MS, 3 * interval)) / 1000;
-    return standby ? this.standbyView(signal, syncNames, serverAddr) : this.primaryView(signal, syncNames, serverAddr, replyTimeoutS);
+    return topologyOf(await (standby ? this.standbyView(signal, syncNames, serverAddr) : this.primaryView(signal, syncNames, serverAddr, replyTimeoutS)));
   }
 
   private async primaryView(signal: AbortSignal, syncNames: string, serverAddr: string | null, replyTimeoutS: number): Promise<NodesView> {
@@ -445,94 +466,6 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     return { standby: true, nodes, syncNames };
   }
 
-  /**
-   * The replication setup seen from this server (`undefined` for a primary that neither sees
-   * nor expects a standby).
-   *
-   * ### Examples
-   * ```ts
-   * const cfg = await db.ha!.getConfiguration();
-   * ```
-   */
-  async getConfiguration(options?: PostgreSQLHAReadOptions): Promise<HAConfiguration | undefined> {
-    return this.haRead('getConfiguration', options, async (signal, reply) => {
-      const { standby, nodes, syncNames } = await this.nodes(signal, reply);
-      if (!standby && nodes.length === 1) return undefined;
-      return {
-        name: 'streaming_replication',
-        type: 'streaming_replication',
-        nodes,
-        syncMode: syncNames.trim() ? SyncMode.SYNCHRONOUS : SyncMode.ASYNCHRONOUS,
-        automaticFailover: false,
-        metadata: { synchronousStandbyNames: syncNames, viewedFrom: standby ? 'standby' : 'primary', healthyLagBytes: HEALTHY_LAG_BYTES },
-      };
-    });
-  }
-
-  /**
-   * `healthy` when every node seen from here is healthy; else the worst state among them
-   * (`disconnected` first); `unknown` for a primary that neither sees nor expects a standby.
-   *
-   * ### Examples
-   * ```ts
-   * if ((await db.ha!.getStatus()) !== 'healthy') alert();
-   * ```
-   */
-  async getStatus(options?: PostgreSQLHAReadOptions): Promise<HAState> {
-    return this.haRead('getStatus', options, async (signal, reply) => {
-      const { nodes } = await this.nodes(signal, reply);
-      if (nodes.length === 1 && nodes[0]!.role === HARole.PRIMARY) return HAState.UNKNOWN;
-      if (nodes.every((n) => n.isHealthy)) return HAState.HEALTHY;
-      const states = new Set(nodes.filter((n) => !n.isHealthy).map((n) => n.state));
-      return STATE_ORDER.find((s) => states.has(s)) ?? HAState.UNKNOWN;
-    });
-  }
-
-  /** Every node seen from here, missing standbys included. */
-  async getAllNodes(options?: PostgreSQLHAReadOptions): Promise<HANodeInfo[]> {
-    return this.haRead('getAllNodes', options, async (signal, reply) => (await this.nodes(signal, reply)).nodes);
-  }
-
-  /** The primary: this server, or its upstream when this is a standby. */
-  async getPrimaryNode(options?: PostgreSQLHAReadOptions): Promise<HANodeInfo | undefined> {
-    return this.haRead('getPrimaryNode', options, async (signal, reply) => (await this.nodes(signal, reply)).nodes.find((n) => n.role === HARole.PRIMARY));
-  }
-
-  /**
-   * Lag in seconds per connected standby (from a primary), or of this standby (from a standby),
-   * keyed by node name. A standby whose lag PostgreSQL cannot measure is left out; its
-   * `metadata.lagBytes` in getAllNodes() still says how far behind it is.
-   *
-   * ### Examples
-   * ```ts
-   * for (const [node, s] of Object.entries(await db.ha!.monitorLag())) console.log(node, s);
-   * ```
-   */
-  async monitorLag(options?: PostgreSQLHAReadOptions): Promise<Record<string, number>> {
-    return this.haRead('monitorLag', options, async (signal, reply) => {
-      const { nodes } = await this.nodes(signal, reply);
-      const out: Record<string, number> = {};
-      for (const n of nodes) if (n.role === HARole.STANDBY && n.lagSeconds !== undefined) out[n.nodeName] = n.lagSeconds;
-      return out;
-    });
-  }
-
-  /**
-   * True when every node seen from here is healthy and there is a standby to fail over to (a
-   * primary alone has no HA: false).
-   *
-   * ### Examples
-   * ```ts
-   * if (!(await db.ha!.isHealthy())) page();
-   * ```
-   */
-  async isHealthy(options?: PostgreSQLHAReadOptions): Promise<boolean> {
-    return this.haRead('isHealthy', options, async (signal, reply) => {
-      const { nodes } = await this.nodes(signal, reply);
-      return nodes.some((n) => n.role === HARole.STANDBY) && nodes.every((n) => n.isHealthy);
-    });
-  }
-
   /** The connection URL for a failover target: a URL as is; `host:port` or a node name with a listen endpoint, with this connection's user and password. */
   private async targetConnection(target: string, signal: AbortSignal): Promise<PostgreSQLConnection> {
     const c = this.pg.config;
@@ -544,7 +477,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
       return withPassword;
     }
     const at = (host: string, port: number) => new PostgreSQLConnection({ ...c, type: 'postgresql', host, port, database: c.database });
-    const { nodes } = await this.nodes(signal);
+    const { nodes } = await this.readTopology(signal, {});
     const node = nodes.find((n) => n.nodeName === target);
     const endpoint = node ? node.endpoint : target;
     if (node && node.endpointKind !== undefined && node.endpointKind !== 'listen') {
@@ -583,9 +516,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
         });
       }
       if (check.problems.length > 0) ctx.message(`force: promoting despite: ${check.problems.join('; ')}`);
-      await ctx.step(`select pg_catalog.pg_promote(true, 60) -- on ${standby.endpoint}`, async () => {
-        const promoted = await standby.query<{ ok: boolean }>('select pg_catalog.pg_promote(true, 60) as ok', [], { signal: ctx.signal });
-        if (promoted[0]?.ok !== true) throw new Error(`pg_promote() on ${standby.endpoint} did not finish within 60 s`);
+      await ctx.step(promote(standby.endpoint), async (st) => {
+        const promoted = await standby.query<{ pg_promote: boolean }>(st.text, st.params, { signal: ctx.signal });
+        if (promoted[0]?.pg_promote !== true) throw new Error(`pg_promote() on ${standby.endpoint} did not finish within 60 s`);
         const after = await standby.query<{ r: boolean }>('select pg_catalog.pg_is_in_recovery() as r', [], { signal: ctx.signal });
         if (after[0]?.r !== false) throw new Error(`${standby.endpoint} is still in recovery after pg_promote()`);
       });
@@ -684,11 +617,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
       }
       names = `ANY 1 (${rows.map((r) => quoteIdentifier(r.name, 'application_name')).join(', ')})`;
     }
-    await ctx.step(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(names)}`, () =>
-      this.pg.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(names)}`, [], { signal: ctx.signal }),
-    );
-    await ctx.step('select pg_catalog.pg_reload_conf()', async () => {
-      await this.pg.query('select pg_catalog.pg_reload_conf()', [], { signal: ctx.signal });
+    await ctx.step(setSynchronousStandbyNames(names), (st) => this.pg.query(st.text, st.params, { signal: ctx.signal }));
+    await ctx.step(RELOAD_CONF, async (st) => {
+      await this.pg.query(st.text, st.params, { signal: ctx.signal });
       await this.waitForSyncNames(names, ctx.signal);
     });
     return { message: mode === SyncMode.SYNCHRONOUS ? `commits now wait for one of: ${names}` : 'commits no longer wait for standbys' };
@@ -715,7 +646,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
 
   protected override async performRemoveNode(ctx: OperationContext, nodeName: string): Promise<OperationOutcome> {
     // the name as getAllNodes() shows it (exact), or a slot's name
-    const { nodes } = await this.nodes(ctx.signal);
+    const { nodes } = await this.readTopology(ctx.signal, {});
     const node = nodes.find((n) => n.nodeName === nodeName);
     const slotName = node ? (node.metadata.slotName as string | undefined) : undefined;
     if (!node || node.metadata.self === true || node.role !== HARole.STANDBY) {
@@ -733,14 +664,13 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager {
     const slot = rows[0];
     if (!slot) throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `the replication slot '${slotName}' of '${nodeName}' no longer exists` }], { engine: 'postgresql' });
     if (slot.active_pid !== null) {
-      await ctx.step(`select pg_catalog.pg_terminate_backend(${slot.active_pid}) -- walsender of ${nodeName}`, () =>
-        this.pg.query('select pg_catalog.pg_terminate_backend($1)', [slot.active_pid], { signal: ctx.signal }),
-      );
+      // the walsender of nodeName
+      await ctx.step(terminateBackend(slot.active_pid), (st) => this.pg.query(st.text, st.params, { signal: ctx.signal }));
     }
-    await ctx.step(`select pg_catalog.pg_drop_replication_slot(${quoteLiteral(slot.slot_name)})`, async () => {
+    await ctx.step(dropReplicationSlot(slot.slot_name), async (st) => {
       for (let i = 0; ; i++) {
         try {
-          return await this.pg.query('select pg_catalog.pg_drop_replication_slot($1)', [slot.slot_name], { signal: ctx.signal });
+          return await this.pg.query(st.text, st.params, { signal: ctx.signal });
         } catch (e) {
           // the walsender may take a moment to release the slot
           if (i >= 20 || (e as { code?: string }).code !== '55006') throw e;

@@ -5,34 +5,40 @@
  *
  * @module
  */
+import { statement, type Statement as CoreStatement } from '@gds/database/engine';
 import { quoteIdentifier as q, quoteLiteral as lit } from './postgres-quote.js';
 import { PREVIOUS_LIMIT_SETTING } from './postgres-metadata.js';
 import type { PostgreSQLCreateOptions, VacuumOptions } from './postgres-options.js';
 
-/** A statement and its parameters. */
-export interface Statement {
-  /** The SQL text, with `$n` placeholders. */
-  text: string;
-  /** The parameter values. */
-  params: unknown[];
+/**
+ * A statement and its parameters; `on` names the server it runs on when that is not the
+ * connection's own (a failover promotes another server).
+ */
+export interface Statement extends CoreStatement {
+  /** Where it runs, when not on this connection's server (shown by a dry run, never sent). */
+  readonly on?: string;
 }
 
 /**
- * The statement as a dry run shows it: the text, then the parameters as a comment.
+ * The statement as a dry run shows it (the engine's `describeStatement`): the text, then the
+ * parameters as a comment with their literal syntax, then where it runs when not here.
  *
  * ### Examples
  * ```ts
- * describeStatement({ text: 'select $1', params: ['x'] }); // "select $1 -- $1 = 'x'"
+ * describeStatement(statement('select $1', ['x'])); // "select $1 -- $1 = 'x'"
+ * describeStatement(promote('postgresql://s:5433/postgres'));
+ * // 'select pg_catalog.pg_promote(true, 60) -- on postgresql://s:5433/postgres'
  * ```
  */
 export function describeStatement(s: Statement): string {
-  if (s.params.length === 0) return s.text;
   // display only (never executed): line breaks are shown escaped so the comment stays one line
-  const params = s.params.map((p, i) => `$${i + 1} = ${(typeof p === 'string' ? lit(p) : String(p)).replace(/\r?\n/g, '\\n')}`).join(', ');
-  return `${s.text} -- ${params}`;
+  const oneLine = (v: string) => v.replace(/\r?\n/g, '\\n');
+  const notes = s.params.map((p, i) => `$${i + 1} = ${oneLine(typeof p === 'string' ? lit(p) : String(p))}`);
+  if (s.on !== undefined) notes.push(`on ${oneLine(s.on)}`);
+  return notes.length === 0 ? s.text : `${s.text} -- ${notes.join(', ')}`;
 }
 
-const stmt = (text: string, params: unknown[] = []): Statement => ({ text, params });
+const stmt = (text: string, params: readonly unknown[] = []): Statement => statement(text, params);
 
 /**
  * `CREATE DATABASE` with every option given.
@@ -161,6 +167,59 @@ export function vacuum(o: VacuumOptions = {}): Statement {
   if (o.verbose) flags.push('VERBOSE true');
   const tables = (o.tables ?? []).map((t) => (typeof t === 'string' ? q(t, 'table name') : `${q(t.schema, 'schema name')}.${q(t.name, 'table name')}`));
   return stmt(`VACUUM (${flags.join(', ')})${tables.length ? ` ${tables.join(', ')}` : ''}`);
+}
+
+/**
+ * Ends one backend (a standby's walsender before its slot is dropped); the pid goes as a parameter.
+ *
+ * ### Examples
+ * ```ts
+ * terminateBackend(4242); // { text: 'select pg_catalog.pg_terminate_backend($1)', params: [4242] }
+ * ```
+ */
+export function terminateBackend(pid: number): Statement {
+  return stmt('select pg_catalog.pg_terminate_backend($1)', [pid]);
+}
+
+/**
+ * Drops a replication slot; its name goes as a parameter.
+ *
+ * ### Examples
+ * ```ts
+ * dropReplicationSlot('standby1').params; // ['standby1']
+ * ```
+ */
+export function dropReplicationSlot(slot: string): Statement {
+  return stmt('select pg_catalog.pg_drop_replication_slot($1)', [slot]);
+}
+
+/**
+ * `ALTER SYSTEM SET synchronous_standby_names` (a utility statement: it takes no parameters, so
+ * the value is a quoted literal).
+ *
+ * ### Examples
+ * ```ts
+ * setSynchronousStandbyNames('ANY 1 ("s1")').text; // 'ALTER SYSTEM SET synchronous_standby_names = \'ANY 1 ("s1")\''
+ * ```
+ */
+export function setSynchronousStandbyNames(names: string): Statement {
+  return stmt(`ALTER SYSTEM SET synchronous_standby_names = ${lit(names)}`);
+}
+
+/** Makes the server reread its configuration. */
+export const RELOAD_CONF: Statement = stmt('select pg_catalog.pg_reload_conf()');
+
+/**
+ * Promotes the standby at `endpoint`, waiting up to 60 s (its one column, `pg_promote`, says
+ * whether it finished); `on` shows where in a dry run.
+ *
+ * ### Examples
+ * ```ts
+ * describeStatement(promote('postgresql://s:5433/postgres')); // 'select pg_catalog.pg_promote(true, 60) -- on postgresql://s:5433/postgres'
+ * ```
+ */
+export function promote(endpoint: string): Statement {
+  return Object.freeze({ ...stmt('select pg_catalog.pg_promote(true, 60)'), on: endpoint });
 }
 
 /** Lists schemas: `$1` true includes pg_* and information_schema. */

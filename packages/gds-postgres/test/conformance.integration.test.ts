@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { DatabaseManager, Secret, type ConnectionConfig } from '@gds/database';
 import { describeWithServer, runConformanceSuite } from '@gds/testkit/jest';
 import postgres from 'postgres';
-import { parsePostgresUrl } from '../src/index.js';
+import '../src/index.js';
+import { parsePostgresUrl } from '../src/postgres-config.js';
 import { fingerprint, seed } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-pg-conf-'));

@@ -255,7 +255,7 @@ describePg('PostgreSQL streaming replication (real primary + standby)', () => {
 
     const dry = await primaryHa.removeNode('gds_extra_slot', { dryRun: true });
     expect(dry.dryRun).toBe(true);
-    expect(dry.statements).toContain("select pg_catalog.pg_drop_replication_slot('gds_extra_slot')");
+    expect(dry.statements).toContain("select pg_catalog.pg_drop_replication_slot($1) -- $1 = 'gds_extra_slot'");
     expect(await slots()).toContain('gds_extra_slot');
 
     const removed = await primaryHa.removeNode('gds_extra_slot');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { expect, it } from '@jest/globals';
 import { DatabaseManager, MAX_TIMER_MS, ValidationError } from '@gds/database';
 import { describeWithServer } from '@gds/testkit/jest';
-import { MAX_BACKENDS, PostgreSQLConfigSchema, resolveConfig, type PostgreSQLConnection } from '../src/index.js';
+import { MAX_BACKENDS, PostgreSQLConfigSchema, type PostgreSQLConnection } from '../src/index.js';
+import { resolveConfig } from '../src/postgres-config.js';
 
 const evidence = JSON.parse(readFileSync(join(__dirname, 'evidence', 'option-limits.json'), 'utf8')) as { limits: { option: string; maximum: number }[] };
 type Props = { properties: Record<string, { maximum?: number }> };

@@ -1,0 +1,95 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FEATURES, getProvider, ValidationError, type ValidationIssue } from '@gds/database';
+import { defineEngine, type EngineCommandContext, type EngineDefinition } from '@gds/database/engine';
+import { postgresEngine, postgresProvider, PostgreSQLDatabase } from './index.js';
+import { POSTGRES_COMMANDS } from './postgres-commands.js';
+import { dropReplicationSlot, promote, terminateBackend } from './postgres-statements.js';
+
+const definition = postgresEngine.definition as EngineDefinition;
+
+function issuesOf(fn: () => unknown): readonly ValidationIssue[] {
+  try {
+    fn();
+  } catch (e) {
+    expect(ValidationError.isInstance(e)).toBe(true);
+    return (e as ValidationError).issues;
+  }
+  throw new Error('expected defineEngine to refuse the definition');
+}
+
+describe('postgresEngine (the definition)', () => {
+  it('is accepted and registered by importing the package; the deprecated provider name is the same object', () => {
+    expect(getProvider('postgresql')).toBe(postgresEngine);
+    expect(postgresProvider).toBe(postgresEngine);
+    expect(postgresEngine.packageName).toBe('@gds/postgres');
+  });
+
+  it("package.json gds.engine holds the definition's facts", () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; gds: { engine: Record<string, unknown> } };
+    expect(pkg.name).toBe(postgresEngine.packageName);
+    expect(pkg.gds.engine).toEqual({ type: postgresEngine.type, displayName: postgresEngine.displayName, cliName: postgresEngine.cliName, schemes: [...postgresEngine.schemes] });
+    expect(pkg.gds.engine).toEqual({ type: 'postgresql', displayName: 'PostgreSQL', cliName: 'postgres', schemes: ['postgres', 'postgresql'] });
+  });
+
+  it('declares every common feature, and no other engine\'s specialties; vacuum is an extension whose method exists', () => {
+    for (const f of FEATURES) expect(definition.capabilities[f] === true || (typeof definition.capabilities[f] === 'string' && definition.capabilities[f] !== '')).toBe(true);
+    expect(Object.keys(definition.capabilities).sort()).toEqual([...FEATURES].sort());
+    expect(postgresEngine.extensions.map((e) => [e.id, e.feature, e.method])).toEqual([['postgresql.vacuum', 'maintenance.vacuum', 'vacuum']]);
+    for (const e of postgresEngine.extensions) expect(typeof (PostgreSQLDatabase.prototype as unknown as Record<string, unknown>)[e.method]).toBe('function');
+    expect(postgresEngine.supportsFeature('maintenance.vacuum')).toBe(true);
+    for (const other of ['clone', 'undrop', 'timeTravel', 'maintenance.shrink', 'maintenance.checkIntegrity', 'recoveryModel', 'profiling']) expect(postgresEngine.supportsFeature(other)).toBe(false);
+  });
+
+  it('a variant with a capability flipped is refused on these classes (the check runs on them)', () => {
+    // addNode: PostgreSQLReplicationManager has no performAddNode
+    expect(issuesOf(() => defineEngine({ ...definition, capabilities: { ...definition.capabilities, 'ha.addNode': true } }))).toContainEqual({
+      path: '/capabilities/ha.addNode',
+      message: 'is declared supported but PostgreSQLReplicationManager.performAddNode is not implemented',
+    });
+    // schemas: PostgreSQLDatabase implements fetchSchemas, so it must be declared
+    expect(issuesOf(() => defineEngine({ ...definition, capabilities: { ...definition.capabilities, schemas: 'not today' } }))).toContainEqual({
+      path: '/capabilities/schemas',
+      message: 'PostgreSQLDatabase.fetchSchemas is implemented but none of schemas is declared supported',
+    });
+    expect(issuesOf(() => defineEngine({ ...definition, extensions: [{ id: 'postgresql.shrink', feature: 'maintenance.shrink', method: 'shrink' as never }] }))).toContainEqual({
+      path: '/extensions/0/method',
+      message: 'PostgreSQLDatabase.shrink does not exist',
+    });
+  });
+
+  it('names: over 63 bytes refused before a Database exists; quote is the one quoting function', () => {
+    expect(() => definition.names.validateDatabaseName('é'.repeat(32))).toThrow(/64 bytes long/);
+    expect(() => definition.names.validateDatabaseName('x'.repeat(63))).not.toThrow();
+    expect(definition.names.quote('a "b"')).toBe('"a ""b"""');
+    expect(() => definition.names.quote('a\u0000b')).toThrow(ValidationError);
+  });
+
+  it('a dry run shows the statement object that runs: parameters and the server it runs on', () => {
+    expect(postgresEngine.describeStatement(terminateBackend(4242))).toBe('select pg_catalog.pg_terminate_backend($1) -- $1 = 4242');
+    expect(terminateBackend(4242).params).toEqual([4242]);
+    expect(postgresEngine.describeStatement(dropReplicationSlot("it's"))).toBe("select pg_catalog.pg_drop_replication_slot($1) -- $1 = 'it''s'");
+    expect(postgresEngine.describeStatement(promote('postgresql://127.0.0.1:5433/postgres'))).toBe('select pg_catalog.pg_promote(true, 60) -- on postgresql://127.0.0.1:5433/postgres');
+    expect(promote('x').text).toBe('select pg_catalog.pg_promote(true, 60)');
+  });
+});
+
+describe('POSTGRES_COMMANDS', () => {
+  const ctx: EngineCommandContext = { changeOptions: () => ({ dryRun: true }), readOptions: () => ({}) };
+  const vacuum = POSTGRES_COMMANDS.find((c) => c.name === 'vacuum')!;
+
+  it('are the definition\'s commands: vacuum, with its flags', () => {
+    expect(postgresEngine.commands).toEqual(POSTGRES_COMMANDS);
+    expect(POSTGRES_COMMANDS.map((c) => c.name)).toEqual(['vacuum']);
+    expect(vacuum.options?.map(([flags]) => flags)).toEqual(['--full', '--no-analyze', '--freeze', '--verbose', '--table <name...>']);
+    expect(vacuum.confirm?.('app', [], { full: true })).toBe('VACUUM FULL "app" (takes exclusive locks while it rewrites tables)');
+    expect(vacuum.confirm?.('app', [], {})).toBeUndefined();
+  });
+
+  it('vacuum calls db.vacuum with the parsed options (schema.name split once)', async () => {
+    const db = { vacuum: jest.fn(async (_options: unknown) => ({ success: true })) };
+    await vacuum.run(db as unknown as PostgreSQLDatabase, [], { analyze: false, table: ['orders', 'audit.log.2024'] }, ctx);
+    expect(db.vacuum).toHaveBeenCalledWith({ full: false, analyze: false, freeze: false, verbose: false, tables: ['orders', { schema: 'audit', name: 'log.2024' }], dryRun: true });
+  });
+});
