@@ -44,7 +44,7 @@ export interface OperationContext {
    * Records `statement` (as the engine describes it), then runs `run` with that same object
    * unless this is a dry run (then resolves `undefined`): what a dry run shows is what runs.
    */
-  step<T>(statement: Statement, run: (statement: Statement) => Promise<T>): Promise<T | undefined>;
+  step<S extends Statement, T>(statement: S, run: (statement: S) => Promise<T>): Promise<T | undefined>;
   /** Records a command line that runs (or would run) outside a session (a tool such as pg_dump). */
   record(commandLine: string): void;
   /** Records an informational line from the server or a tool. */
@@ -288,7 +288,7 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
     operation: spec.operation,
     dryRun,
     signal: abort.controller.signal,
-    async step<R>(statement: Statement, run: (statement: Statement) => Promise<R>): Promise<R | undefined> {
+    async step<S extends Statement, R>(statement: S, run: (statement: S) => Promise<R>): Promise<R | undefined> {
       ctx.throwIfAborted();
       // TRANSITION(#16): a string from an engine not yet on statement objects
       statements.push(redact(typeof statement === 'string' ? statement : (spec.describeStatement ?? describeStatementDefault)(statement)));

@@ -18,7 +18,7 @@
 export interface Statement {
   /** The text, with the engine's placeholders (`$1`, `@p1`, `?`). */
   readonly text: string;
-  /** The parameter values, in placeholder order. */
+  /** The parameters, in the engine's form: values in placeholder order (`$1`, `?`), or named pairs (`@p1`). */
   readonly params: readonly unknown[];
 }
 
