@@ -45,6 +45,7 @@ import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb
 import type { MongoDBConnection } from './mongodb-connection.js';
 import { MANIFEST_FILE, fileStem, metadataJson, type BackupManifest, type ManifestCollection } from './mongodb-dump-layout.js';
 import type { MongoDBBackupOptions } from './mongodb-options.js';
+import { quoteName } from './mongodb-quote.js';
 import { describeCommand, listCollections, listDatabases } from './mongodb-statements.js';
 
 /** How server replies are decoded where their BSON types matter: Int32/Double/Long kept, regexes as BSONRegExp. */
@@ -177,7 +178,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MongoDBConnect
     if (c.type === 'view') continue;
     const source = c.type === 'timeseries' ? `system.buckets.${c.name}` : c.name;
     const readConcern = snapshot && !outside.includes(c.name) ? ', readConcern: { level: "snapshot" }' : '';
-    ctx.record(`db.getSiblingDB(${JSON.stringify(database)}).getCollection(${JSON.stringify(source)}).find(${BSON.EJSON.stringify(filter, { relaxed: true })}, { raw: true${readConcern} })`);
+    ctx.record(`db.getSiblingDB(${quoteName(database)}).getCollection(${quoteName(source)}).find(${BSON.EJSON.stringify(filter, { relaxed: true })}, { raw: true${readConcern} })`);
   }
   const data: BackupInfo = { target, type: 'full', format: options.gzip ? 'mongodump-directory-gzip' : 'mongodump-directory', details: { collections: collections.length, pointInTime: snapshot ? 'snapshot' : 'none' } };
   for (const line of (await removeStalePartials(dirname(target), { dryRun: ctx.dryRun })).messages) ctx.message(line);

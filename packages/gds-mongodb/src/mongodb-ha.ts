@@ -181,16 +181,17 @@ function hasVotingMajority(nodes: HANodeInfo[]): boolean {
 export class MongoDBReplicaSetManager extends HighAvailabilityManager<ReadOptions, MongoDBDatabase> {
   /** The config, status and default write concern, or undefined when the server is in no set. */
   private async view(signal: AbortSignal): Promise<SetView | undefined> {
+    const conn = this.database.connection;
     let config: Document;
     try {
-      config = (await this.database.connection.command('admin', { replSetGetConfig: 1 }, { signal, ...STATE_READS })).config as Document;
+      config = (await conn.command('admin', { replSetGetConfig: 1 }, { signal, ...STATE_READS })).config as Document;
     } catch (error) {
       if (NOT_IN_A_SET.has(Number((error as { code?: unknown }).code))) return undefined;
       throw error;
     }
-    const status = await this.database.connection.command('admin', { replSetGetStatus: 1 }, { signal, ...STATE_READS });
-    const defaults = await this.database.connection.command('admin', { getDefaultRWConcern: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
-    const build = await this.database.connection.command('admin', { buildInfo: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
+    const status = await conn.command('admin', { replSetGetStatus: 1 }, { signal, ...STATE_READS });
+    const defaults = await conn.command('admin', { getDefaultRWConcern: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
+    const build = await conn.command('admin', { buildInfo: 1 }, { signal, ...STATE_READS }).catch(() => undefined);
     const major = Number.parseInt(String(build?.version ?? '7'), 10) || 7;
     return { config, status, defaults, major, writeConcern: effectiveWriteConcern(defaults, config, major), nodes: mergeNodes(config, status) };
   }

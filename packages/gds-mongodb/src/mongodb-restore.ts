@@ -45,7 +45,7 @@ import { openDump, verifySource, type DumpEntry } from './mongodb-dump-source.js
 import type { MongoDBRestoreOptions } from './mongodb-options.js';
 import { validateCollectionName } from './mongodb-quote.js';
 import { insertRaw, rawInsertCommand } from './mongodb-raw-insert.js';
-import { createCollection, createIndexes, describeCommand, dropCollection, renameCollectionCommand, runCommand } from './mongodb-statements.js';
+import { createCollection, createIndexes, describeCommand, dropCollection, dropDatabase, listDatabases, renameCollectionCommand, runCommand } from './mongodb-statements.js';
 
 /** Most bytes one insert carries. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -338,7 +338,7 @@ async function dropQuietly(ctx: OperationContext, conn: MongoDBConnection, datab
   for (let round = 0; round < 6 && left.length; round++) {
     if (round > 0) await sleep(40 * round);
     for (const name of left) {
-      await conn.command(database, { drop: name }).catch((e: unknown) => {
+      await conn.run(dropCollection(database, name)).catch((e: unknown) => {
         if ((e as { code?: unknown }).code !== 26 && round === 5) ctx.message(`could not drop ${database}.${name} after the failure: ${(e as Error).message}; drop it by hand`);
       });
     }
@@ -357,16 +357,16 @@ async function dropIfOnlyOurs(ctx: OperationContext, conn: MongoDBConnection, da
   const reply = await conn.command(database, { listCollections: 1, nameOnly: true }).catch(() => undefined);
   const names = ((reply?.cursor as Document | undefined)?.firstBatch as Document[] | undefined)?.map((c) => String(c.name));
   if (!names || names.some((n) => !n.startsWith(RESTORE_PREFIX))) return;
-  const listed = await conn.command('admin', { listDatabases: 1, nameOnly: true, filter: { name: database } }).catch(() => undefined);
+  const listed = await conn.run(listDatabases(database, true)).catch(() => undefined);
   if (!((listed?.databases as Document[] | undefined) ?? []).length) return;
-  await conn.command(database, { dropDatabase: 1 }).catch((e: unknown) => ctx.message(`could not drop the database ${database} this restore created: ${(e as Error).message}; drop it by hand`));
+  await conn.run(dropDatabase(database)).catch((e: unknown) => ctx.message(`could not drop the database ${database} this restore created: ${(e as Error).message}; drop it by hand`));
 }
 
 async function undoSwap(ctx: OperationContext, conn: MongoDBConnection, database: string, moved: Array<{ from: string; to: string }>, views: Array<{ name: string; options: Document }>): Promise<void> {
   for (const m of [...moved].reverse()) {
-    await conn.command('admin', { renameCollection: `${database}.${m.to}`, to: `${database}.${m.from}` }).catch((e: unknown) => ctx.message(`could not rename ${database}.${m.to} back to ${m.from}: ${(e as Error).message}; do it by hand`));
+    await conn.run(renameCollectionCommand(database, m.to, m.from)).catch((e: unknown) => ctx.message(`could not rename ${database}.${m.to} back to ${m.from}: ${(e as Error).message}; do it by hand`));
   }
-  for (const v of views) await conn.command(database, { create: v.name, ...v.options }).catch((e: unknown) => ctx.message(`could not recreate the view ${database}.${v.name}: ${(e as Error).message}`));
+  for (const v of views) await conn.run(createCollection(database, v.name, v.options)).catch((e: unknown) => ctx.message(`could not recreate the view ${database}.${v.name}: ${(e as Error).message}`));
 }
 
 /**

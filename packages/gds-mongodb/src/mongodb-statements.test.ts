@@ -5,6 +5,7 @@ import { toMetadata } from './mongodb-metadata.js';
 import { profilingFrom } from './mongodb-database.js';
 import { mergeNodes, setIsHealthy } from './mongodb-ha.js';
 import { addMember, initiateConfig, removeMember, syncModeWriteConcern, votingChanges, writeConcernSyncMode } from './mongodb-replset.js';
+import { statement } from '@gds/database/engine';
 import * as S from './mongodb-statements.js';
 
 describe('command builders', () => {
@@ -16,6 +17,15 @@ describe('command builders', () => {
     expect(S.createIndexes('app', 'c', [{ v: 2, key: { a: 1 }, name: 'a_1', ns: 'app.c' }]).params[1]).toEqual({ createIndexes: 'c', indexes: [{ key: { a: 1 }, name: 'a_1' }], ignoreUnknownIndexOptions: true });
     expect(S.profile('app', 1, { slowMs: 5, sampleRate: 0.1, filter: { op: 'query' } }).params[1]).toEqual({ profile: 1, slowms: 5, sampleRate: 0.1, filter: { op: 'query' } });
     expect(S.describeCommand(S.createCollection('a', 'd', { validator: { $jsonSchema: { required: ['x'] } } }))).toBe('db.getSiblingDB("a").runCommand({"create":"d","validator":{"$jsonSchema":{"required":["x"]}}})');
+  });
+
+  it('are statement objects: what a dry run shows is rendered from the very params that run', () => {
+    const freeze = S.adminCommand({ replSetFreeze: 60 }, 'b:27017');
+    expect(S.describeCommand(freeze)).toBe('db.adminCommand({"replSetFreeze":60}) -- on b:27017');
+    expect(S.commandParts(freeze)).toEqual({ db: 'admin', doc: { replSetFreeze: 60 }, on: 'b:27017' });
+    expect(S.describeCommand(S.adminCommand({ replSetStepDown: 60 }))).toBe('db.adminCommand({"replSetStepDown":60})');
+    expect(S.describeCommand(S.runCommand('$1 "x"', { drop: '$2' }))).toBe('db.getSiblingDB("$1 \\"x\\"").runCommand({"drop":"$2"})'); // values are not scanned again
+    expect(() => S.commandParts(statement('DROP DATABASE x'))).toThrow(TypeError);
   });
 });
 
