@@ -336,7 +336,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager<Postgr
   /**
    * The one replication read: this server's role and settings, then the primary's walsenders,
    * unused slots and synchronous names, or the standby's receiver (see the module comment and
-   * {@link topologyOf} for the rules). `replyTimeoutMs`: see PostgreSQLHAReadOptionsSchema.
+   * topologyOf for the rules). `replyTimeoutMs`: see PostgreSQLHAReadOptionsSchema.
    */
   protected async readTopology(signal: AbortSignal, { replyTimeoutMs }: PostgreSQLHAReadOptions): Promise<HATopology> {
     const server = (
