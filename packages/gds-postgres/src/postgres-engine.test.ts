@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FEATURES, getProvider, ValidationError, type ValidationIssue } from '@gds/database';
 import { defineEngine, type EngineCommandContext, type EngineDefinition } from '@gds/database/engine';
-import { postgresEngine, postgresProvider, PostgreSQLDatabase } from './index.js';
+import { postgresEngine, postgresProvider, PostgreSQLConnection, PostgreSQLDatabase, PostgreSQLReplicationManager } from './index.js';
 import { POSTGRES_COMMANDS } from './postgres-commands.js';
 import { dropReplicationSlot, promote, terminateBackend } from './postgres-statements.js';
 
@@ -72,6 +72,26 @@ describe('postgresEngine (the definition)', () => {
     expect(postgresEngine.describeStatement(dropReplicationSlot("it's"))).toBe("select pg_catalog.pg_drop_replication_slot($1) -- $1 = 'it''s'");
     expect(postgresEngine.describeStatement(promote('postgresql://127.0.0.1:5433/postgres'))).toBe('select pg_catalog.pg_promote(true, 60) -- on postgresql://127.0.0.1:5433/postgres');
     expect(promote('x').text).toBe('select pg_catalog.pg_promote(true, 60)');
+  });
+});
+
+describe('the HA reads go through readOptionsSchema', () => {
+  it('replyTimeoutMs is checked (and unknown keys refused) before anything is sent', async () => {
+    // port 1: a read that reached the network would fail with a ConnectionError, not a ValidationError
+    const conn = new PostgreSQLConnection('postgres://postgres@127.0.0.1:1/postgres');
+    try {
+      const ha = postgresEngine.createDatabase(conn, 'app').ha as PostgreSQLReplicationManager;
+      expect(ha).toBeInstanceOf(PostgreSQLReplicationManager);
+      for (const read of [() => ha.isHealthy({ replyTimeoutMs: 0 }), () => ha.getAllNodes({ replyTimeoutMs: 1.5 }), () => ha.getStatus({ bogus: 1 } as never), () => ha.monitorLag({ replyTimeoutMs: '5' as never })]) {
+        await expect(read()).rejects.toBeInstanceOf(ValidationError);
+      }
+      // a valid replyTimeoutMs passes validation (the core's ReadOptionsSchema alone would refuse the key) and reaches the network
+      const reached = await ha.isHealthy({ replyTimeoutMs: 5_000, timeoutMs: 5_000 }).catch((e: unknown) => e);
+      expect(ValidationError.isInstance(reached)).toBe(false);
+      expect((reached as { code?: string }).code).toBe('CONNECTION');
+    } finally {
+      await conn.close();
+    }
   });
 });
 
