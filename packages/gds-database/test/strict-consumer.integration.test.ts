@@ -163,7 +163,9 @@ const checkDts = (): { files: Record<string, number>; diagnostics: { file: strin
     }
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'gds-strict-consumer', private: true, type: 'module', dependencies: deps }, null, 2));
-    writeFileSync(path.join(app, 'pnpm-workspace.yaml'), 'hoist: false\n');
+    // hoist off: a package reaches only what it depends on; no dependency's build script is
+    // needed to type-check (pnpm 12 refuses to install while one is neither allowed nor denied)
+    writeFileSync(path.join(app, 'pnpm-workspace.yaml'), 'hoist: false\nstrictDepBuilds: false\n');
     const install = run(pnpm!, ['install', '--prefer-offline', '--config.confirmModulesPurge=false'], app);
     if (install.status !== 0) throw new Error(`pnpm install failed (${install.status}): ${install.out}`);
     const compilerOptions = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], skipLibCheck: true };
