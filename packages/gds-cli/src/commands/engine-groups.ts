@@ -16,7 +16,6 @@ import type { Command } from 'commander';
 import type { EngineCommand } from '@gds/database/engine';
 import type { CliContext } from '../context.js';
 import { importEngine, type InstalledEngine } from '../engine-loader.js';
-import { ENGINE_OPERATIONS } from './engine-ops.js';
 import { engineOperationCommand } from './engine-run.js';
 
 /**
@@ -46,9 +45,7 @@ export interface EngineGroup {
 export async function loadEngineCommands(installed: InstalledEngine): Promise<readonly EngineCommand[]> {
   await importEngine(installed);
   const core = await import('@gds/database');
-  const own = core.getProvider(installed.type).commands;
-  // TRANSITION(#16): the CLI's own table, for an engine whose definition has no commands yet
-  return own !== undefined && own.length > 0 ? own : ENGINE_OPERATIONS.filter((op) => op.engine === installed.type);
+  return core.getProvider(installed.type).commands;
 }
 
 type Act = (body: (ctx: CliContext, ...args: never[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
@@ -68,8 +65,7 @@ export function defineEngineGroup(program: Command, act: Act, { installed, comma
     .command('options [command]')
     .description(`the --opt keys of each command on ${engine}, with type and default (from the engine's option schemas)`)
     .action(act(async (ctx, command: string | undefined) => (await import('./engine-options.js')).optionsCommand(ctx, installed, command)));
-  // TRANSITION(#16): without an import (a test building the program), the CLI's own table
-  for (const op of commands ?? ENGINE_OPERATIONS.filter((o) => o.engine === engine)) {
+  for (const op of commands ?? []) {
     const sub = group.command(`${op.name} <db> ${(op.args ?? []).join(' ')}`.trim()).description(op.description);
     for (const [flags, description] of op.options ?? []) sub.option(flags, description);
     sub.action(
