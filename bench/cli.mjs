@@ -14,11 +14,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startPostgres } from '../packages/gds-testkit/dist/index.js';
 import { enginePackages } from '../scripts/engines.mjs';
-import { METADATA_SQL } from '../packages/gds-postgres/dist/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
+// the very listing query the engine sends (an internal of the PostgreSQL engine, no longer exported:
+// read from its source, bundled on the fly)
+const metadataSql = async () => {
+  const { buildSync } = await import('esbuild');
+  const [out] = buildSync({ entryPoints: [join(root, 'packages/gds-postgres/src/postgres-metadata.ts')], bundle: true, format: 'esm', platform: 'node', write: false }).outputFiles;
+  return (await import(`data:text/javascript;base64,${Buffer.from(out.text).toString('base64')}`)).METADATA_SQL;
+};
 const gds = join(root, 'packages/gds-cli/dist/bin.js');
 const runs = Number(process.argv[2] ?? 15);
+const METADATA_SQL = await metadataSql();
 const tmp = mkdtempSync(join(tmpdir(), 'gds-bench-cli-'));
 const pgEntry = join(root, 'packages/gds-postgres/node_modules/postgres/src/index.js');
 const minimal = join(tmp, 'minimal.mjs');

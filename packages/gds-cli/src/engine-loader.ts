@@ -132,7 +132,8 @@ export function discoverEngines(starts?: readonly string[]): InstalledEngine[] {
       if (dirname(dir) === dir) break;
     }
   }
-  return [...byType.values()].sort((a, b) => a.packageName.localeCompare(b.packageName));
+  // plain code-unit order: localeCompare would load ICU collation data (~10-40 ms of start-up)
+  return [...byType.values()].sort((a, b) => (a.packageName < b.packageName ? -1 : a.packageName > b.packageName ? 1 : 0));
 }
 
 /** The file an ESM `import` of the package gets (its `exports['.']`, else `main`, else index.js). */
