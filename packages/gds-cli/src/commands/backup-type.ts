@@ -10,11 +10,6 @@ import { UsageError } from '../usage-error.js';
 /** `--type` values to the capability that says whether an engine offers them. */
 const FEATURE: Readonly<Record<string, string>> = Object.freeze({ full: 'backup.full', differential: 'backup.differential', transaction_log: 'backup.log' });
 
-interface ProviderLike {
-  supportsFeature(feature: string): boolean;
-  capabilities: Record<string, unknown>;
-}
-
 /**
  * Throws a UsageError when the URL's engine does not offer backups of `type`.
  *
@@ -24,11 +19,11 @@ interface ProviderLike {
  * ```
  */
 export async function checkBackupType(ctx: CliContext, type: string): Promise<void> {
-  const { module, engine } = await ctx.engine();
-  const provider = Object.values(module).find((v): v is ProviderLike => typeof v === 'object' && v !== null && typeof (v as ProviderLike).supportsFeature === 'function');
+  const { engine } = await ctx.engine();
+  const provider = (await ctx.core()).getProvider(engine); // registered by the engine's import
   const feature = FEATURE[type];
-  if (!provider || !feature || provider.supportsFeature(feature)) return;
+  if (!feature || provider.supportsFeature(feature)) return;
   const offered = Object.entries(FEATURE).filter(([, f]) => provider.supportsFeature(f)).map(([t]) => t);
-  const why = provider.capabilities[feature];
+  const why: unknown = provider.capabilities[feature];
   throw new UsageError(`--type ${type} is not offered by ${engine}${typeof why === 'string' ? ` (${why})` : ''}; ${engine} offers: ${offered.join(', ')}`);
 }
