@@ -45,7 +45,9 @@ export async function loadEngines() {
   const core = await loadCore();
   const out = [];
   for (const p of enginePackages()) {
-    const module = await import(pathToFileURL(join(p.dir, 'dist', 'index.js')).href);
+    const entry = join(p.dir, 'dist', 'index.js');
+    if (!existsSync(entry)) throw new Error(`${p.name} (packages/${p.folder}) is not built: run pnpm exec turbo run build first`);
+    const module = await import(pathToFileURL(entry).href);
     out.push({ ...p, module, provider: core.getProvider(p.engine.type) });
   }
   return out;
