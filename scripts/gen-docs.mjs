@@ -14,10 +14,7 @@ const check = process.argv.includes('--check');
 
 const core = await loadCore();
 // every packages/* that declares gds.engine in its package.json, with its registered engine
-const engines = await loadEngines().catch((error) => {
-  console.error(`gen-docs: ${error.message}`);
-  process.exit(1);
-});
+const engines = await loadEngines();
 const nameOf = (e) => e.provider.displayName ?? e.engine.displayName;
 
 const esc = (s) => String(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
