@@ -1,8 +1,10 @@
 /**
  * The `gds` command line: the commands and their options (commander). The small command modules
  * are bundled in; backup/restore (progress bars) and demo (the testkit) are imported when they
- * run. `--help` and `--version` load nothing but commander; the core and the engine are imported
- * by the context when a command needs them.
+ * run. `--help` and `--version` load nothing but commander (`--help` also reads the installed
+ * engines' package.json files for their command groups, see commands/engine-groups.ts); the core
+ * and the engine are imported by the context when a command needs them, and an engine's group
+ * imports its package only when it is the command (`gds postgres ...`).
  *
  * @module
  */
