@@ -37,10 +37,10 @@ export const MYSQL_CAPABILITIES: Capabilities = Object.freeze({
   schemas: 'in MySQL and MariaDB a database is a schema (CREATE SCHEMA is CREATE DATABASE): there are no schemas inside a database; listTables() lists its tables',
   tables: true,
   // M3: ha lines
-  ha: 'not yet: GTID replication is being added (issue 17)',
-  'ha.failover': 'not yet: GTID replication is being added (issue 17)',
-  'ha.addNode': 'not yet: GTID replication is being added (issue 17)',
-  'ha.removeNode': 'not yet: GTID replication is being added (issue 17)',
-  'ha.syncMode': 'not yet: GTID replication is being added (issue 17)',
+  ha: true,
+  'ha.failover': true,
+  'ha.addNode': true,
+  'ha.removeNode': true,
+  'ha.syncMode': true,
   // end M3
 });

@@ -12,6 +12,7 @@ import type { MySQLConfigInput } from './mysql-config.js';
 import { MySQLConnection } from './mysql-connection.js';
 import { MySQLDatabase } from './mysql-database.js';
 import { classifyMysqlError } from './mysql-errors.js';
+import { MySQLReplicationManager } from './mysql-ha.js';
 import { rowToMetadata, type MetadataRow } from './mysql-metadata.js';
 import { CheckOptionsSchema, MaintenanceOptionsSchema, ReadOnlyOptionsSchema } from './mysql-options.js';
 import { quoteIdentifier, validateIdentifier } from './mysql-quote.js';
@@ -48,6 +49,7 @@ export const mysqlEngine = defineEngine<MySQLConnection, MySQLDatabase>({
   capabilities: MYSQL_CAPABILITIES,
   connectionClass: MySQLConnection,
   databaseClass: MySQLDatabase,
+  haManagerClass: MySQLReplicationManager,
   extensions: MYSQL_EXTENSIONS,
   commands: MYSQL_COMMANDS,
   classifyError: classifyMysqlError,

@@ -16,7 +16,7 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '@gds/database';
-import { MySQLConnection, NO_OWNER, type MySQLDatabase } from '../src/index.js';
+import { MySQLConnection, NO_OWNER, type MySQLDatabase, type MySQLDropData } from '../src/index.js';
 import { rawQuery, rawSession, seed } from './helpers.js';
 import { describeWithMysqlServers } from './servers.js';
 
@@ -118,7 +118,7 @@ describeWithMysqlServers('MySQLDatabase', (server) => {
       expect(plan.statements).toEqual([...ids.map((id) => `KILL CONNECTION ${id}`), 'DROP DATABASE `gds_busy`']);
       expect(await exists('gds_busy')).toBe(true);
       const result = await d.drop({ force: true, timeoutMs: 20_000 });
-      expect(result.data?.killedSessions.map((s) => s.id).sort((x, y) => x - y)).toEqual(ids);
+      expect((result.data as MySQLDropData | undefined)?.killedSessions.map((s) => s.id).sort((x, y) => x - y)).toEqual(ids);
       expect(result.message).toMatch(/killed sessions/);
       expect(await exists('gds_busy')).toBe(false);
       const left = await rawQuery<{ id: number }>(server().url, 'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?', [d.name]);
