@@ -24,35 +24,17 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  DatabaseInUseError,
-  DatabaseNotFoundError,
-  ExternalToolError,
-  UnsupportedOperationError,
-  ValidationError,
-  hostTag,
-  inspectOverwrite,
-  moveIntoPlace,
-  processAlive,
-  partialPath,
-  removeStalePartials,
-  sizeOnDisk,
-  type BackupInfo,
-  type BackupVerification,
-  type OperationContext,
-  type OperationOutcome,
-} from '@gds/database';
+import { DatabaseInUseError, DatabaseNotFoundError, ExternalToolError, UnsupportedOperationError, ValidationError, type BackupInfo, type BackupVerification } from '@gds/database';
+import { hostTag, inspectOverwrite, moveIntoPlace, processAlive, partialPath, removeStalePartials, sizeOnDisk, type OperationContext, type OperationOutcome } from '@gds/database/engine';
 import type { PostgreSQLConnection } from './postgres-connection.js';
 import type { PostgreSQLBackupOptions, PostgreSQLRestoreOptions } from './postgres-options.js';
 import { carryOverStatements, freshProperties, isTemplate, propertyDifferences, readDatabaseProperties, sideCreateOptions, type DatabaseProperties } from './postgres-db-properties.js';
 import { PlainDumpRefusal, requirePsqlRestrict, scanPlainDump, type PlainDumpScan } from './postgres-plain-dump.js';
-import { quoteIdentifier } from './postgres-quote.js';
 import { checkDirectoryDump, checkTarDump, DumpStructureError } from './postgres-verify.js';
 import { commandLine, conninfo, findTool, runTool, toolEnv, type PgTool } from './postgres-tools.js';
-import { countSessions, createDatabase, describeStatement, dropDatabase, HAS_USER_OBJECTS_SQL, terminateSessions, type Statement } from './postgres-statements.js';
+import { countSessions, createDatabase, describeStatement, dropDatabase, dropDatabaseIfExists, HAS_USER_OBJECTS_SQL, renameDatabase, terminateSessions, type Statement } from './postgres-statements.js';
 
 /** `ALTER DATABASE ... RENAME TO ...` (the swap at the end of a restore). */
-const renameDatabase = (from: string, to: string): Statement => ({ text: `ALTER DATABASE ${quoteIdentifier(from)} RENAME TO ${quoteIdentifier(to)}`, params: [] });
 
 /** The formats pg_dump writes. */
 export type DumpFormat = 'custom' | 'directory' | 'tar' | 'plain';
@@ -420,7 +402,7 @@ async function dropLeftovers(ctx: OperationContext, conn: PostgreSQLConnection, 
     else if (!here) ctx.message(`left database '${datname}' alone: the side database of a restore on another host (process ${pid} there)`);
     else if (ctx.dryRun) ctx.message(`would drop '${datname}', the side database of an interrupted restore (process ${pid} is gone)`);
     else {
-      const s: Statement = { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}${num >= 130000 ? ' WITH (FORCE)' : ''}`, params: [] };
+      const s = dropDatabaseIfExists(datname, num >= 130000);
       ctx.record(describeStatement(s));
       await conn.query(s.text, s.params, { signal: ctx.signal }).then(
         () => ctx.message(`dropped '${datname}', the side database of an interrupted restore (process ${pid} is gone)`),
@@ -627,7 +609,7 @@ export async function restoreDatabase(
   const dropSide = async (): Promise<string | undefined> => {
     if (inPlace || ctx.dryRun) return undefined;
     // IF EXISTS: a cancel may have come before (or while) CREATE DATABASE ran
-    const s: Statement = { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(into)}${num >= 130000 ? ' WITH (FORCE)' : ''}`, params: [] };
+    const s = dropDatabaseIfExists(into, num >= 130000);
     try {
       if (templated) {
         const t = isTemplate(into, false);

@@ -6,7 +6,9 @@ import {
   createDatabase,
   describeStatement,
   dropDatabase,
+  dropDatabaseIfExists,
   forgetLimit,
+  renameDatabase,
   rememberLimit,
   terminateSessions,
   vacuum,
@@ -225,5 +227,15 @@ describe('describeStatement', () => {
     expect(describeStatement(terminateSessions(HOSTILE))).toBe(
       `select pg_catalog.pg_terminate_backend(pid) from pg_catalog.pg_stat_activity where datname = $1 and pid <> pg_catalog.pg_backend_pid() -- $1 = '${HOSTILE}'`,
     );
+  });
+});
+
+describe('the restore side-database statements', () => {
+  it('quote both names exactly; IF EXISTS with FORCE only when asked', () => {
+    expect(dropDatabaseIfExists('gds_restore_1', true)).toEqual({ text: 'DROP DATABASE IF EXISTS "gds_restore_1" WITH (FORCE)', params: [] });
+    expect(dropDatabaseIfExists('gds_restore_1', false).text).toBe('DROP DATABASE IF EXISTS "gds_restore_1"');
+    expect(renameDatabase(HOSTILE, 'app').text).toBe(`ALTER DATABASE ${HOSTILE_QUOTED} RENAME TO "app"`);
+    expectOnlyQuoted(dropDatabaseIfExists(HOSTILE, true).text);
+    expect(() => renameDatabase('app', 'x'.repeat(64))).toThrow(/64 bytes/);
   });
 });

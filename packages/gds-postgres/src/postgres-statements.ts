@@ -80,6 +80,31 @@ export function dropDatabase(name: string, force = false): Statement {
 }
 
 /**
+ * `DROP DATABASE IF EXISTS` (a restore's side database, which a cancel may have left uncreated),
+ * `WITH (FORCE)` when asked (PostgreSQL 13+).
+ *
+ * ### Examples
+ * ```ts
+ * dropDatabaseIfExists('gds_restore_1', true).text; // 'DROP DATABASE IF EXISTS "gds_restore_1" WITH (FORCE)'
+ * ```
+ */
+export function dropDatabaseIfExists(name: string, force: boolean): Statement {
+  return stmt(`DROP DATABASE IF EXISTS ${q(name)}${force ? ' WITH (FORCE)' : ''}`);
+}
+
+/**
+ * `ALTER DATABASE ... RENAME TO` (a restore's swap).
+ *
+ * ### Examples
+ * ```ts
+ * renameDatabase('gds_restore_1', 'app').text; // 'ALTER DATABASE "gds_restore_1" RENAME TO "app"'
+ * ```
+ */
+export function renameDatabase(from: string, to: string): Statement {
+  return stmt(`ALTER DATABASE ${q(from)} RENAME TO ${q(to)}`);
+}
+
+/**
  * Ends every other session connected to `name`.
  *
  * ### Examples

@@ -195,7 +195,7 @@ describe('restore safety and verification', () => {
     const plan = await copy.restore(target, { replace: true, dryRun: true });
     expect(plan.statements[0]).toMatch(/pg_restore --list /);
     expect(plan.statements[1]).toMatch(/pg_restore --file=\/dev\/null /);
-    expect(plan.statements[2]).toMatch(/^CREATE DATABASE "gds_restore_\d+_[0-9a-f]{8}_[0-9a-f]{6}" WITH OWNER = "postgres" TEMPLATE = "template0" ENCODING = 'UTF8' LC_COLLATE = '[^']+' LC_CTYPE = '[^']+'$/);
+    expect(plan.statements[2]).toMatch(/^CREATE DATABASE "gds_restore_\d+_[0-9a-f]{8}_[0-9a-f]{6}" WITH OWNER = "postgres" TEMPLATE = "template0" ENCODING = 'UTF8' LC_COLLATE = '[^']+' LC_CTYPE = '[^']+'( LOCALE_PROVIDER = libc)?$/); // the provider from PostgreSQL 15 on (sideCreateOptions)
     expect(plan.statements[3]).toMatch(/pg_restore '--dbname=.*gds_restore_.*' --exit-on-error --verbose/);
     expect(plan.statements.slice(4).map((st) => st.replace(/gds_(restore|replaced)_\d+_[0-9a-f]{8}_[0-9a-f]{6}/g, 'gds_$1_X'))).toEqual([
       'ALTER DATABASE "copy_custom" RENAME TO "gds_replaced_X"',

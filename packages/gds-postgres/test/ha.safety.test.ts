@@ -217,8 +217,10 @@ describePg('HA that tells the truth (real primary + two streaming standbys)', ()
       expect(self).toMatchObject({ endpoint: `127.0.0.1:${cluster.standbys[0]!.port}`, endpointKind: 'listen' });
 
       // every name shown is accepted as a target, or the refusal says exactly what to pass
+      // the dry run shows the statement objects that run: the walsender's pid and the slot as parameters
+      const walsender = (await primaryPg.query<{ pid: number }>('select active_pid as pid from pg_catalog.pg_replication_slots where slot_name = $1', [SLOT]))[0]!.pid;
       const removal = await primaryHa.removeNode(SLOT, { dryRun: true });
-      expect(removal.statements).toContain(`select pg_catalog.pg_drop_replication_slot('${SLOT}')`);
+      expect(removal.statements).toEqual([`select pg_catalog.pg_terminate_backend($1) -- $1 = ${walsender}`, `select pg_catalog.pg_drop_replication_slot($1) -- $1 = '${SLOT}'`]);
       const byClientName = await refusal(primaryHa.failover({ target: 'walreceiver@127.0.0.1', dryRun: true }));
       expect(byClientName.hint).toMatch(/postgres:\/\/postgres@127\.0\.0\.1:<its port>\/postgres/);
       const bySelfName = await standbyHa[0]!.failover({ target: self.nodeName, dryRun: true });
