@@ -25,13 +25,13 @@ export const MYSQL_CAPABILITIES: Capabilities = Object.freeze({
   'access.singleUser': NO_MODES,
   'access.restrictedUser': NO_MODES,
   // M2: backup/restore lines
-  'backup.full': 'not yet: mysqldump/mariadb-dump backups are being added (issue 17)',
+  'backup.full': true,
   'backup.differential': 'mysqldump/mariadb-dump take logical full dumps; incremental backups need the binary log (mysqlbinlog) or a physical tool (MySQL Enterprise Backup, mariadb-backup) on the server host',
   'backup.incremental': 'mysqldump/mariadb-dump take logical full dumps; incremental backups need the binary log (mysqlbinlog) or a physical tool (MySQL Enterprise Backup, mariadb-backup) on the server host',
   'backup.log': 'the binary log is per server, not per database: gds does not copy it',
-  'backup.verify': 'not yet: mysqldump/mariadb-dump backups are being added (issue 17)',
-  'backup.progress': 'not yet: mysqldump/mariadb-dump backups are being added (issue 17)',
-  restore: 'not yet: restores of mysqldump/mariadb-dump files are being added (issue 17)',
+  'backup.verify': true,
+  'backup.progress': true,
+  restore: true,
   'restore.pointInTime': 'point-in-time recovery replays the server\'s binary log (mysqlbinlog), not one database\'s',
   // end M2
   schemas: 'in MySQL and MariaDB a database is a schema (CREATE SCHEMA is CREATE DATABASE): there are no schemas inside a database; listTables() lists its tables',

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { Database, DatabaseInUseError, DropOptionsSchema, UnsupportedOperationError, ValidationError, type DropOptions, type OperationResult, type TableInfo, type TableKind } from '@gds/database';
+import { Database, DatabaseInUseError, DropOptionsSchema, UnsupportedOperationError, ValidationError, type BackupInfo, type BackupVerification, type DropOptions, type OperationResult, type TableInfo, type TableKind } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import type { MySQLConnection, ServerInfo } from './mysql-connection.js';
 import { rowToMetadata, type MetadataRow, type MySQLDatabaseMetadata } from './mysql-metadata.js';
@@ -34,6 +34,9 @@ import {
   type ReadOnlyOptions,
 } from './mysql-options.js';
 import { sameName } from './mysql-quote.js';
+import { backupDatabase, MySQLBackupOptionsSchema, type MySQLBackupOptions } from './mysql-backup.js';
+import { restoreDatabase, MySQLRestoreOptionsSchema, type MySQLRestoreOptions } from './mysql-restore.js';
+import { verifyDump } from './mysql-verify.js';
 import * as S from './mysql-statements.js';
 
 /** The type parameters of {@link MySQLDatabase}. */
@@ -41,8 +44,8 @@ export interface MySQLDatabaseTypes {
   metadata: MySQLDatabaseMetadata;
   create: MySQLCreateOptions;
   drop: DropOptions;
-  backup: DropOptions; // M2: MySQLBackupOptions
-  restore: DropOptions; // M2: MySQLRestoreOptions
+  backup: MySQLBackupOptions;
+  restore: MySQLRestoreOptions;
 }
 
 /**
@@ -142,8 +145,8 @@ export class MySQLDatabase extends Database<MySQLDatabaseTypes, MySQLConnection>
   protected override readonly schemas = {
     create: MySQLCreateOptionsSchema,
     drop: DropOptionsSchema,
-    backup: DropOptionsSchema, // M2
-    restore: DropOptionsSchema, // M2
+    backup: MySQLBackupOptionsSchema,
+    restore: MySQLRestoreOptionsSchema,
   };
 
   /** The metadata row of this database (compared by lower_case_table_names), if it exists. */
@@ -191,6 +194,20 @@ export class MySQLDatabase extends Database<MySQLDatabaseTypes, MySQLConnection>
     await this.step(ctx, S.createDatabase(this.name, options, info));
     return { message: existed ? `database ${this.name} already exists (ifNotExists): nothing changed` : `created database ${this.name}` };
   }
+
+  // M2: backup, restore, verify (mysql-backup.ts, mysql-restore.ts, mysql-verify.ts)
+  protected override performBackup(ctx: OperationContext, target: string, options: MySQLBackupOptions): Promise<OperationOutcome<BackupInfo>> {
+    return backupDatabase(ctx, this.connection, this.name, target, options);
+  }
+
+  protected override performRestore(ctx: OperationContext, source: string, options: MySQLRestoreOptions): Promise<OperationOutcome> {
+    return restoreDatabase(ctx, this.connection, this.name, source, options);
+  }
+
+  protected override performVerifyBackup(ctx: OperationContext, source: string): Promise<OperationOutcome<BackupVerification>> {
+    return verifyDump(ctx, source);
+  }
+  // end M2
 
   protected async performDrop(ctx: OperationContext, options: DropOptions): Promise<OperationOutcome<MySQLDropData>> {
     const info = await this.connection.serverInfo(ctx.signal);
