@@ -207,7 +207,8 @@ export function writeDefaultsFile(config: MySQLConfig, root: string = tmpdir()):
   if (config.password && !config.password.isEmpty) lines.push(`password=${optionValue(config.password.reveal(), 'password')}`);
   if (config.socketPath) lines.push(`socket=${optionValue(config.socketPath, 'socketPath')}`, 'protocol=SOCKET');
   else lines.push(`host=${optionValue(config.host, 'host')}`, `port=${config.port}`, 'protocol=TCP');
-  lines.push(`connect-timeout=${Math.max(1, Math.ceil(config.connectTimeoutMs / 1000))}`);
+  // connect-timeout is an option of the mysql client only (mariadb-dump refuses it in [client])
+  lines.push('[mysql]', `connect-timeout=${Math.max(1, Math.ceil(config.connectTimeoutMs / 1000))}`, '[client]');
   if (config.ssl === 'disable') lines.push('skip-ssl');
   else lines.push('ssl');
   if (config.ssl === 'verify-full') lines.push('ssl-verify-server-cert');
