@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { resolve } from 'node:path';
+import { ValidationError } from '@gds/database';
+import { parseSQLiteUrl, resolveSQLiteConfig } from './sqlite-config.js';
+
+describe('SQLite URLs and configs', () => {
+  it('sqlite:///abs/dir/ is absolute; sqlite://rel/dir and sqlite:rel/dir/ are relative to the working directory', () => {
+    expect(resolveSQLiteConfig('sqlite:///var/lib/app/').directory).toBe('/var/lib/app');
+    expect(resolveSQLiteConfig('sqlite://relative/dir').directory).toBe(resolve('relative/dir'));
+    expect(resolveSQLiteConfig('sqlite:relative/dir/').directory).toBe(resolve('relative/dir'));
+    expect(resolveSQLiteConfig('SQLITE:///x').directory).toBe('/x');
+  });
+
+  it('percent-decodes the folder and reads the parameters', () => {
+    expect(parseSQLiteUrl('sqlite:///data/my%20dbs?extensions=.db,.sqlite&busyTimeoutMs=250&createDirectory=true')).toEqual({
+      type: 'sqlite',
+      directory: '/data/my dbs',
+      extensions: ['.db', '.sqlite'],
+      busyTimeoutMs: 250,
+      createDirectory: true,
+    });
+    const c = resolveSQLiteConfig('sqlite:///d');
+    expect(c).toEqual({ type: 'sqlite', directory: '/d', extensions: ['.db'], busyTimeoutMs: 5000, createDirectory: false });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    ['postgres://x', /Invalid SQLite URL/],
+    ['sqlite://', /no folder given/],
+    ['sqlite:///x?bogus=1', /unknown parameter 'bogus'/],
+    ['sqlite:///x%zz', /percent-encoding/],
+    ['sqlite:///x?busyTimeoutMs=-1', /busyTimeoutMs/],
+    ['sqlite:///x?extensions=db', /extensions/],
+    ['sqlite:///x?createDirectory=yes', /createDirectory/],
+  ])('refuses %j', (url, message) => {
+    expect(() => resolveSQLiteConfig(url)).toThrow(ValidationError);
+    expect(() => resolveSQLiteConfig(url)).toThrow(message);
+  });
+
+  it('validates config objects (unknown keys refused)', () => {
+    expect(resolveSQLiteConfig({ type: 'sqlite', directory: 'rel', extensions: ['.sqlite3'] })).toMatchObject({ directory: resolve('rel'), extensions: ['.sqlite3'] });
+    expect(() => resolveSQLiteConfig({ type: 'sqlite', directory: '/x', host: 'h' } as never)).toThrow(/host/);
+  });
+});
