@@ -25,7 +25,7 @@ export const MySQLConfigSchema = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Server port. Defaults to 3306.' })),
     user: Type.Optional(Type.String({ minLength: 1, maxLength: 80, description: "User to connect as. Defaults to 'root'." })),
     password: Type.Optional(Type.Unknown({ description: 'Password: a string or a Secret. Never printed.' })),
-    database: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Default database of server-level sessions. Defaults to none.' })),
+    database: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "The URL's database. Accepted, not used as a default: gds's server-level sessions have none, so they never count as sessions of a database being dropped." })),
     socketPath: Type.Optional(Type.String({ minLength: 1, description: 'Unix socket to connect through instead of host and port.' })),
     ssl: Type.Optional(Type.Union([Type.Boolean(), Type.Enum(['disable', 'require', 'verify-full'])], { description: "TLS: false/'disable', true/'require' (no certificate check), or 'verify-full'. Defaults to false." })),
     connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS, description: 'Give up connecting after this many milliseconds. Defaults to 10000.' })),
@@ -48,7 +48,7 @@ export interface MySQLConfig {
   readonly user: string;
   /** Password, if any. */
   readonly password: Secret | undefined;
-  /** Default database of server-level sessions, if any. */
+  /** The URL's database, if any (not a default of gds's sessions). */
   readonly database: string | undefined;
   /** Unix socket, if any (wins over host/port). */
   readonly socketPath: string | undefined;

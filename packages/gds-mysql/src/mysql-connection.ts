@@ -1,7 +1,7 @@
 /**
  * MySQLConnection: one server (MySQL or MariaDB) over mysql2 pools.
  *
- * - Server-level work runs on one pool without a default database; work inside a database runs
+ * - Server-level work runs on one pool without a default database (not even the URL's); work inside a database runs
  *   on that database's own pool (its sessions show that database in the process list, so
  *   {@link MySQLConnection.release} ends them before a drop counts other sessions).
  * - A statement without parameters is sent as text (`query`, no placeholder substitution, so a
@@ -136,7 +136,8 @@ export class MySQLConnection implements DatabaseConnection {
         multipleStatements: false,
         charset: 'utf8mb4',
         ...(c.socketPath ? { socketPath: c.socketPath } : { host: c.host, port: c.port }),
-        ...(key ? { database: key } : c.database ? { database: c.database } : {}),
+        // server-level sessions have no default database: they never count as sessions of a database being dropped
+        ...(key ? { database: key } : {}),
         ...(c.ssl === 'disable' ? {} : { ssl: { rejectUnauthorized: c.ssl === 'verify-full' } }),
       };
       pool = createPool(options);

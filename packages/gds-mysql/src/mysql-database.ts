@@ -22,7 +22,7 @@
 import { Database, DatabaseInUseError, DropOptionsSchema, UnsupportedOperationError, ValidationError, type BackupInfo, type BackupVerification, type DropOptions, type OperationResult, type TableInfo, type TableKind } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import type { MySQLConnection, ServerInfo } from './mysql-connection.js';
-import { rowToMetadata, type MetadataRow, type MySQLDatabaseMetadata } from './mysql-metadata.js';
+import { fetchMetadataRows, rowToMetadata, type MySQLDatabaseMetadata } from './mysql-metadata.js';
 import {
   CheckOptionsSchema,
   MaintenanceOptionsSchema,
@@ -152,7 +152,7 @@ export class MySQLDatabase extends Database<MySQLDatabaseTypes, MySQLConnection>
   /** The metadata row of this database (compared by lower_case_table_names), if it exists. */
   protected async fetchMetadata(signal: AbortSignal): Promise<MySQLDatabaseMetadata | undefined> {
     const info = await this.connection.serverInfo(signal);
-    const rows = await this.connection.run<MetadataRow>(S.metadataStatement(info, this.name), { signal });
+    const rows = await fetchMetadataRows(this.connection, info, this.name, signal);
     const row = rows.find((r) => r.name === this.name) ?? rows.find((r) => sameName(r.name, this.name, info.lowerCaseTableNames));
     return row ? rowToMetadata(row, S.SYSTEM_DATABASES.includes(row.name), S.hasReadOnlySchemas(info)) : undefined;
   }

@@ -13,10 +13,10 @@ import { MySQLConnection } from './mysql-connection.js';
 import { MySQLDatabase } from './mysql-database.js';
 import { classifyMysqlError } from './mysql-errors.js';
 import { MySQLReplicationManager } from './mysql-ha.js';
-import { rowToMetadata, type MetadataRow } from './mysql-metadata.js';
+import { fetchMetadataRows, rowToMetadata } from './mysql-metadata.js';
 import { CheckOptionsSchema, MaintenanceOptionsSchema, ReadOnlyOptionsSchema } from './mysql-options.js';
 import { quoteIdentifier, validateIdentifier } from './mysql-quote.js';
-import { LIST_DATABASES, SYSTEM_DATABASES, describeStatement, hasReadOnlySchemas, metadataStatement } from './mysql-statements.js';
+import { LIST_DATABASES, SYSTEM_DATABASES, describeStatement, hasReadOnlySchemas } from './mysql-statements.js';
 
 /** MySQL's own operations. */
 const MYSQL_EXTENSIONS: readonly EngineExtension<MySQLDatabase>[] = Object.freeze([
@@ -65,7 +65,7 @@ export const mysqlEngine = defineEngine<MySQLConnection, MySQLDatabase>({
     const keep = (name: string) => options.includeSystem === true || !SYSTEM_DATABASES.includes(name);
     if (options.withMetadata) {
       const info = await conn.serverInfo(options.signal);
-      const rows = await conn.run<MetadataRow>(metadataStatement(info), { signal: options.signal });
+      const rows = await fetchMetadataRows(conn, info, undefined, options.signal);
       return rows.filter((r) => keep(r.name)).map((r) => ({ name: r.name, metadata: rowToMetadata(r, SYSTEM_DATABASES.includes(r.name), hasReadOnlySchemas(info)) }));
     }
     const rows = await conn.run<{ name: string }>(LIST_DATABASES, { signal: options.signal });

@@ -10,6 +10,8 @@
  * @module
  */
 import { AccessMode, DatabaseState, type DatabaseMetadata } from '@gds/database';
+import type { MySQLConnection, ServerInfo } from './mysql-connection.js';
+import { freshStatistics, metadataStatement } from './mysql-statements.js';
 
 /** What `additionalAttributes.owner` says: there is none. */
 export const NO_OWNER = 'none: MySQL and MariaDB databases have no owner (privileges are granted to accounts)';
@@ -94,4 +96,23 @@ export function rowToMetadata(row: MetadataRow, system: boolean, hasReadOnly = r
       system,
     },
   };
+}
+
+/**
+ * The metadata rows of one database or all: one statement on MariaDB; on MySQL 8+ two in one
+ * session (fresh statistics first, so sizes are not a day old). A constant number either way.
+ *
+ * ### Examples
+ * ```ts
+ * const rows = await fetchMetadataRows(conn, await conn.serverInfo(), 'app');
+ * ```
+ */
+export function fetchMetadataRows(conn: MySQLConnection, info: ServerInfo, name: string | undefined, signal?: AbortSignal): Promise<MetadataRow[]> {
+  const fresh = freshStatistics(info);
+  const s = metadataStatement(info, name);
+  if (!fresh) return conn.run<MetadataRow>(s, { signal });
+  return conn.withSession(async (session) => {
+    await session.run(fresh);
+    return session.run<MetadataRow>(s);
+  }, { signal });
 }

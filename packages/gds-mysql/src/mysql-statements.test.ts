@@ -10,6 +10,7 @@ import * as S from './mysql-statements.js';
 const evidence = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'evidence', 'mysql8-schema.json'), 'utf8')) as {
   readOnlySchemas: { since: string; alter: string; optionsWhenReadOnly: string; optionsWhenWritable: string };
   schemaEncryption: { since: string; create: string; column: string };
+  statsExpiry: { variable: string; defaultSeconds: number };
 };
 const mysql = (v: string) => parseServerVersion(v);
 const before = (v: string) => v.replace(/\d+$/, (p) => String(Number(p) - 1));
@@ -51,6 +52,13 @@ describe('MySQL 8 branches (unit-tested only: no MySQL server here)', () => {
     expect(S.metadataStatement(mysql(evidence.schemaEncryption.since)).text).toContain('DEFAULT_ENCRYPTION');
     expect(S.metadataStatement(mysql('8.0.21')).text).not.toContain('SCHEMATA_EXTENSIONS');
     expect(rowToMetadata({ name: 'a', charset: 'x', collation: 'y', dataBytes: 1, indexBytes: 2, tableCount: 0, viewCount: 0, options: null, defaultEncryption: null }, false, false).additionalAttributes).toMatchObject({ readOnly: undefined, defaultEncryption: undefined });
+  });
+
+  it('MySQL 8 caches information_schema.TABLES sizes: the metadata asks for fresh ones first; MariaDB has no such cache', () => {
+    expect(S.freshStatistics(mysql('8.0.36'))?.text).toBe(`SET SESSION ${evidence.statsExpiry.variable} = 0`);
+    expect(S.freshStatistics(mysql('8.4.0'))).toBeDefined();
+    expect(S.freshStatistics(mysql('5.7.44'))).toBeUndefined();
+    expect(S.freshStatistics(mariadb)).toBeUndefined();
   });
 
   it('CREATE DATABASE ... ENCRYPTION on MySQL 8.0.16+, refused (not ignored) elsewhere', () => {

@@ -64,6 +64,20 @@ export function metadataStatement(info: ServerInfo, name?: string): Statement {
   );
 }
 
+/**
+ * `SET SESSION information_schema_stats_expiry = 0` on MySQL 8+, where information_schema.TABLES
+ * serves cached sizes (for 24 hours by default) unless the session asks for fresh ones; MariaDB
+ * has no such cache (`undefined`).
+ *
+ * ### Examples
+ * ```ts
+ * freshStatistics(parseServerVersion('8.0.36'))?.text; // 'SET SESSION information_schema_stats_expiry = 0'
+ * ```
+ */
+export function freshStatistics(info: ServerInfo): Statement | undefined {
+  return info.flavor === 'mysql' && info.major >= 8 ? statement('SET SESSION information_schema_stats_expiry = 0') : undefined;
+}
+
 /** The names of every database. */
 export const LIST_DATABASES: Statement = statement('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME');
 

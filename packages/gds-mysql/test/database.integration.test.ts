@@ -130,6 +130,21 @@ describeWithMysqlServers('MySQLDatabase', (server) => {
     }
   }, 60_000);
 
+  it("the URL's database is not a default of gds's sessions: dropping it finds no session of gds's own", async () => {
+    await rawQuery(server().url, 'CREATE DATABASE IF NOT EXISTS gds_urldb');
+    const url = new URL(server().url);
+    url.pathname = '/gds_urldb';
+    const m = await DatabaseManager.connect(url.toString());
+    try {
+      await Promise.all([1, 2, 3].map(() => m.listDatabases({ withMetadata: true }))); // several pooled server-level sessions
+      const result = await m.getDatabase('gds_urldb').drop();
+      expect(result.isSuccess()).toBe(true);
+      expect(await exists('gds_urldb')).toBe(false);
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
+
   it('state and access: no offline or single-user mode (reasons); read-only schemas only on MySQL 8.0.22+', async () => {
     const d = await fresh('gds_state');
     await d.create();
