@@ -36,8 +36,12 @@
  * - `addNode({ name: '<url or host:port of the replica>', replicationUser, replicationPassword,
  *   sourceHost?, sourcePort? })` points a reachable server at this primary with GTID
  *   auto-positioning and makes it read-only; it refuses a server with transactions this primary
- *   lacks; if its IO thread is not connected within {@link ADD_NODE_CONNECT_MS} it is reset
- *   again and the error says why. `removeNode(name)` stops and resets a replica's replication.
+ *   lacks; if its IO thread fails to connect (access denied...) or both threads do not run
+ *   within {@link ADD_NODE_CONNECT_MS}, it is reset again and the error says why.
+ *   `removeNode(name)` stops and resets a replica's replication (the primary lists it until its
+ *   dump thread next writes); a missing replica that cannot be reached is only forgotten.
+ * - A failover that re-pointed every replica ends the old primary's Binlog Dump threads of the
+ *   replication account (so it stops listing them); other accounts' binlog readers are left.
  * - `setSyncMode`: `semi_synchronous` enables semi-sync on the primary and its reachable replicas
  *   (restarting their IO threads, as the servers require; MySQL loads the plugins);
  *   `asynchronous` disables it; there is no fully synchronous mode (refused).
@@ -67,6 +71,7 @@ import type { MySQLDatabase } from './mysql-database.js';
 import { readNode, replicaHealth, semiSyncOf, topologyOf, transactionsBehind, type NodeReading } from './mysql-ha-read.js';
 import * as S from './mysql-ha-statements.js';
 import { quoteString } from './mysql-quote.js';
+import { killConnection } from './mysql-statements.js';
 
 /**
  * A replica more than this many seconds behind (`Seconds_Behind_Master/Source`) is not healthy,
@@ -428,6 +433,19 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         const repointed: Record<string, unknown>[] = [];
         for (const r of others) repointed.push(await this.repoint(ctx, r, t.host, t.port));
         for (const r of [...others, ...registered.filter((x) => x.serverId === target.state.serverId)]) if (repointed.find((x) => x.node === r.name)?.repointed !== false) this.#seen.delete(r.name);
+        // the old primary keeps a replica registered until its Binlog Dump thread next writes (an
+        // event or a heartbeat); once every replica follows the new primary, end the dump threads of
+        // the replication account so that it stops listing them (other accounts' binlog readers stay)
+        let endedDumpThreads = 0;
+        if (pConn && !repointed.some((r) => r.repointed === false) && st.sourceUser !== '') {
+          const dumps = await pConn.run<{ id: number; user: string }>(S.DUMP_THREADS, { signal: ctx.signal });
+          for (const d of dumps.filter((x) => x.user === st.sourceUser)) {
+            await ctx.step(killConnection(Number(d.id)), (s) => pConn.run(s, { signal: ctx.signal }).catch((e: { errno?: number }) => {
+              if (e.errno !== 1094) throw e; // unknown thread: it ended by itself
+            }));
+            endedDumpThreads++;
+          }
+        }
         const newPrimary = endpointOf(t.host, t.port);
         const oldPrimary = view.primaryEndpoint ? endpointOf(view.primaryEndpoint.host, view.primaryEndpoint.port) : undefined;
         const fenceNote = fenced
@@ -444,6 +462,7 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
             lostTransactions: lost,
             oldPrimary: { endpoint: oldPrimary, fenced, fence: fenced ? (flavor === 'mariadb' ? 'read_only' : 'super_read_only') : undefined, rejoin },
             replicas: repointed,
+            endedDumpThreads,
           },
         };
       } finally {
@@ -487,13 +506,14 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
   }
 
   /** Polls a replica until both threads run (or the time is up); its last status. */
-  private async waitRunning(conn: MySQLConnection, signal: AbortSignal, ms: number): Promise<S.ReplicaStatus | undefined> {
+  private async waitRunning(conn: MySQLConnection, signal: AbortSignal, ms: number, failOnConnectError = false): Promise<S.ReplicaStatus | undefined> {
     const deadline = Date.now() + ms;
     const info = await conn.serverInfo(signal);
     for (;;) {
       const row = (await conn.run<Record<string, unknown>>(S.showReplicaStatus(info), { signal }))[0];
       const st = row ? S.replicaStatusOf(row) : undefined;
-      if ((st?.ioRunning === 'Yes' && st.sqlRunning === 'Yes') || Date.now() >= deadline) return st;
+      const failed = st !== undefined && (((st.ioRunning === 'No' || failOnConnectError) && st.ioRunning !== 'Yes' && st.lastIoError !== '') || (st.sqlRunning === 'No' && st.lastSqlError !== ''));
+      if ((st?.ioRunning === 'Yes' && st.sqlRunning === 'Yes') || failed || Date.now() >= deadline) return st;
       await sleep(100, undefined, { signal });
     }
   }
@@ -601,7 +621,8 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
       await run(S.startReplica(reading.info));
       const name = endpointOf(t.host, t.port);
       if (ctx.dryRun) return { message: `would point ${name} at ${endpointOf(sourceHost, sourcePort as number)} with GTID auto-positioning`, data: { node: name } };
-      const status = await this.waitRunning(t.conn, ctx.signal, ADD_NODE_CONNECT_MS);
+      // the first failed attempt (access denied, unknown host...) is the answer: the IO thread would only retry it
+      const status = await this.waitRunning(t.conn, ctx.signal, ADD_NODE_CONNECT_MS, true);
       if (status?.ioRunning !== 'Yes' || status.sqlRunning !== 'Yes') {
         // nothing left behind: the half-configured replica is reset
         await run(S.stopReplica(reading.info));
