@@ -29,7 +29,7 @@ export const MySQLConfigSchema = Type.Object(
     socketPath: Type.Optional(Type.String({ minLength: 1, description: 'Unix socket to connect through instead of host and port.' })),
     ssl: Type.Optional(Type.Union([Type.Boolean(), Type.Enum(['disable', 'require', 'verify-full'])], { description: "TLS: false/'disable', true/'require' (no certificate check), or 'verify-full'. Defaults to false." })),
     connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS, description: 'Give up connecting after this many milliseconds. Defaults to 10000.' })),
-    maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Pool size. Defaults to 4.' })),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: "Pool size (at most 100000, the largest max_connections a server takes). Defaults to 4." })),
     binDir: Type.Optional(Type.String({ minLength: 1, description: 'Folder of mysqldump/mariadb-dump and the mysql/mariadb client. Defaults to PATH.' })),
   },
   { additionalProperties: false },
