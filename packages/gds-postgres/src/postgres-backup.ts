@@ -422,14 +422,13 @@ async function readWholeDump(ctx: OperationContext, conn: PostgreSQLConnection, 
     const scan = await checkPlainDump(path, ctx.operation);
     return { entries: scan.entries, tables: scan.copyBlocks, scan };
   }
-  ctx.record(commandLine(tool.path, ['--list', path]));
-  ctx.record(commandLine(tool.path, ['--file=/dev/null', path]));
-  const entries = await listEntries(tool, path, conn, ctx.signal).catch((error: unknown) => {
+  const argv = recordReads(ctx, tool, path);
+  const entries = await listEntries(tool, argv.list, conn, ctx.signal).catch((error: unknown) => {
     throw unreadable(path, error, ctx.operation);
   });
   // the structure first: pg_restore can wait for ever on a tar dump cut inside a member
   await checkStructure(path, format, entries, ctx.operation);
-  await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal }).catch((error: unknown) => {
+  await runTool(tool, argv.readAll, { env: toolEnv(conn.config), signal: ctx.signal }).catch((error: unknown) => {
     throw unreadable(path, error, ctx.operation);
   });
   return { entries: entries.length, tables: entries.filter((l) => / TABLE DATA /.test(l)).length };
@@ -577,8 +576,7 @@ export async function restoreDatabase(
   // 1. read the whole source: a bad file is refused before anything changes
   const read = ctx.dryRun && format !== 'plain' ? undefined : await readWholeDump(ctx, conn, path, format, reader);
   if (ctx.dryRun && format !== 'plain') {
-    ctx.record(commandLine(reader.path, ['--list', path]));
-    ctx.record(commandLine(reader.path, ['--file=/dev/null', path]));
+    recordReads(ctx, reader, path);
   }
   ctx.throwIfAborted();
 
@@ -812,8 +810,16 @@ async function swap(
   }
 }
 
-async function listEntries(tool: PgTool, path: string, conn: PostgreSQLConnection, signal?: AbortSignal): Promise<string[]> {
-  const { stdout } = await runTool(tool, ['--list', path], { env: toolEnv(conn.config), signal });
+/** pg_restore's two reads of a whole dump (its table of contents, then every data block), recorded with the argv that runs. */
+function recordReads(ctx: OperationContext, tool: PgTool, path: string): { list: string[]; readAll: string[] } {
+  const argv = { list: ['--list', path], readAll: ['--file=/dev/null', path] };
+  ctx.record(commandLine(tool.path, argv.list));
+  ctx.record(commandLine(tool.path, argv.readAll));
+  return argv;
+}
+
+async function listEntries(tool: PgTool, argv: readonly string[], conn: PostgreSQLConnection, signal?: AbortSignal): Promise<string[]> {
+  const { stdout } = await runTool(tool, argv, { env: toolEnv(conn.config), signal });
   return stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';'));
 }
 
@@ -839,11 +845,10 @@ export async function verifyDump(ctx: OperationContext, conn: PostgreSQLConnecti
     return { message: `${path}: complete plain SQL dump, ${scan.entries} entries, no psql meta-commands`, data: { source: path, valid: true, entries: scan.entries, details: { format, copyBlocks: scan.copyBlocks } } };
   }
   const tool = await findTool('pg_restore', { binDir: options.binDir ?? conn.config.binDir });
-  ctx.record(commandLine(tool.path, ['--list', path]));
-  ctx.record(commandLine(tool.path, ['--file=/dev/null', path]));
-  const entries = await listEntries(tool, path, conn, ctx.signal);
+  const argv = recordReads(ctx, tool, path);
+  const entries = await listEntries(tool, argv.list, conn, ctx.signal);
   await checkStructure(path, format, entries, 'verifyBackup'); // first: see readWholeDump
-  await runTool(tool, ['--file=/dev/null', path], { env: toolEnv(conn.config), signal: ctx.signal });
+  await runTool(tool, argv.readAll, { env: toolEnv(conn.config), signal: ctx.signal });
   const tables = entries.filter((l) => / TABLE DATA /.test(l)).length;
   return { message: `${path}: ${entries.length} entries (${tables} with table data), ${format} format, every data block read`, data: { source: path, valid: true, entries: entries.length, details: { format, tablesWithData: tables } } };
 }
