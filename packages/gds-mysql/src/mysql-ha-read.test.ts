@@ -4,7 +4,7 @@ import { HARole, HAState, SyncMode, type HANodeInfo } from '@gds/database';
 import { replicaHealth, semiSyncOf, topologyOf, type NodeReading } from './mysql-ha-read.js';
 import { replicaStatusOf } from './mysql-ha-statements.js';
 
-const info = { flavor: 'mariadb', version: '10.11.19-MariaDB', major: 10, minor: 11, patch: 19 } as const;
+const info = { flavor: 'mariadb', version: '10.11.19-MariaDB', major: 10, minor: 11, patch: 19, lowerCaseTableNames: 0 } as const;
 const state = { serverId: 2, readOnly: true, superReadOnly: undefined, logBin: true, logReplicaUpdates: true, binlogPos: '0-1-10', appliedPos: '0-1-10', currentPos: '0-1-10' };
 const row = { Master_Host: '127.0.0.1', Master_Port: 3306, Master_Server_Id: 1, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0, Gtid_IO_Pos: '0-1-10', Using_Gtid: 'Slave_Pos', Last_IO_Error: '', Last_SQL_Error: '' };
 const reading = (r: Record<string, unknown>, s: Partial<typeof state> = {}): Pick<NodeReading, 'info' | 'state' | 'status'> => ({ info, state: { ...state, ...s }, status: replicaStatusOf({ ...row, ...r }) });
@@ -42,7 +42,7 @@ describe('replicaHealth', () => {
 describe('semiSyncOf', () => {
   it('reads either naming', () => {
     expect(semiSyncOf({ info, semi: { rpl_semi_sync_master_enabled: 'ON', rpl_semi_sync_master_status: 'OFF', rpl_semi_sync_master_clients: '0' } })).toMatchObject({ sourceEnabled: true, sourceActive: false, clients: 0 });
-    const mysql = { flavor: 'mysql', version: '8.0.36', major: 8, minor: 0, patch: 36 } as const;
+    const mysql = { flavor: 'mysql', version: '8.0.36', major: 8, minor: 0, patch: 36, lowerCaseTableNames: 0 } as const;
     expect(semiSyncOf({ info: mysql, semi: { rpl_semi_sync_source_enabled: 'ON', rpl_semi_sync_source_status: 'ON', rpl_semi_sync_source_clients: '2' } })).toMatchObject({ sourceEnabled: true, sourceActive: true, clients: 2 });
     expect(semiSyncOf({ info: mysql, semi: {} }).sourceEnabled).toBe(false);
   });
