@@ -214,6 +214,9 @@ export class MySQLDatabase extends Database<MySQLDatabaseTypes, MySQLConnection>
     if (!(await this.fetchExists(ctx.signal))) throw this.notFound('drop');
     const sessions = await this.#otherSessions(info, ctx.signal);
     if (sessions.length > 0 && !options.force) throw this.inUse(sessions, 'drop');
+    if (sessions.length === 0 && (await this.connection.run(S.canSeeAllSessions(), { signal: ctx.signal })).length === 0) {
+      ctx.message(`found no other session in ${this.name}, but this account (no PROCESS privilege) sees only its own sessions: other users' sessions may be connected`);
+    }
     const killed = await this.#kill(ctx, sessions);
     await this.step(ctx, S.dropDatabase(this.name));
     if (!ctx.dryRun) {

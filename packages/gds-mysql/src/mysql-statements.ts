@@ -155,6 +155,21 @@ export function sessionsIn(name: string): Statement {
 }
 
 /**
+ * Whether the connected account holds PROCESS globally (without it the process list shows only
+ * its own sessions): one row when it does. Privileges that come through a role are not seen.
+ *
+ * ### Examples
+ * ```ts
+ * canSeeAllSessions().text; // "SELECT 1 AS yes FROM information_schema.USER_PRIVILEGES WHERE ..."
+ * ```
+ */
+export function canSeeAllSessions(): Statement {
+  return statement(
+    "SELECT 1 AS yes FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'PROCESS' AND GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''') LIMIT 1",
+  );
+}
+
+/**
  * `KILL CONNECTION <id>`: ends a session (the id is a thread id from the process list, an integer).
  *
  * ### Examples

@@ -130,6 +130,35 @@ describeWithMysqlServers('MySQLDatabase', (server) => {
     }
   }, 60_000);
 
+  it('an account without PROCESS sees only its own sessions: drop() says so instead of claiming none', async () => {
+    await rawQuery(server().url, 'CREATE DATABASE IF NOT EXISTS gds_lim');
+    await rawQuery(server().url, "CREATE USER IF NOT EXISTS 'gds_lim'@'127.0.0.1' IDENTIFIED BY 'lim-Pw-1234'");
+    await rawQuery(server().url, "GRANT ALL PRIVILEGES ON gds_lim.* TO 'gds_lim'@'127.0.0.1'");
+    const other = await rawSession(server().url, 'gds_lim'); // the test account's session, invisible to gds_lim
+    const url = new URL(server().url);
+    url.username = 'gds_lim';
+    url.password = 'lim-Pw-1234';
+    const m = await DatabaseManager.connect(url.toString());
+    try {
+      const result = await m.getDatabase('gds_lim').drop();
+      expect(result.messages.join('\n')).toMatch(/no PROCESS privilege.*other users' sessions may be connected/);
+      // with PROCESS the same account sees the other session and is refused
+      await rawQuery(server().url, 'CREATE DATABASE gds_lim');
+      await other.query('USE gds_lim');
+      await rawQuery(server().url, "GRANT PROCESS ON *.* TO 'gds_lim'@'127.0.0.1'");
+      const m2 = await DatabaseManager.connect(url.toString()); // global privileges apply to new connections
+      await expect(m2.getDatabase('gds_lim').drop()).rejects.toThrow(DatabaseInUseError);
+      await m2.close();
+      const quiet = await (manager.getDatabase('gds_lim') as MySQLDatabase).drop({ force: true });
+      expect(quiet.messages.join('\n')).not.toMatch(/PROCESS/);
+    } finally {
+      other.destroy();
+      await m.close();
+      await rawQuery(server().url, "DROP USER 'gds_lim'@'127.0.0.1'");
+      await rawQuery(server().url, 'DROP DATABASE IF EXISTS gds_lim');
+    }
+  }, 60_000);
+
   it("the URL's database is not a default of gds's sessions: dropping it finds no session of gds's own", async () => {
     await rawQuery(server().url, 'CREATE DATABASE IF NOT EXISTS gds_urldb');
     const url = new URL(server().url);
