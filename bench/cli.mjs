@@ -58,7 +58,6 @@ const trace = (args, env) => {
   const seen = new Set();
   for (const u of urls) {
     // the core's TypeBox (inlined in its bundle, loaded only for an invalid value or an unusual schema)
-    if (u.endsWith('/gds-database/dist/typebox.js')) seen.add('typebox (the core\'s lazy entry)');
     for (const n of names) {
       const dir = n === '@gds/database' ? '/packages/gds-database/' : ENGINES.find((e) => e.name === n) ? `/packages/${ENGINES.find((e) => e.name === n).folder}/` : `/node_modules/${n}/`;
       if (u.includes(dir)) seen.add(n);
