@@ -132,7 +132,9 @@ try {
     const before = Object.fromEntries(packages.map(({ pkg }) => [pkg.name, pkg.version]));
     run(bin('changeset'), ['version'], { cwd: clone });
     const after = packages.map(({ dir, pkg }) => {
-      const next = JSON.parse(readFileSync(join(clone, 'packages', dir.split('/').pop(), 'package.json'), 'utf8')).version;
+      const file = join(clone, 'packages', dir.split('/').pop(), 'package.json');
+      if (!existsSync(file)) return `${pkg.name} not committed yet`; // a package still being written
+      const next = JSON.parse(readFileSync(file, 'utf8')).version;
       return `${pkg.name} ${before[pkg.name]} → ${next}`;
     });
     return after.join(', ');
