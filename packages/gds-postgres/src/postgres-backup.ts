@@ -566,11 +566,7 @@ export async function restoreDatabase(
   if (replacing || (exists && options.clean)) {
     const sessions = await otherSessions(conn, database, ctx.signal);
     if (sessions > 0 && !options.force) throw inUse(database, sessions, options.clean ? 'clean' : 'replace');
-    if (sessions > 0 && options.clean) {
-      const s = terminateSessions(database);
-      ctx.record(describeStatement(s));
-      if (!ctx.dryRun) await conn.query(s.text, s.params, { signal: ctx.signal });
-    }
+    if (sessions > 0 && options.clean) await ctx.step(terminateSessions(database), (st) => conn.query(st.text, st.params, { signal: ctx.signal }));
   }
 
   // 1. read the whole source: a bad file is refused before anything changes

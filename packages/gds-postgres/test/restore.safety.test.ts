@@ -431,4 +431,22 @@ describe('hostile: restore with clean and other sessions needs force, like repla
       await other.end({ timeout: 1 });
     }
   }, 60_000);
+  it('with force: the dry run shows the session statement with its parameter and ends nothing; the run ends the session', async () => {
+    await precious('busy_clean_force');
+    const other = postgres(cluster.primary.url('busy_clean_force'), { max: 1, onnotice: () => undefined });
+    const alive = async (pid: number) => Number((await pg().query<{ n: string }>('select count(*) as n from pg_catalog.pg_stat_activity where pid = $1', [pid]))[0]!.n) === 1;
+    try {
+      const pid = Number((await other<{ pid: number }[]>`select pg_catalog.pg_backend_pid() as pid`)[0]!.pid);
+      const shown = "select pg_catalog.pg_terminate_backend(pid) from pg_catalog.pg_stat_activity where datname = $1 and pid <> pg_catalog.pg_backend_pid() -- $1 = 'busy_clean_force'";
+      const plan = await db('busy_clean_force').restore(custom, { clean: true, force: true, dryRun: true });
+      expect(plan.statements).toContain(shown);
+      expect(await alive(pid)).toBe(true);
+      const done = await db('busy_clean_force').restore(custom, { clean: true, force: true });
+      expect(done.statements).toContain(shown);
+      for (let i = 0; i < 50 && (await alive(pid)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await alive(pid)).toBe(false);
+    } finally {
+      await other.end({ timeout: 1 });
+    }
+  }, 60_000);
 });
