@@ -205,6 +205,6 @@ export async function restoreDatabase(
     await removeWithCompanions(temp).catch(() => undefined);
     throw error;
   } finally {
-    if (lock) conn.release(lock);
+    if (lock) conn.closeHandle(lock);
   }
 }

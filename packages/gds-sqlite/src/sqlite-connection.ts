@@ -11,7 +11,8 @@
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
-import { ConnectionError, type DatabaseConnection } from '@gds/database';
+import { ConnectionError, DatabaseNotFoundError, ValidationError, type DatabaseConnection } from '@gds/database';
+import { validateDatabaseName } from './sqlite-quote.js';
 import { resolveSQLiteConfig, type SQLiteConfig, type SQLiteConfigInput } from './sqlite-config.js';
 
 /** What gds uses of a better-sqlite3 statement. */
@@ -153,7 +154,7 @@ export class SQLiteConnection implements DatabaseConnection {
   }
 
   /** Closes a handle this connection opened (safe twice). */
-  release(handle: DriverHandle): void {
+  closeHandle(handle: DriverHandle): void {
     this.#handles.delete(handle);
     if (handle.open) handle.close();
   }
@@ -164,8 +165,38 @@ export class SQLiteConnection implements DatabaseConnection {
     try {
       return await body(handle);
     } finally {
-      this.release(handle);
+      this.closeHandle(handle);
     }
+  }
+
+  /**
+   * Runs ONE SQL statement in database `database` (its file must exist), the values as
+   * parameters: the rows of a statement that returns rows, else `[]`. The file is opened for the
+   * statement and closed after it, so no lock outlives the call.
+   *
+   * ### Examples
+   * ```ts
+   * await conn.query('CREATE TABLE orders (id INTEGER PRIMARY KEY, amount REAL)', [], { database: 'sales' });
+   * const [row] = await conn.query<{ n: number }>('SELECT count(*) AS n FROM orders WHERE amount > ?', [10], { database: 'sales' });
+   * ```
+   */
+  async query<R extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: { database?: string; signal?: AbortSignal } = {}): Promise<R[]> {
+    options.signal?.throwIfAborted();
+    if (options.database === undefined) throw new ValidationError('Invalid query', [{ path: '/database', message: 'name the database the statement runs in' }], { engine: 'sqlite' });
+    validateDatabaseName(options.database);
+    const file = await this.locate(options.database);
+    if (!file) throw new DatabaseNotFoundError(`Database '${options.database}' does not exist on ${this.endpoint}`, { engine: 'sqlite', operation: 'query' });
+    return this.use(file, {}, (h) => {
+      const prepared = h.prepare(text);
+      if (prepared.reader) return prepared.all(...params) as R[];
+      prepared.run(...params);
+      return [];
+    });
+  }
+
+  /** Nothing to release: every statement closes its file (kept for callers written for pooled engines). */
+  async release(_database: string): Promise<void> {
+    // handles live for one operation
   }
 
   /** Handles open now (for tests). */
@@ -178,7 +209,7 @@ export class SQLiteConnection implements DatabaseConnection {
     this.#closed = true;
     for (const h of [...this.#handles]) {
       try {
-        this.release(h);
+        this.closeHandle(h);
       } catch {
         // closing is best effort
       }

@@ -153,12 +153,14 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
     const temp = partialPath(file);
     // settings that shape the file come before its first page; WAL last
     const steps = [
-      ...(o.pageSize !== undefined ? [S.setPragma('page_size', o.pageSize, file)] : []),
-      ...(o.encoding !== undefined ? [S.setPragma('encoding', o.encoding, file)] : []),
-      ...(o.autoVacuum !== undefined ? [S.setPragma('auto_vacuum', o.autoVacuum, file)] : []),
-      S.setPragma('application_id', o.applicationId ?? 0, file),
-      S.setPragma('user_version', o.userVersion ?? 0, file),
-      ...(o.journalMode !== undefined ? [S.setPragma('journal_mode', o.journalMode, file)] : []),
+      ...(o.pageSize !== undefined ? [S.setPragma('page_size', o.pageSize, temp)] : []),
+      ...(o.encoding !== undefined ? [S.setPragma('encoding', o.encoding, temp)] : []),
+      ...(o.autoVacuum !== undefined ? [S.setPragma('auto_vacuum', o.autoVacuum, temp)] : []),
+      S.setPragma('application_id', o.applicationId ?? 0, temp),
+      S.setPragma('user_version', o.userVersion ?? 0, temp),
+      // SQLite writes the encoding into the file with its first schema entry only
+      ...(o.encoding !== undefined ? S.fixEncoding(temp) : []),
+      ...(o.journalMode !== undefined ? [S.setPragma('journal_mode', o.journalMode, temp)] : []),
     ];
     ctx.record(`create ${temp}, then rename it to ${file} (never over an existing file)`);
     if (ctx.dryRun) {
@@ -209,7 +211,7 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
       const removed = await removeWithCompanions(file);
       return { message: `dropped ${this.name} (removed ${removed.length} file${removed.length === 1 ? '' : 's'})` };
     } finally {
-      if (lock) this.connection.release(lock);
+      if (lock) this.connection.closeHandle(lock);
     }
   }
 

@@ -13,7 +13,7 @@ import type { SQLiteConfigInput } from './sqlite-config.js';
 import { loadDriver, SQLiteConnection } from './sqlite-connection.js';
 import { SQLiteDatabase } from './sqlite-database.js';
 import { classifySQLiteError } from './sqlite-errors.js';
-import { execute } from './sqlite-files.js';
+import { execute, MAGIC } from './sqlite-files.js';
 import { toMetadata, type MetadataRow } from './sqlite-metadata.js';
 import { CheckIntegrityOptionsSchema, CheckpointOptionsSchema, MaintenanceOptionsSchema } from './sqlite-options.js';
 import { quoteIdentifier, validateDatabaseName } from './sqlite-quote.js';
@@ -28,7 +28,22 @@ const SQLITE_EXTENSIONS: readonly EngineExtension<SQLiteDatabase>[] = Object.fre
   { id: 'sqlite.checkpoint', feature: 'maintenance.checkpoint', method: 'checkpoint', options: CheckpointOptionsSchema },
 ]);
 
-/** The database names in the folder: regular files with a configured extension, names gds accepts, hidden files left out. */
+/** A regular file that is empty (SQLite's empty database) or starts with SQLite's magic string. */
+async function isDatabaseFile(file: string): Promise<boolean> {
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (!stat?.isFile()) return false;
+  if (stat.size === 0) return true;
+  const fd = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(MAGIC.length);
+    await fd.read(buf, 0, buf.length, 0);
+    return buf.equals(MAGIC);
+  } finally {
+    await fd.close();
+  }
+}
+
+/** The database names in the folder: regular files with a configured extension, names gds accepts, SQLite files only (other files with the extension and hidden files are left out). */
 async function databaseFiles(conn: SQLiteConnection): Promise<{ name: string; file: string }[]> {
   const seen = new Map<string, string>();
   const entries = [...(await conn.entries())].sort();
@@ -43,7 +58,7 @@ async function databaseFiles(conn: SQLiteConnection): Promise<{ name: string; fi
         continue;
       }
       const file = join(conn.directory, entry);
-      if ((await fs.lstat(file).catch(() => undefined))?.isFile()) seen.set(name, file);
+      if (await isDatabaseFile(file)) seen.set(name, file);
     }
   }
   return [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, file]) => ({ name, file }));

@@ -134,7 +134,7 @@ export async function lockExclusive(ctx: OperationContext, conn: SQLiteConnectio
     await ctx.step(S.beginExclusive(file), async (s) => busy(() => execute(h!, s)));
     return h;
   } catch (error) {
-    if (h) conn.release(h);
+    if (h) conn.closeHandle(h);
     throw error;
   }
 }

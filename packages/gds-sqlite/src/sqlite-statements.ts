@@ -71,6 +71,18 @@ export function setPragma(name: SettablePragma, value: string | number, file?: s
   return stmt(`PRAGMA ${name} = ${shown}`, [], file);
 }
 
+/**
+ * What fixes a new file's text encoding: SQLite writes it into the header with the first schema
+ * entry only (a header write such as `user_version` does not), so a table is created and dropped
+ * and the file vacuumed back to one page.
+ *
+ * ### Examples
+ * ```ts
+ * fixEncoding().map((s) => s.text); // ['CREATE TABLE _gds_encoding (x)', 'DROP TABLE _gds_encoding', 'VACUUM']
+ * ```
+ */
+export const fixEncoding = (file?: string): Statement[] => [stmt('CREATE TABLE _gds_encoding (x)', [], file), stmt('DROP TABLE _gds_encoding', [], file), stmt('VACUUM', [], file)];
+
 /** `BEGIN` then the first read: the read transaction a backup holds so that it copies one snapshot. */
 export const beginRead = (file?: string): Statement => stmt('BEGIN', [], file);
 /** The read that starts the snapshot of `BEGIN` (SQLite starts a transaction at its first read). */
