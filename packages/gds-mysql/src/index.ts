@@ -22,3 +22,6 @@ export { MySQLDatabase, type MaintenanceResult, type MaintenanceRow, type MySQLD
 export { NO_OWNER, type MySQLDatabaseMetadata } from './mysql-metadata.js';
 export * from './mysql-options.js';
 export { quoteIdentifier, MAX_IDENTIFIER_LENGTH } from './mysql-quote.js';
+export { MySQLBackupOptionsSchema, type MySQLBackupOptions } from './mysql-backup.js';
+export { MySQLRestoreOptionsSchema, type MySQLRestoreOptions } from './mysql-restore.js';
+export { MySQLReplicationManager, HEALTHY_LAG_SECONDS, FAILOVER_CATCH_UP_MS, type MySQLHAReadOptions } from './mysql-ha.js';
