@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FEATURES, getProvider, ValidationError, type ValidationIssue } from '@gds/database';
 import { defineEngine, type EngineDefinition } from '@gds/database/engine';
-import { MySQLDatabase, mysqlEngine } from './index.js';
+import { MySQLDatabase, MySQLReplicationManager, mysqlEngine } from './index.js';
 import { MYSQL_COMMANDS } from './mysql-commands.js';
 import { existsStatement, killConnection } from './mysql-statements.js';
 
@@ -23,6 +23,8 @@ describe('mysqlEngine (the definition)', () => {
   it('is accepted and registered by importing the package', () => {
     expect(getProvider('mysql')).toBe(mysqlEngine);
     expect(mysqlEngine.packageName).toBe('@gds/mysql');
+    expect(definition.haManagerClass).toBe(MySQLReplicationManager);
+    for (const f of ['ha', 'ha.failover', 'ha.addNode', 'ha.removeNode', 'ha.syncMode'] as const) expect(definition.capabilities[f]).toBe(true);
   });
 
   it("package.json gds.engine holds the definition's facts", () => {
