@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Backup of a ~200 MB SQLite database: gds (`db.backup()`, the online backup API with progress
+// and a snapshot read transaction) against better-sqlite3's own `backup()` and the sqlite3
+// command's `.backup` (skipped, with the reason printed, when the command is absent). Medians of
+// RUNS runs each, in rotating order, after one warm-up each; prints the ratios (goal <= 1.05x).
+//
+//   pnpm --filter @gds/sqlite run build && node packages/gds-sqlite/bench/backup.mjs [sizeMB] [runs]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DatabaseManager } from '@gds/database';
+import '@gds/sqlite';
+
+const require = createRequire(import.meta.url);
+const Driver = require('better-sqlite3');
+const SIZE_MB = Number(process.argv[2] ?? 200);
+const RUNS = Number(process.argv[3] ?? 5);
+
+const dir = mkdtempSync(join(tmpdir(), 'gds-sqlite-bench-'));
+const out = mkdtempSync(join(tmpdir(), 'gds-sqlite-bench-out-'));
+const src = join(dir, 'bench.db');
+try {
+  const t0 = performance.now();
+  const d = new Driver(src);
+  d.exec('PRAGMA journal_mode = WAL; CREATE TABLE big (id INTEGER PRIMARY KEY, k TEXT, v BLOB); CREATE INDEX big_k ON big(k)');
+  const ins = d.prepare("INSERT INTO big (k, v) VALUES (hex(randomblob(8)), randomblob(900))");
+  const rows = SIZE_MB * 1000;
+  d.transaction(() => {
+    for (let i = 0; i < rows; i++) ins.run();
+  })();
+  d.close();
+  console.log(`source: ${(statSync(src).size / 1048576).toFixed(1)} MiB (${rows} rows, WAL mode), made in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${RUNS} runs each`);
+
+  const manager = await DatabaseManager.connect(`sqlite://${dir}`);
+  const db = manager.getDatabase('bench');
+  const cli = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
+  const hasCli = cli.status === 0;
+
+  const methods = {
+    'gds backup()': async (target) => {
+      let events = 0;
+      await db.backup(target, { onProgress: () => events++ });
+      return `${events} progress events`;
+    },
+    'gds backup() 100 pages/step': async (target) => {
+      await db.backup(target, { pagesPerStep: 100 });
+    },
+    'better-sqlite3 backup()': async (target) => {
+      const h = new Driver(src, { readonly: true });
+      try {
+        await h.backup(target);
+      } finally {
+        h.close();
+      }
+    },
+    ...(hasCli
+      ? {
+          'sqlite3 .backup': async (target) => {
+            const r = spawnSync('sqlite3', [src, `.backup '${target.replace(/'/g, "''")}'`], { encoding: 'utf8' });
+            if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+          },
+        }
+      : {}),
+  };
+  if (!hasCli) console.log(`SKIP the sqlite3 .backup comparison: the sqlite3 command is not installed (${cli.error?.message ?? cli.stderr}); apt-get install sqlite3`);
+  else console.log(`sqlite3 command ${cli.stdout.trim().split(' ')[0]}; better-sqlite3 bundles SQLite ${new Driver(':memory:').prepare('select sqlite_version() v').get().v}`);
+
+  const names = Object.keys(methods);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  const notes = {};
+  for (let run = -1; run < RUNS; run++) {
+    const order = names.map((_, i) => names[(i + Math.max(run, 0)) % names.length]);
+    for (const name of order) {
+      const target = join(out, 'copy.db');
+      rmSync(target, { force: true });
+      const start = performance.now();
+      const note = await methods[name](target);
+      const ms = performance.now() - start;
+      if (statSync(target).size < statSync(src).size * 0.9) throw new Error(`${name}: the copy is too small`);
+      if (run >= 0) times[name].push(ms);
+      if (note) notes[name] = note;
+    }
+  }
+  await manager.close();
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(times['gds backup()']);
+  for (const name of names) {
+    const m = median(times[name]);
+    console.log(`${name.padEnd(30)} median ${m.toFixed(0).padStart(6)} ms  (${times[name].map((t) => t.toFixed(0)).join(', ')})${notes[name] ? `  ${notes[name]}` : ''}`);
+  }
+  for (const other of names.filter((n) => !n.startsWith('gds'))) {
+    const ratio = base / median(times[other]);
+    console.log(`ratio gds backup() / ${other}: ${ratio.toFixed(3)}x ${ratio <= 1.05 ? '(within the 1.05x goal)' : '(OVER the 1.05x goal)'}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+}
