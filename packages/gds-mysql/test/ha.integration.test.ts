@@ -298,6 +298,44 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     expect(await readOnly(c.primary)).toBe('1');
   }, T);
 
+  it('fails over from a replica: with the primary reachable it is fenced and the other replica re-pointed', async () => {
+    const c = await start();
+    const [r1, r2] = [c.replicas[0]!, c.replicas[1]!];
+    await write(c.primary, 2);
+    const { ha } = await haOf(r2);
+    const result = await ha.failover({ target: nameOf(r2) });
+    expect(result.data).toMatchObject({ promoted: nameOf(r2), forced: false, lostTransactions: 0, oldPrimary: { endpoint: nameOf(c.primary), fenced: true } });
+    expect(await readOnly(c.primary)).toBe('1');
+    expect(await status(r2)).toBeUndefined();
+    expect((await status(r1))?.['Master_Port']).toBe(String(r2.port));
+    await write(r2, 1);
+    await waitFor(async () => ((await count(r1)) === (await count(r2)) ? true : undefined));
+    // this manager's server is now the primary, with r1 as its replica
+    expect((await ha.getPrimaryNode())?.nodeName).toBe(nameOf(r2));
+    expect(await ha.isHealthy()).toBe(true);
+  }, T);
+
+  it('with the primary down, refuses to fail over without force, promotes with force and says the old primary is not fenced', async () => {
+    const c = await start(1);
+    const r1 = c.replicas[0]!;
+    await write(c.primary, 2);
+    await c.waitForReplicas();
+    process.kill(c.primary.pid, 'SIGKILL');
+    await waitFor(async () => (c.primary.isRunning() ? undefined : true));
+    const { ha } = await haOf(r1);
+    expect(await ha.isHealthy()).toBe(false);
+    const err = await ha.failover({ target: nameOf(r1) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(JSON.stringify((err as ValidationError).issues)).toMatch(/was not reached/);
+    expect(await status(r1)).toBeDefined();
+    const forced = await ha.failover({ target: nameOf(r1), force: true });
+    expect(forced.data).toMatchObject({ promoted: nameOf(r1), forced: true, oldPrimary: { fenced: false } });
+    expect(forced.message).toMatch(/not fenced/);
+    expect(await status(r1)).toBeUndefined();
+    expect(await readOnly(r1)).toBe('0');
+    await write(r1, 1);
+  }, T);
+
   it('removeNode stops and resets a replica; addNode with a wrong password is reset again and rejected; with the right one it replicates', async () => {
     const c = await start();
     const r2 = c.replicas[1]!;
@@ -345,6 +383,22 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     expect(off.statements[0]).toBe('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
     expect((await c.primary.query("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'"))[0]?.['Value']).toBe('OFF');
     expect((await ha.getConfiguration())?.syncMode).toBe(SyncMode.ASYNCHRONOUS);
+  }, T);
+
+  it('a switchover under semi-sync enables it on the new primary, and the re-pointed replica acknowledges there', async () => {
+    const c = await start(2, true);
+    const [r1, r2] = [c.replicas[0]!, c.replicas[1]!];
+    const { ha } = await haOf(c.primary);
+    const result = await ha.failover({ target: nameOf(r1) });
+    expect(result.statements).toContain('SET GLOBAL rpl_semi_sync_master_enabled = ON');
+    expect((await r1.query("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'"))[0]?.['Value']).toBe('ON');
+    await waitFor(async () => (Number((await r1.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"))[0]?.['Value']) === 1 ? true : undefined));
+    await write(r1, 1);
+    expect((await r1.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_yes_tx'"))[0]?.['Value']).toBe('1');
+    expect((await status(r2))?.['Master_Port']).toBe(String(r1.port));
+    const newHa = (await haOf(r1)).ha;
+    expect((await newHa.getConfiguration())?.syncMode).toBe(SyncMode.SEMI_SYNCHRONOUS);
+    expect(await newHa.isHealthy()).toBe(true);
   }, T);
 
   it('semi-sync without a connected semi-sync replica makes the primary unhealthy', async () => {
