@@ -82,6 +82,8 @@ describe('MySQL 8 replication statements (manual rules, not run here)', () => {
     const r = rule(mysql, 'super-read-only');
     expect(S.fence(v('mysql', '8.0.35')).text).toBe(r.statements!['fence']);
     expect(S.UNFENCE.text).toBe(r.statements!['unfence']);
+    // a primary that was read_only without super_read_only gets back exactly that
+    expect(S.SUPER_READ_ONLY_OFF.text).toBe('SET GLOBAL super_read_only = OFF');
   });
 
   it('names semi-sync source/replica from 8.0.26 and loads the plugin', () => {

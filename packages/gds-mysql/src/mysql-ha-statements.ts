@@ -102,6 +102,9 @@ export const fence = (s: ReplicationServer): Statement => statement(s.flavor ===
 /** Makes a server writable: `read_only = OFF` (on MySQL this also turns `super_read_only` off). */
 export const UNFENCE: Statement = statement('SET GLOBAL read_only = OFF');
 
+/** MySQL: lifts super_read_only and keeps read_only (a fence undone on a server that was read-only before). */
+export const SUPER_READ_ONLY_OFF: Statement = statement('SET GLOBAL super_read_only = OFF');
+
 /** Read-only without super_read_only: what a replica gets (MariaDB's and MySQL's usual replica setting). */
 export const READ_ONLY_ON: Statement = statement('SET GLOBAL read_only = ON');
 

@@ -404,6 +404,7 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         // fence the old primary, then let the target apply what it logged until then
         const fenced = primary !== undefined && pConn !== undefined;
         const wasReadOnly = primary?.state.readOnly === true;
+        const wasSuperReadOnly = primary?.state.superReadOnly === true;
         if (fenced) await ctx.step(S.fence(primary.info), (s) => pConn.run(s, { signal: ctx.signal }));
         let lost = behindNow ?? undefined;
         if (primary && pConn && !ctx.dryRun) {
@@ -414,7 +415,9 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
           if (lost > 0) {
             const why = `${t.host}:${t.port} has not applied ${lost} transaction(s) the primary logged (waited ${FAILOVER_CATCH_UP_MS / 1000} s after fencing it)`;
             if (!force) {
-              if (!wasReadOnly) await ctx.step(S.UNFENCE, (s) => pConn.run(s, { signal: ctx.signal }));
+              // back to what it was: writable, or (MySQL) read_only without super_read_only
+              const undo = !wasReadOnly ? S.UNFENCE : flavor === 'mysql' && !wasSuperReadOnly ? S.SUPER_READ_ONLY_OFF : undefined;
+              if (undo) await ctx.step(undo, (s) => pConn.run(s, { signal: ctx.signal }));
               throw this.refusal([...problems, why], lost);
             }
             problems.push(why);
@@ -601,10 +604,12 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
       const reading = await readNode(t.conn, ctx.signal);
       const self = view.self;
       if (reading.state.serverId === self.state.serverId) throw invalid('Invalid node', '/name', `${t.host}:${t.port} has this primary's server_id ${self.state.serverId}: replication would skip every event`);
-      if (reading.status && reading.status.sourceServerId === self.state.serverId && reading.status.ioRunning === 'Yes') {
+      // a replica of this primary (by server_id once connected, else by the address it was given) is reconfigured; of another, refused
+      const following = reading.status !== undefined && (reading.status.sourceServerId ? reading.status.sourceServerId === self.state.serverId : reading.status.sourceHost === sourceHost && reading.status.sourcePort === sourcePort);
+      if (following && reading.status?.ioRunning === 'Yes' && reading.status.sqlRunning === 'Yes') {
         return { message: `${t.host}:${t.port} already replicates from this primary`, data: { node: endpointOf(t.host, t.port), changed: false } };
       }
-      if (reading.status) throw invalid('Invalid node', '/name', `${t.host}:${t.port} is a replica of ${reading.status.sourceHost}:${reading.status.sourcePort} (server_id ${reading.status.sourceServerId ?? '?'}): removeNode it there first`);
+      if (reading.status && !following) throw invalid('Invalid node', '/name', `${t.host}:${t.port} is a replica of ${reading.status.sourceHost}:${reading.status.sourcePort} (server_id ${reading.status.sourceServerId ?? '?'}): removeNode it there first`);
       const flavor = reading.info.flavor;
       if (flavor !== self.info.flavor) throw invalid('Invalid node', '/name', `${t.host}:${t.port} is ${flavor}, this primary ${self.info.flavor}: their GTIDs do not mix`);
       const extra = transactionsBehind(flavor, reading.state.currentPos, self.state.binlogPos);
@@ -616,6 +621,7 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
       // a former primary: its own binlog holds GTIDs its slave position lacks (MariaDB's documented case for current_pos)
       const formerPrimary = flavor === 'mariadb' && transactionsBehind(flavor, reading.state.binlogPos, reading.state.appliedPos) > 0;
       const run = (st: Statement) => ctx.step(st, (s) => t.conn.run(s, { signal: ctx.signal }));
+      if (reading.status) await run(S.stopReplica(reading.info));
       await run(S.changeSource(reading.info, { host: sourceHost, port: sourcePort as number, user, password, mariadbGtid: formerPrimary ? 'current_pos' : 'slave_pos' }));
       if (!reading.state.readOnly) await run(S.READ_ONLY_ON);
       await run(S.startReplica(reading.info));

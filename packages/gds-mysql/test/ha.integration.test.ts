@@ -193,6 +193,12 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     expect(me.metadata.ioRunning).toBe('Connecting');
     expect(String(me.metadata.reason)).toMatch(/Access denied/);
     expect(await own.isHealthy()).toBe(false);
+    // addNode from the primary repairs it: a replica of this primary is stopped and reconfigured
+    const repl = c.accounts.replication;
+    const fixed = await ha.addNode({ name: nameOf(r2), replicationUser: repl.user, replicationPassword: repl.password });
+    expect(fixed.statements.slice(0, 2)).toEqual(['STOP REPLICA', expect.stringMatching(/^CHANGE MASTER TO .*MASTER_PASSWORD = '\*\*\*'/)]);
+    expect((await status(r2))?.['Slave_IO_Running']).toBe('Yes');
+    expect(await own.isHealthy()).toBe(true);
   }, T);
 
   it('refuses to fail over to a replica whose SQL thread is stopped, changing nothing', async () => {
