@@ -36,7 +36,7 @@ describe('MySQL 8 branches (unit-tested only: no MySQL server here)', () => {
     const m8 = S.metadataStatement(mysql('8.0.36'), 'app');
     expect(m8.text).toContain('information_schema.SCHEMATA_EXTENSIONS');
     expect(m8.text).toContain(`s.${evidence.schemaEncryption.column}`);
-    expect(m8.params).toEqual(['app']);
+    expect(m8.params).toEqual(['app', 'app']);
     const row = { name: 'app', charset: 'utf8mb4', collation: 'utf8mb4_0900_ai_ci', dataBytes: '16384', indexBytes: 0, tableCount: 1, viewCount: 0, defaultEncryption: 'NO' };
     expect(rowToMetadata({ ...row, options: evidence.readOnlySchemas.optionsWhenReadOnly }, false, true).additionalAttributes.readOnly).toBe(true);
     expect(rowToMetadata({ ...row, options: evidence.readOnlySchemas.optionsWhenWritable }, false, true).additionalAttributes.readOnly).toBe(false);
@@ -90,8 +90,9 @@ describe('statements shared by both flavours', () => {
 
   it('the metadata statement is one statement for all databases (no parameters) or one (one parameter)', () => {
     expect(S.metadataStatement(mariadb).params).toEqual([]);
-    expect(S.metadataStatement(mariadb, 'a').params).toEqual(['a']);
-    expect(S.metadataStatement(mariadb).text).toContain('CAST(t.TABLE_SCHEMA AS BINARY) = CAST(s.SCHEMA_NAME AS BINARY)');
+    expect(S.metadataStatement(mariadb, 'a').params).toEqual(['a', 'a']);
+    expect(S.metadataStatement(mariadb, 'a').text).toContain('FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? GROUP BY CAST(TABLE_SCHEMA AS BINARY)');
+    expect(S.metadataStatement(mariadb).text).toContain('t.sch = CAST(s.SCHEMA_NAME AS BINARY)');
   });
 
   it('describeStatement shows each ? value, quoted as SQL', () => {

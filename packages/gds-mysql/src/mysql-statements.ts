@@ -38,12 +38,12 @@ export function readOnlyUnsupportedReason(info: ServerInfo): string {
 /**
  * The metadata of one database (`name`) or of all: character set, collation, data and index
  * bytes, tables and views, and where the server has them the read-only option and the default
- * encryption; one statement, one round trip, whatever the number of databases. Tables join on
- * the binary name (information_schema compares case-insensitively on MariaDB).
+ * encryption; one statement, one round trip, whatever the number of databases. Tables are
+ * grouped and joined on the binary name (information_schema compares case-insensitively on MariaDB).
  *
  * ### Examples
  * ```ts
- * metadataStatement(info, 'app').params; // ['app']
+ * metadataStatement(info, 'app').params; // ['app', 'app']
  * ```
  */
 export function metadataStatement(info: ServerInfo, name?: string): Statement {
@@ -51,16 +51,18 @@ export function metadataStatement(info: ServerInfo, name?: string): Statement {
     ? "(SELECT MAX(x.OPTIONS) FROM information_schema.SCHEMATA_EXTENSIONS x WHERE x.SCHEMA_NAME = s.SCHEMA_NAME)"
     : 'NULL';
   const encryption = hasSchemaEncryption(info) ? 's.DEFAULT_ENCRYPTION' : 'NULL';
-  const where = name === undefined ? '' : 'WHERE s.SCHEMA_NAME = ? ';
+  // the tables are summed per binary name in a derived table; for one database its constant
+  // TABLE_SCHEMA lets the server open that database's tables only ("Scanned 1 database")
+  const only = name === undefined ? '' : 'WHERE TABLE_SCHEMA = ? ';
   return statement(
     `SELECT s.SCHEMA_NAME AS name, s.DEFAULT_CHARACTER_SET_NAME AS charset, s.DEFAULT_COLLATION_NAME AS collation, ` +
-      `COALESCE(SUM(t.DATA_LENGTH), 0) AS dataBytes, COALESCE(SUM(t.INDEX_LENGTH), 0) AS indexBytes, ` +
-      `COUNT(CASE WHEN t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') THEN 1 END) AS tableCount, ` +
-      `COUNT(CASE WHEN t.TABLE_TYPE = 'VIEW' THEN 1 END) AS viewCount, ` +
+      `COALESCE(t.dataBytes, 0) AS dataBytes, COALESCE(t.indexBytes, 0) AS indexBytes, COALESCE(t.tableCount, 0) AS tableCount, COALESCE(t.viewCount, 0) AS viewCount, ` +
       `${readOnly} AS options, ${encryption} AS defaultEncryption ` +
-      `FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON CAST(t.TABLE_SCHEMA AS BINARY) = CAST(s.SCHEMA_NAME AS BINARY) ` +
-      `${where}GROUP BY s.SCHEMA_NAME, s.DEFAULT_CHARACTER_SET_NAME, s.DEFAULT_COLLATION_NAME${hasSchemaEncryption(info) ? ', s.DEFAULT_ENCRYPTION' : ''} ORDER BY s.SCHEMA_NAME`,
-    name === undefined ? [] : [name],
+      `FROM information_schema.SCHEMATA s LEFT JOIN (SELECT CAST(TABLE_SCHEMA AS BINARY) AS sch, SUM(DATA_LENGTH) AS dataBytes, SUM(INDEX_LENGTH) AS indexBytes, ` +
+      `COUNT(CASE WHEN TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') THEN 1 END) AS tableCount, COUNT(CASE WHEN TABLE_TYPE = 'VIEW' THEN 1 END) AS viewCount ` +
+      `FROM information_schema.TABLES ${only}GROUP BY CAST(TABLE_SCHEMA AS BINARY)) t ON t.sch = CAST(s.SCHEMA_NAME AS BINARY) ` +
+      `${name === undefined ? '' : 'WHERE s.SCHEMA_NAME = ? '}ORDER BY s.SCHEMA_NAME`,
+    name === undefined ? [] : [name, name],
   );
 }
 

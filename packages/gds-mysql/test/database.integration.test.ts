@@ -17,6 +17,7 @@ import {
   ValidationError,
 } from '@gds/database';
 import { MySQLConnection, NO_OWNER, type MySQLDatabase, type MySQLDropData } from '../src/index.js';
+import { metadataStatement } from '../src/mysql-statements.js';
 import { rawQuery, rawSession, seed } from './helpers.js';
 import { describeWithMysqlServers } from './servers.js';
 
@@ -80,6 +81,19 @@ describeWithMysqlServers('MySQLDatabase', (server) => {
       for (const n of names.slice(0, 3)) await rawQuery(server().url, `DROP DATABASE IF EXISTS ${n}`);
     }
   }, 120_000);
+
+  it("one database's metadata reads that database's tables only (the server's plan says so), not every table on the server", async () => {
+    if (server().flavor !== 'mariadb') {
+      process.stderr.write('SKIP plan check: the Extra texts checked are MariaDB\'s\n');
+      return;
+    }
+    const conn = new MySQLConnection(server().url);
+    const info = await conn.serverInfo().finally(() => conn.close());
+    const one = metadataStatement(info, 'gds_plan');
+    const plan = await rawQuery<{ Extra: string | null }>(server().url, `EXPLAIN ${one.text}`, [...one.params]);
+    const scans = plan.map((r) => r.Extra ?? '').filter((e) => /Scanned/.test(e));
+    expect(scans).toEqual([expect.stringContaining('Scanned 1 database')]);
+  }, 60_000);
 
   it('create: ifNotExists on an existing database changes nothing; charset and collation as asked; encryption refused where the server has none', async () => {
     const d = await fresh('gds_create');
