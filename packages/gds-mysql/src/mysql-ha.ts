@@ -28,7 +28,8 @@
  *   `force` it refuses a target that is not a replica of the primary, whose IO or SQL thread is
  *   not running or failed, without a binary log with replica updates (others could not follow
  *   it), or — after the old primary is fenced — that has not applied every transaction the
- *   primary logged within {@link FAILOVER_CATCH_UP_MS} (the fence is lifted again). It fences the
+ *   primary logged within {@link FAILOVER_CATCH_UP_MS} (the fence is lifted again, as it is when the
+ *   failover is cancelled, times out or fails before the target stops replicating). It fences the
  *   old primary when reachable (MariaDB `read_only`, which users with READ_ONLY ADMIN still pass;
  *   MySQL `super_read_only`), promotes (stop and reset replication, `read_only` off), and points
  *   every other registered replica at the new primary with GTID auto-positioning; the result
@@ -405,27 +406,44 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         const fenced = primary !== undefined && pConn !== undefined;
         const wasReadOnly = primary?.state.readOnly === true;
         const wasSuperReadOnly = primary?.state.superReadOnly === true;
-        if (fenced) await ctx.step(S.fence(primary.info), (s) => pConn.run(s, { signal: ctx.signal }));
+        // back to what it was: writable, or (MySQL) read_only without super_read_only
+        const undo = !wasReadOnly ? S.UNFENCE : flavor === 'mysql' && !wasSuperReadOnly ? S.SUPER_READ_ONLY_OFF : undefined;
+        let fenceUp = false;
+        if (fenced) {
+          await ctx.step(S.fence(primary.info), (s) => pConn.run(s, { signal: ctx.signal }));
+          fenceUp = !ctx.dryRun;
+        }
         let lost = behindNow ?? undefined;
-        if (primary && pConn && !ctx.dryRun) {
-          const final = (await readNode(pConn, ctx.signal)).state.binlogPos;
-          if (final !== '' && st.sqlRunning === 'Yes') await t.conn.run(S.waitForPosition(target.info, final, FAILOVER_CATCH_UP_MS / 1000), { signal: ctx.signal });
-          const after = await readNode(t.conn, ctx.signal);
-          lost = transactionsBehind(flavor, final, flavor === 'mariadb' ? after.state.appliedPos : after.state.currentPos);
-          if (lost > 0) {
-            const why = `${t.host}:${t.port} has not applied ${lost} transaction(s) the primary logged (waited ${FAILOVER_CATCH_UP_MS / 1000} s after fencing it)`;
-            if (!force) {
-              // back to what it was: writable, or (MySQL) read_only without super_read_only
-              const undo = !wasReadOnly ? S.UNFENCE : flavor === 'mysql' && !wasSuperReadOnly ? S.SUPER_READ_ONLY_OFF : undefined;
-              if (undo) await ctx.step(undo, (s) => pConn.run(s, { signal: ctx.signal }));
-              throw this.refusal([...problems, why], lost);
+        try {
+          if (primary && pConn && !ctx.dryRun) {
+            const final = (await readNode(pConn, ctx.signal)).state.binlogPos;
+            if (final !== '' && st.sqlRunning === 'Yes') await t.conn.run(S.waitForPosition(target.info, final, FAILOVER_CATCH_UP_MS / 1000), { signal: ctx.signal });
+            const after = await readNode(t.conn, ctx.signal);
+            lost = transactionsBehind(flavor, final, flavor === 'mariadb' ? after.state.appliedPos : after.state.currentPos);
+            if (lost > 0) {
+              const why = `${t.host}:${t.port} has not applied ${lost} transaction(s) the primary logged (waited ${FAILOVER_CATCH_UP_MS / 1000} s after fencing it)`;
+              if (!force) {
+                if (undo) await ctx.step(undo, (s) => pConn.run(s, { signal: ctx.signal }));
+                fenceUp = false;
+                throw this.refusal([...problems, why], lost);
+              }
+              problems.push(why);
             }
-            problems.push(why);
+          } else if (behindNow) ctx.message(`the target is ${behindNow} transaction(s) behind the primary now; a real run waits up to ${FAILOVER_CATCH_UP_MS / 1000} s for them after fencing`);
+          if (problems.length > 0) ctx.message(`force: promoting despite: ${problems.join('; ')}`);
+          // promote
+          ctx.throwIfAborted();
+          await ctx.step(S.stopReplica(target.info), (s) => t.conn.run(s, { signal: ctx.signal }));
+        } catch (e) {
+          // cancelled, timed out or failed before the target stopped replicating: the old primary is
+          // still the primary and must not stay fenced (that would be an outage with no promotion)
+          if (fenceUp && undo && pConn) {
+            const lifted = await pConn.run(undo).then(() => `the fence of the old primary was lifted again (${undo.text})`, (le: Error) => `could not lift the fence of the old primary (${undo.text}): ${le.message}`);
+            ctx.message(lifted);
+            if (e instanceof Error) e.message = `${e.message}; ${lifted}`;
           }
-        } else if (behindNow) ctx.message(`the target is ${behindNow} transaction(s) behind the primary now; a real run waits up to ${FAILOVER_CATCH_UP_MS / 1000} s for them after fencing`);
-        if (problems.length > 0) ctx.message(`force: promoting despite: ${problems.join('; ')}`);
-        // promote
-        await ctx.step(S.stopReplica(target.info), (s) => t.conn.run(s, { signal: ctx.signal }));
+          throw e;
+        }
         await ctx.step(S.resetReplicaAll(target.info), (s) => t.conn.run(s, { signal: ctx.signal }));
         await ctx.step(S.UNFENCE, (s) => t.conn.run(s, { signal: ctx.signal }));
         const semiWanted = primary ? semiSyncOf(primary).sourceEnabled : false;

@@ -6,7 +6,7 @@
 // unit-tested in src/mysql-ha-statements.test.ts against test/evidence/mysql8-replication.json.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseManager, HARole, HAState, SyncMode, UnsupportedOperationError, ValidationError, type HANodeInfo } from '@gds/database';
+import { DatabaseManager, HARole, HAState, OperationCancelledError, OperationTimeoutError, SyncMode, UnsupportedOperationError, ValidationError, type HANodeInfo } from '@gds/database';
 import { findMariadbBinaries, mariadbMissingReason, startMariadb, type MariadbCluster, type MariadbNode } from '@gds/testkit';
 import '../src/index.js';
 import type { MySQLDatabase } from '../src/mysql-database.js';
@@ -229,6 +229,24 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     expect(failed?.statements).toEqual(['SET GLOBAL read_only = ON', 'SET GLOBAL read_only = OFF']);
     expect(await readOnly(c.primary)).toBe('0');
     expect(await status(r2)).toBeDefined();
+  }, T);
+
+  it('a failover cancelled or timed out while the target catches up lifts the fence of the old primary', async () => {
+    const c = await start();
+    const r2 = c.replicas[1]!;
+    await r2.query('STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 60; START SLAVE');
+    await write(c.primary, 1);
+    const { ha } = await haOf(c.primary);
+    const timedOut = await ha.failover({ target: nameOf(r2), timeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(OperationTimeoutError);
+    expect(await readOnly(c.primary)).toBe('0');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1500);
+    const cancelled = await ha.failover({ target: nameOf(r2), signal: controller.signal }).catch((e: unknown) => e);
+    expect(cancelled).toBeInstanceOf(OperationCancelledError);
+    expect(await readOnly(c.primary)).toBe('0');
+    expect(await status(r2)).toBeDefined();
+    await write(c.primary, 1);
   }, T);
 
   it('switches over with fencing: writes go to the new primary, the other replica follows it, the old primary rejoins with addNode', async () => {
