@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { Database, DatabaseInUseError, DropOptionsSchema, UnsupportedOperationError, ValidationError, type BackupInfo, type BackupVerification, type DropOptions, type OperationResult, type TableInfo, type TableKind } from '@gds/database';
+import { Database, DatabaseInUseError, DropOptionsSchema, UnsupportedOperationError, ValidationError, type BackupInfo, type BackupVerification, type DropOptions, type Feature, type OperationResult, type TableInfo, type TableKind } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import type { MySQLConnection, ServerInfo } from './mysql-connection.js';
 import { fetchMetadataRows, rowToMetadata, type MySQLDatabaseMetadata } from './mysql-metadata.js';
@@ -308,12 +308,12 @@ export class MySQLDatabase extends Database<MySQLDatabaseTypes, MySQLConnection>
 
   private maintain(
     operation: string,
-    feature: string,
+    feature: Feature,
     schema: typeof MaintenanceOptionsSchema | typeof CheckOptionsSchema,
     options: MaintenanceOptions | CheckOptions,
     build: (tables: string[]) => S.Statement,
   ): Promise<OperationResult<MaintenanceResult>> {
-    return this.change(operation, feature as 'maintenance.checkIntegrity', schema, options, async (ctx) => {
+    return this.change(operation, feature, schema, options, async (ctx) => {
       const info = await this.connection.serverInfo(ctx.signal);
       if (!(await this.fetchExists(ctx.signal))) throw this.notFound(operation);
       const listed = options.tables ? [] : await this.connection.run<{ db: string; name: string }>(S.baseTables(this.name), { signal: ctx.signal });
