@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DatabaseManager, ValidationError, partialPath } from '@gds/database';
+import { DatabaseManager, ValidationError } from '@gds/database';
+import { partialPath } from '@gds/database/engine';
 import { startPostgres, type PostgresCluster } from '@gds/testkit';
 import '../src/index.js';
 import type { PostgreSQLDatabase } from '../src/index.js';
@@ -133,7 +134,7 @@ describe('item 5: backup overwrite replaces only a regular file or a pg_dump dir
 describe('item 6 (stale partials): partial files name their owner; the next backup removes a dead owner\'s', () => {
   it('after kill -9 of the owning process its partial is removed by the next backup; a live owner\'s stays', async () => {
     const f = await folder('stale');
-    const coreEntry = join(__dirname, '..', '..', 'gds-database', 'dist', 'index.js'); // the built core, as a user runs it
+    const coreEntry = join(__dirname, '..', '..', 'gds-database', 'dist', 'engine.js'); // the built core's engine entry, as an engine runs it
     // a process that makes a partial the way a backup does, then hangs until killed
     const script = `const { partialPath } = await import(${JSON.stringify(pathToFileURL(coreEntry).href)}); const fs = await import('node:fs');
       const p = partialPath(process.argv[1]); fs.writeFileSync(p, 'x'.repeat(1e6)); console.log(p); setInterval(() => {}, 1e6);`;
