@@ -43,7 +43,7 @@ export async function copyOnline(
   conn: SQLiteConnection,
   source: string,
   destination: string,
-  options: { pagesPerStep?: number; readonly: boolean; pageSize: number },
+  options: { pagesPerStep?: number; live: boolean; pageSize: number },
 ): Promise<{ pages: number }> {
   const copy = async (h: DriverHandle | undefined): Promise<{ pages: number }> => {
     await ctx.step(S.beginRead(source), async (s) => execute(h!, s));
@@ -67,18 +67,26 @@ export async function copyOnline(
     }
   };
   if (ctx.dryRun) return copy(undefined);
-  return options.readonly ? withReadOnly(conn, source, copy) : conn.use(source, {}, copy);
+  // a live database is opened as any connection would (its -wal/-shm are SQLite's to manage);
+  // a backup file read-only, and left with the companions it had
+  return options.live ? conn.use(source, {}, copy) : withReadOnly(conn, source, copy);
 }
 
-/** Runs integrity_check / quick_check on `file`, read-only; the problems SQLite reports ([] when it says ok). */
-export async function checkIntegrityOf(ctx: OperationContext, conn: SQLiteConnection, file: string, quick: boolean, maxErrors: number): Promise<string[] | undefined> {
+/**
+ * Runs integrity_check / quick_check on `file`; the problems SQLite reports ([] when it says ok).
+ * A backup file (`live` false) is opened read-only and left with the companions it had; a live
+ * database is opened as any connection would, since removing the -shm of a file that another
+ * process may open meanwhile would be unsafe.
+ */
+export async function checkIntegrityOf(ctx: OperationContext, conn: SQLiteConnection, file: string, quick: boolean, maxErrors: number, live = false): Promise<string[] | undefined> {
   const run = async (h: DriverHandle | undefined) => {
     const rows = await ctx.step(S.integrityCheck(quick, maxErrors, file), async (s) => execute(h!, s));
     if (!rows) return undefined;
     const lines = rows.map((r) => String(Object.values(r as Record<string, unknown>)[0]));
     return lines.length === 1 && lines[0] === 'ok' ? [] : lines;
   };
-  return ctx.dryRun ? run(undefined) : withReadOnly(conn, file, run);
+  if (ctx.dryRun) return run(undefined);
+  return live ? conn.use(file, {}, run) : withReadOnly(conn, file, run);
 }
 
 /**
@@ -118,11 +126,12 @@ export async function backupDatabase(ctx: OperationContext, conn: SQLiteConnecti
   let pages: number;
   try {
     if (method === 'vacuum-into') {
-      await withReadOnlyOrDry(ctx, conn, file, (h) => ctx.step(S.vacuumInto(temp, file), async (s) => execute(h!, s)));
+      const vacuumInto = (h: DriverHandle | undefined) => ctx.step(S.vacuumInto(temp, file), async (s) => execute(h!, s));
+      await (ctx.dryRun ? vacuumInto(undefined) : conn.use(file, {}, vacuumInto));
       pages = ctx.dryRun ? 0 : Math.ceil((await fs.stat(temp)).size / header.pageSize);
       ctx.progress({ percent: 100, bytes: pages * header.pageSize, message: `${pages} pages (VACUUM INTO)` });
     } else {
-      ({ pages } = await copyOnline(ctx, conn, file, temp, { pagesPerStep: options.pagesPerStep, readonly: true, pageSize: header.pageSize }));
+      ({ pages } = await copyOnline(ctx, conn, file, temp, { pagesPerStep: options.pagesPerStep, live: true, pageSize: header.pageSize }));
     }
     if (options.verify && options.verify !== 'none') {
       const problems = await checkIntegrityOf(ctx, conn, temp, options.verify === 'quick', 100);
@@ -141,10 +150,6 @@ export async function backupDatabase(ctx: OperationContext, conn: SQLiteConnecti
     message: `backed up ${file} to ${target} (${pages} pages, ${sizeBytes} bytes, ${method})`,
     data: { target, type: 'full', sizeBytes, format: 'sqlite3', details: { method, pages, pageSize: header.pageSize, wal: header.wal, source: file } },
   };
-}
-
-async function withReadOnlyOrDry<T>(ctx: OperationContext, conn: SQLiteConnection, file: string, body: (h: DriverHandle | undefined) => Promise<T>): Promise<T> {
-  return ctx.dryRun ? body(undefined) : withReadOnly(conn, file, body);
 }
 
 /** Restores database `name` (file `file`, which exists when `existing`) from `source`. */
@@ -170,7 +175,7 @@ export async function restoreDatabase(
   let lock: DriverHandle | undefined;
   let leftWal = false;
   try {
-    const { pages } = await copyOnline(ctx, conn, source, temp, { pagesPerStep: options.pagesPerStep, readonly: true, pageSize: header.pageSize });
+    const { pages } = await copyOnline(ctx, conn, source, temp, { pagesPerStep: options.pagesPerStep, live: false, pageSize: header.pageSize });
     if (wantWal !== header.wal) {
       const s = wantWal ? S.enterWal(temp) : S.leaveWal(temp);
       if (ctx.dryRun) await ctx.step(s, async () => undefined);

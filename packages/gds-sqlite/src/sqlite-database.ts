@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { promises as fs } from 'node:fs';
 import {
   Database,
   DatabaseAlreadyExistsError,
@@ -203,6 +204,10 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
   protected async performDrop(ctx: OperationContext, _options: DropOptions): Promise<OperationOutcome> {
     const file = await this.requireFile('drop');
     const header = await readHeader(file);
+    if ('problems' in header && (await fs.stat(file)).size > 0) {
+      // gds removes SQLite files only, never another file that happens to carry the extension
+      throw new ValidationError('Not an SQLite database', header.problems.map((message) => ({ path: '/file', message })), { engine: 'sqlite', operation: 'drop', hint: 'remove the file by hand if it is yours' });
+    }
     const wal = !('problems' in header) && header.wal;
     const lock = await lockExclusive(ctx, this.connection, this.name, file, wal);
     try {
@@ -311,7 +316,7 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
     return this.change('checkIntegrity', 'maintenance.checkIntegrity', CheckIntegrityOptionsSchema, options, async (ctx) => {
       const file = await this.requireFile('checkIntegrity');
       const check = options.quick ? 'quick_check' : 'integrity_check';
-      const problems = await checkIntegrityOf(ctx, this.connection, file, options.quick ?? false, options.maxErrors ?? 100);
+      const problems = await checkIntegrityOf(ctx, this.connection, file, options.quick ?? false, options.maxErrors ?? 100, true);
       if (!problems) return { message: `would run ${check} on ${file}` };
       return { message: problems.length ? `${check} found ${problems.length} problem(s) in ${file}: ${problems[0]}` : `${check} ok for ${file}`, data: { ok: problems.length === 0, problems, check } };
     });

@@ -1,7 +1,7 @@
 // Metadata, create options, listing, tables and schemas, maintenance, state/access refusals
 // and names, against real files.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { promises as fs, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseAlreadyExistsError, DatabaseManager, QueryError, UnsupportedOperationError, ValidationError } from '@gds/database';
 import { sqliteEngine, type SQLiteConnection, type SQLiteDatabase } from '../src/index.js';
@@ -88,6 +88,9 @@ describe('create and metadata', () => {
     expect(withMeta.find((d) => d.name === 'other')?.cachedMetadata).toMatchObject({ file: join(dir, 'other.sqlite'), pageCount: 0 });
     // a non-SQLite file under a database's name is a typed error, not a crash
     await expect(manager.getDatabase('notes').getMetadata()).rejects.toThrow(QueryError);
+    // and drop removes SQLite files only
+    await expect(manager.getDatabase('notes').drop()).rejects.toThrow(/Not an SQLite database/);
+    expect(readFileSync(join(dir, 'notes.db'), 'utf8')).toMatch(/^not a database/);
   });
 
   it('names are exact file names: case, quotes and semicolons kept; refused names change nothing outside the folder', async () => {
