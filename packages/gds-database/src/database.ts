@@ -77,8 +77,6 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes, C extend
     this.name = validateDatabaseName(name);
     this.connection = connection;
     this.#metadata = metadata;
-    // TRANSITION(#16): engines not yet on defineEngine still have validateName
-    (this as unknown as { validateName?: (n: string) => void }).validateName?.(name);
   }
 
   /** The engine, from the registry (by the connection's type): its capabilities, error table and statement describer. */
@@ -389,10 +387,8 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes, C extend
    */
   get ha(): HighAvailabilityManager | undefined {
     if (this.#ha === null) {
-      const Manager = this.engine.definition?.haManagerClass;
-      // TRANSITION(#16): createHaManager of engines not yet on defineEngine
-      const legacy = (this as unknown as { createHaManager?: () => HighAvailabilityManager | undefined }).createHaManager;
-      this.#ha = this.supports('ha') ? (Manager ? new Manager(this) : legacy?.call(this)) : undefined;
+      const Manager = this.engine.definition.haManagerClass;
+      this.#ha = this.supports('ha') && Manager ? new Manager(this) : undefined;
     }
     return this.#ha;
   }
@@ -455,7 +451,7 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes, C extend
         onProgress: options.onProgress,
         onMessage: options.onMessage,
         mapError: (e, op) => this.engine.mapError(e, op),
-        describeStatement: this.engine.describeStatement, // TRANSITION(#16): optional until every engine is on defineEngine
+        describeStatement: this.engine.describeStatement,
       },
       body,
     );

@@ -378,7 +378,7 @@ export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOption
         signal: options.signal,
         onMessage: options.onMessage,
         mapError: (e, op) => engine.mapError(e, op),
-        describeStatement: engine.describeStatement, // TRANSITION(#16)
+        describeStatement: engine.describeStatement,
       },
       body,
     );

@@ -42,5 +42,3 @@ export type { BackupInfo, BackupVerification, TableInfo, TableKind } from './dat
 export * from './database.js';
 export { HighAvailabilityManager, type HAConfiguration, type HANodeInfo, type HANodeSpec } from './ha.js';
 export * from './manager.js';
-// TRANSITION(#16): engine-facing helpers, until every engine imports them from '@gds/database/engine'
-export * from './engine.js';

@@ -290,8 +290,7 @@ export async function runOperation<T>(spec: RunSpec, body: (ctx: OperationContex
     signal: abort.controller.signal,
     async step<S extends Statement, R>(statement: S, run: (statement: S) => Promise<R>): Promise<R | undefined> {
       ctx.throwIfAborted();
-      // TRANSITION(#16): a string from an engine not yet on statement objects
-      statements.push(redact(typeof statement === 'string' ? statement : (spec.describeStatement ?? describeStatementDefault)(statement)));
+      statements.push(redact((spec.describeStatement ?? describeStatementDefault)(statement)));
       if (dryRun) return undefined;
       return run(statement);
     },

@@ -32,8 +32,7 @@ function registry(): Map<string, DatabaseProvider> {
  * ```
  */
 export function registerProvider(provider: DatabaseProvider): void {
-  // TRANSITION(#16): definition becomes required once every engine is on defineEngine
-  if (!provider || typeof provider.mapError !== 'function') {
+  if (!provider || typeof provider.definition !== 'object' || typeof provider.mapError !== 'function') {
     throw new ValidationError('Not a registered engine', [{ path: '', message: 'make it with defineEngine() from @gds/database/engine' }]);
   }
   const map = registry();

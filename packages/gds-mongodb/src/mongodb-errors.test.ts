@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   ConnectionError,
-  ERROR_CLASSES,
   GdsError,
   QueryError,
   ValidationError,
 } from '@gds/database';
+import { ERROR_CLASSES } from '@gds/database/engine';
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { MONGODB_ERROR_TABLE, mapMongoError, mongoErrorKind } from './mongodb-errors.js';
 

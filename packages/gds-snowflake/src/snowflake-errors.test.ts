@@ -1,6 +1,7 @@
 // Unit tests of the error table: every entry maps to its class, with the driver error as cause.
 import { describe, expect, it } from '@jest/globals';
-import { AuthenticationError, ConnectionError, DatabaseAlreadyExistsError, DatabaseNotFoundError, GdsError, PermissionDeniedError, QueryError, Secret, createError } from '@gds/database';
+import { AuthenticationError, ConnectionError, DatabaseAlreadyExistsError, DatabaseNotFoundError, GdsError, PermissionDeniedError, QueryError, Secret } from '@gds/database';
+import { createError } from '@gds/database/engine';
 import { SNOWFLAKE_ERROR_TABLE, classifySnowflakeError, mapSnowflakeError, snowflakeErrorKind } from './snowflake-errors.js';
 import { SNOWFLAKE_CAPABILITIES } from './snowflake-capabilities.js';
 
