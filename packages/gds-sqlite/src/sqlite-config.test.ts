@@ -20,7 +20,7 @@ describe('SQLite URLs and configs', () => {
       createDirectory: true,
     });
     const c = resolveSQLiteConfig('sqlite:///d');
-    expect(c).toEqual({ type: 'sqlite', directory: '/d', extensions: ['.db'], busyTimeoutMs: 5000, createDirectory: false });
+    expect(c).toEqual({ type: 'sqlite', directory: '/d', extensions: ['.db'], busyTimeoutMs: 5000, createDirectory: false, attach: {} });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -32,9 +32,16 @@ describe('SQLite URLs and configs', () => {
     ['sqlite:///x?busyTimeoutMs=-1', /busyTimeoutMs/],
     ['sqlite:///x?extensions=db', /extensions/],
     ['sqlite:///x?createDirectory=yes', /createDirectory/],
+    ['sqlite:///x?attach=main:a', /SQLite's own schema name/],
+    ['sqlite:///x?attach=a:../b', /attached database name/],
+    ['sqlite:///x?attach=a:', /attach/],
   ])('refuses %j', (url, message) => {
     expect(() => resolveSQLiteConfig(url)).toThrow(ValidationError);
     expect(() => resolveSQLiteConfig(url)).toThrow(message);
+  });
+
+  it('reads attach=schema:database pairs', () => {
+    expect(resolveSQLiteConfig('sqlite:///x?attach=audit:audit_db,logs:logs').attach).toEqual({ audit: 'audit_db', logs: 'logs' });
   });
 
   it('validates config objects (unknown keys refused)', () => {

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { MAX_TIMER_MS, ValidationError, validateOptions } from '@gds/database';
 import { Type, type Static } from '@gds/database/schema';
+import { quoteIdentifier, validateDatabaseName } from './sqlite-quote.js';
 
 /**
  * Schema of a config object.
@@ -31,6 +32,11 @@ export const SQLiteConfigSchema = Type.Object(
     ),
     busyTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIMER_MS, description: 'How long a statement waits for another connection\'s lock (busy_timeout) before SQLITE_BUSY. Defaults to 5000.' })),
     createDirectory: Type.Optional(Type.Boolean({ description: 'Create the folder when it does not exist. Defaults to false: connect() fails.' })),
+    attach: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ minLength: 1 }), {
+        description: 'Databases of the folder attached (ATTACH DATABASE) to every connection gds opens for listSchemas, listTables and query: schema name to database name. Defaults to none.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -46,6 +52,8 @@ export interface SQLiteConfig {
   readonly busyTimeoutMs: number;
   /** Whether connect() creates a missing folder. */
   readonly createDirectory: boolean;
+  /** Schema name to database name, attached for listSchemas, listTables and query. */
+  readonly attach: Readonly<Record<string, string>>;
 }
 
 /** What a config object may hold (before defaults). */
@@ -58,13 +66,14 @@ const URL_KEYS: Record<string, (v: string) => [string, unknown]> = {
   extensions: (v) => ['extensions', v.split(',').filter(Boolean)],
   busyTimeoutMs: (v) => ['busyTimeoutMs', /^\d+$/.test(v) ? Number(v) : v],
   createDirectory: (v) => ['createDirectory', v === 'true' ? true : v === 'false' ? false : v],
+  attach: (v) => ['attach', Object.fromEntries(v.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf(':') < 0 ? pair.length : pair.indexOf(':')), pair.indexOf(':') < 0 ? '' : pair.slice(pair.indexOf(':') + 1)]))],
 };
 
 /**
  * Parses an `sqlite:` URL into a config input: everything after `sqlite://` (or `sqlite:`) up
  * to `?` is the folder, percent-decoded; `sqlite:///abs/dir` is absolute, `sqlite://rel/dir`
  * and `sqlite:rel/dir` are relative to the working directory. Query parameters:
- * `extensions=.db,.sqlite`, `busyTimeoutMs=5000`, `createDirectory=true`.
+ * `extensions=.db,.sqlite`, `busyTimeoutMs=5000`, `createDirectory=true`, `attach=audit:audit_db,...`.
  *
  * ### Examples
  * ```ts
@@ -107,11 +116,18 @@ export function parseSQLiteUrl(url: string): SQLiteConfigInput {
 export function resolveSQLiteConfig(target: string | SQLiteConfigInput): SQLiteConfig {
   const input = typeof target === 'string' ? parseSQLiteUrl(target) : target;
   const valid = validateOptions(SQLiteConfigSchema, input, 'connect', 'sqlite');
+  const attach = valid.attach ?? {};
+  for (const [schema, database] of Object.entries(attach)) {
+    if (['main', 'temp'].includes(schema.toLowerCase())) throw new ValidationError('Invalid attach', [{ path: `/attach/${schema}`, message: `'${schema}' is SQLite's own schema name` }], { engine: 'sqlite' });
+    quoteIdentifier(schema, 'attached schema name');
+    validateDatabaseName(database, 'attached database name');
+  }
   return Object.freeze({
     type: 'sqlite',
     directory: resolve(valid.directory),
     extensions: Object.freeze([...(valid.extensions ?? ['.db'])]),
     busyTimeoutMs: valid.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     createDirectory: valid.createDirectory ?? false,
+    attach: Object.freeze({ ...attach }),
   });
 }

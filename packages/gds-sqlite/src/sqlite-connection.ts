@@ -12,7 +12,8 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectionError, DatabaseNotFoundError, ValidationError, type DatabaseConnection } from '@gds/database';
-import { validateDatabaseName } from './sqlite-quote.js';
+import { quoteIdentifier, validateDatabaseName } from './sqlite-quote.js';
+import * as S from './sqlite-statements.js';
 import { resolveSQLiteConfig, type SQLiteConfig, type SQLiteConfigInput } from './sqlite-config.js';
 
 /** What gds uses of a better-sqlite3 statement. */
@@ -63,6 +64,8 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** busy_timeout for this handle; defaults to the connection's. */
   busyTimeoutMs?: number;
+  /** Attach the configured databases (`attach`) to this handle. Defaults to false. */
+  attach?: boolean;
 }
 
 /**
@@ -150,6 +153,19 @@ export class SQLiteConnection implements DatabaseConnection {
       timeout: options.busyTimeoutMs ?? this.config.busyTimeoutMs,
     });
     this.#handles.add(handle);
+    if (options.attach) {
+      try {
+        for (const [schema, database] of Object.entries(this.config.attach)) {
+          const target = await this.locate(database);
+          if (!target) throw new DatabaseNotFoundError(`The attached database '${database}' (schema ${schema}) does not exist on ${this.endpoint}`, { engine: 'sqlite', hint: 'create it, or remove it from the attach setting' });
+          const s = S.attach(target, quoteIdentifier(schema, 'attached schema name'), file);
+          handle.prepare(s.text).run(...s.params);
+        }
+      } catch (error) {
+        this.closeHandle(handle);
+        throw error;
+      }
+    }
     return handle;
   }
 
@@ -186,7 +202,7 @@ export class SQLiteConnection implements DatabaseConnection {
     validateDatabaseName(options.database);
     const file = await this.locate(options.database);
     if (!file) throw new DatabaseNotFoundError(`Database '${options.database}' does not exist on ${this.endpoint}`, { engine: 'sqlite', operation: 'query' });
-    return this.use(file, {}, (h) => {
+    return this.use(file, { attach: true }, (h) => {
       const prepared = h.prepare(text);
       if (prepared.reader) return prepared.all(...params) as R[];
       prepared.run(...params);

@@ -348,7 +348,7 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
   protected override async fetchTables(_signal: AbortSignal, schema: string | undefined): Promise<TableInfo[]> {
     if (schema !== undefined) quoteIdentifier(schema, 'schema name');
     const file = await this.requireFile('listTables');
-    const rows = await this.connection.use(file, {}, (h) => execute(h, S.listTables(schema, file)) as { schema: string; name: string; type: SQLiteTableInfo['sqliteType']; wr: number; strict: number }[]);
+    const rows = await this.connection.use(file, { attach: true }, (h) => execute(h, S.listTables(schema, file)) as { schema: string; name: string; type: SQLiteTableInfo['sqliteType']; wr: number; strict: number }[]);
     return rows.map((r): SQLiteTableInfo => ({
       schema: r.schema,
       name: r.name,
@@ -361,7 +361,7 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
 
   protected override async fetchSchemas(_signal: AbortSignal, includeSystem: boolean): Promise<string[]> {
     const file = await this.requireFile('listSchemas');
-    const names = await this.connection.use(file, {}, (h) => (execute(h, S.listSchemas(file)) as { name: string }[]).map((r) => r.name));
+    const names = await this.connection.use(file, { attach: true }, (h) => (execute(h, S.listSchemas(file)) as { name: string }[]).map((r) => r.name));
     return includeSystem && !names.includes('temp') ? [...names.slice(0, 1), 'temp', ...names.slice(1)] : names.filter((n) => includeSystem || n !== 'temp');
   }
 }

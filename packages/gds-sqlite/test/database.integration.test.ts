@@ -134,6 +134,27 @@ describe('tables and schemas', () => {
     expect(await db.listSchemas()).toEqual(['main']);
     expect(await db.listSchemas({ includeSystem: true })).toEqual(['main', 'temp']);
   });
+
+  it('attached databases (the attach setting) are schemas with their tables', async () => {
+    const audit = manager.getDatabase('audit_db');
+    await audit.create();
+    await (manager.connection as SQLiteConnection).query('CREATE TABLE events (id INTEGER PRIMARY KEY, what TEXT)', [], { database: 'audit_db' });
+    const m = await DatabaseManager.connect(sqliteEngine, `sqlite://${dir}?attach=audit:audit_db`);
+    try {
+      const db = m.getDatabase('objects');
+      expect(await db.listSchemas()).toEqual(['main', 'audit']);
+      expect(await db.listTables('audit')).toEqual([{ schema: 'audit', name: 'events', kind: 'table', sqliteType: 'table', withoutRowid: false, strict: false }]);
+      const conn = m.connection as SQLiteConnection;
+      await conn.query('INSERT INTO audit.events (what) VALUES (?)', ['seen'], { database: 'objects' });
+      expect(await conn.query('SELECT what FROM events', [], { database: 'audit_db' })).toEqual([{ what: 'seen' }]);
+    } finally {
+      await m.close();
+    }
+    const missing = await DatabaseManager.connect(sqliteEngine, `sqlite://${dir}?attach=x:not_there`);
+    await expect(missing.getDatabase('objects').listSchemas()).rejects.toThrow(/not_there/);
+    expect(readdirSync(dir)).not.toContain('not_there.db');
+    await missing.close();
+  });
 });
 
 describe('maintenance', () => {
