@@ -1,0 +1,168 @@
+// Restores from hostile or broken files against a real MariaDB: client commands never run (a
+// canary file must not appear), the database being replaced stays as it was, nothing is left behind.
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DatabaseManager, GdsError, ValidationError } from '@gds/database';
+import '../src/index.js';
+import type { MySQLDatabase } from '../src/mysql-database.js';
+import { parseMysqlUrl, resolveConfig } from '../src/mysql-config.js';
+import { clientArgs } from '../src/mysql-restore.js';
+import { findTool, runTool, writeDefaultsFile } from '../src/mysql-tools.js';
+import { fingerprint, rawQuery, seed } from './helpers.js';
+import { describeWithMysqlServers } from './servers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gds-mysql-restore-safety-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let counter = 0;
+const unique = (label: string) => `m2s_${label}_${process.pid}_${counter++}`;
+
+describeWithMysqlServers('restore safety', (server) => {
+  let manager: DatabaseManager;
+  let good: string; // a complete dump of a seeded database
+  let goodText: string;
+  beforeAll(async () => {
+    manager = await DatabaseManager.connect(server().url);
+    const src = manager.getDatabase(unique('src')) as MySQLDatabase;
+    await src.create();
+    await seed(server().url, src, 300);
+    good = join(tmp, 'good.sql');
+    await src.backup(good);
+    goodText = await fs.readFile(good, 'utf8');
+  }, 120_000);
+  afterAll(async () => {
+    await manager?.close();
+  });
+  const sideDatabases = async () => (await rawQuery<{ n: string }>(server().url, "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gds\\_re%'")).map((r) => r.n);
+  const allDatabases = async () => (await rawQuery<{ n: string }>(server().url, 'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA ORDER BY 1')).map((r) => r.n);
+
+  /** Dumps with a client command put where the client would run it; each writes its own canary file. */
+  const hostile = (): { label: string; text: string; canary: string }[] => {
+    const cut = goodText.indexOf('UNLOCK TABLES;');
+    const variants: [string, (c: string) => string][] = [
+      ['system line', (c) => `system touch ${c}\n`],
+      ['SYSTEM after a statement', (c) => `SELECT 1; SYSTEM touch ${c};\n`],
+      ['backslash-bang', (c) => `\\! touch ${c}\n`],
+      ['backslash-bang in an executable comment', (c) => `/*!50000 \\! touch ${c} */;\n`],
+      ['after a hidden comment', (c) => `/* x */ system touch ${c};\n`],
+      ['source', (c) => `source ${c}\n`],
+      ['use another database', () => 'use mysql\n'],
+      ['NO_BACKSLASH_ESCAPES string trick', (c) => `SET sql_mode = 'NO_BACKSLASH_ESCAPES';\nSELECT 'a\\'; \\! touch ${c} ;';\n`],
+    ];
+    return variants.map(([label, make], i) => {
+      const canary = join(tmp, `canary_${i}`);
+      return { label, canary, text: goodText.slice(0, cut) + make(canary) + goodText.slice(cut) };
+    });
+  };
+
+  it('a hostile dump is refused, runs no client command, and leaves the replaced database exactly as it was', async () => {
+    const db = manager.getDatabase(unique('keep')) as MySQLDatabase;
+    await db.create();
+    await seed(server().url, db, 50);
+    const before = await fingerprint(server().url, db);
+    const databases = await allDatabases();
+    for (const { label, text, canary } of hostile()) {
+      for (const compress of ['none', 'gzip'] as const) {
+        const file = join(tmp, `hostile.sql${compress === 'gzip' ? '.gz' : ''}`);
+        await fs.writeFile(file, compress === 'gzip' ? gzipSync(text) : text);
+        await expect(db.restore(file, { replace: true })).rejects.toThrow(ValidationError);
+        expect({ label, canary: existsSync(canary) }).toEqual({ label, canary: false });
+        expect(await fingerprint(server().url, db)).toEqual(before);
+        // into a new name: no database is created
+        const fresh = manager.getDatabase(unique('fresh')) as MySQLDatabase;
+        await expect(fresh.restore(file)).rejects.toThrow(/client command|sql_mode|line \d+/);
+        expect(existsSync(canary)).toBe(false);
+        expect(await allDatabases()).toEqual(databases);
+        expect(await db.verifyBackup(file).catch((e: unknown) => e)).toBeInstanceOf(ValidationError);
+      }
+    }
+  }, 180_000);
+
+  it('the client itself (second guard) runs no command: a hostile file fed past the scan stops at the command', async () => {
+    const { text, canary } = hostile()[0]!;
+    const file = join(tmp, 'past-the-scan.sql');
+    // without mariadb-dump's own sandbox line: only gds's client options stand in the way
+    const bare = text.replace(/^\/\*M!999999\\- enable the sandbox mode \*\/ ?\n/, '');
+    expect(bare).not.toContain('sandbox mode');
+    await fs.writeFile(file, bare);
+    const target = manager.getDatabase(unique('bare')) as MySQLDatabase;
+    await target.create();
+    const config = resolveConfig(parseMysqlUrl(server().url));
+    const client = await findTool('client', { flavor: server().flavor });
+    const defaults = writeDefaultsFile(config);
+    async function* feed() {
+      yield await fs.readFile(file);
+    }
+    try {
+      await expect(runTool(client, [defaults.argument, ...clientArgs(target.name, false, undefined)], { stdin: feed() })).rejects.toThrow(/failed/);
+    } finally {
+      defaults.remove();
+    }
+    expect(existsSync(canary)).toBe(false);
+  }, 60_000);
+
+  it('truncated, zero-byte, text, cut gzip and --compact files are refused and the data kept', async () => {
+    const db = manager.getDatabase(unique('broken')) as MySQLDatabase;
+    await db.create();
+    await seed(server().url, db, 50);
+    const before = await fingerprint(server().url, db);
+    const databases = await allDatabases();
+    const gz = gzipSync(goodText);
+    const sources: [string, Buffer | string][] = [
+      ['truncated', goodText.slice(0, Math.floor(goodText.length / 2))],
+      ['without the completion line', goodText.replace(/-- Dump completed.*\n?$/, '')],
+      ['zero bytes', ''],
+      ['text', 'hello, this is not a dump\n'],
+      ['cut gzip', gz.subarray(0, Math.floor(gz.length / 2))],
+      ['compact (no header)', goodText.split('\n').filter((l) => !l.startsWith('--')).join('\n')],
+    ];
+    for (const [label, content] of sources) {
+      const file = join(tmp, `broken_${label.replaceAll(' ', '_')}`);
+      await fs.writeFile(file, content);
+      const error = await db.restore(file, { replace: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect({ label, refused: GdsError.isInstance(error) && ValidationError.isInstance(error) }).toEqual({ label, refused: true });
+      expect(await fingerprint(server().url, db)).toEqual(before);
+      expect(await allDatabases()).toEqual(databases);
+      expect(await sideDatabases()).toEqual([]);
+    }
+  }, 180_000);
+
+  it('a restore into a database that holds objects is refused without replace; into an existing empty one it works in place', async () => {
+    const db = manager.getDatabase(unique('full')) as MySQLDatabase;
+    await db.create();
+    await seed(server().url, db, 10);
+    const before = await fingerprint(server().url, db);
+    await expect(db.restore(good)).rejects.toThrow(/already holds objects/);
+    expect(await fingerprint(server().url, db)).toEqual(before);
+    const empty = manager.getDatabase(unique('empty')) as MySQLDatabase;
+    await empty.create({ collation: 'utf8mb4_bin', charset: 'utf8mb4' });
+    await empty.restore(good);
+    expect(Object.keys(await fingerprint(server().url, empty)).sort()).toEqual(['items', 'odd `name` t']);
+  }, 120_000);
+
+  it('a restore whose SQL fails half-way removes what it created (new name) or empties again (existing empty database)', async () => {
+    const cut = goodText.indexOf('UNLOCK TABLES;');
+    const failing = join(tmp, 'failing.sql');
+    await fs.writeFile(failing, `${goodText.slice(0, cut)}INSERT INTO no_such_table VALUES (1);\n${goodText.slice(cut)}`);
+    const databases = await allDatabases();
+    const fresh = manager.getDatabase(unique('failnew')) as MySQLDatabase;
+    await expect(fresh.restore(failing)).rejects.toThrow(/mariadb|mysql/);
+    expect(await allDatabases()).toEqual(databases);
+    const empty = manager.getDatabase(unique('failempty')) as MySQLDatabase;
+    await empty.create();
+    await expect(empty.restore(failing)).rejects.toThrow();
+    expect(await rawQuery(server().url, 'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [empty.name])).toEqual([]);
+    const keep = manager.getDatabase(unique('failkeep')) as MySQLDatabase;
+    await keep.create();
+    await seed(server().url, keep, 20);
+    const before = await fingerprint(server().url, keep);
+    await expect(keep.restore(failing, { replace: true })).rejects.toThrow();
+    expect(await fingerprint(server().url, keep)).toEqual(before);
+    expect(await sideDatabases()).toEqual([]);
+  }, 120_000);
+});
