@@ -8,12 +8,15 @@
  *   (`server_id:<n>` when it announced none) — where it listens, so gds connects there (with this
  *   connection's user and password) to read its own `SHOW REPLICA STATUS`: IO/SQL threads, last
  *   errors, `Seconds_Behind_*`, and the transactions of the primary's GTID position it has not
- *   applied. A replica that cannot be read is `unknown` and not healthy.
+ *   applied. A replica that cannot be read is `unknown` and not healthy. A registration whose
+ *   replica says it no longer replicates from here (reset, or re-pointed elsewhere) is stale: the
+ *   primary keeps it until its dump thread next writes; it is not listed as a replica
+ *   (`metadata.staleRegistrations`), and a failover does not re-point it.
  * - Missing replicas: a replica drops out of the primary's list as soon as its IO thread
  *   disconnects, and the server keeps no record of it. gds knows it should be there when it is
  *   in the read option `expectedReplicas`, or when this manager saw it in an earlier read (kept
- *   in memory for the manager's life; `removeNode` forgets one, a failover forgets those it
- *   re-pointed). Such a replica is `disconnected`, unhealthy, `metadata.missing: true`, and its
+ *   in memory for the manager's life, replicas seen replicating from here; `removeNode` forgets one,
+ *   a failover forgets those it re-pointed). Such a replica is `disconnected`, unhealthy, `metadata.missing: true`, and its
  *   endpoint is read when reachable to say why (IO thread stopped, access denied...). The number of
  *   `Binlog Dump` threads in the process list is reported too (`metadata.binlogDumpThreads`).
  * - Seen from a replica: itself (its threads, errors, lag in seconds, transactions received and
@@ -262,13 +265,31 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
   }
 
   private async primaryView(self: NodeReading, maxLagSeconds: number, expected: readonly string[], signal: AbortSignal): Promise<View> {
-    const replicas = await registeredReplicas(this.conn, self, signal);
+    const registered = await registeredReplicas(this.conn, self, signal);
     const dumps = await this.conn.run<{ id: number }>(S.DUMP_THREADS, { signal });
+    const probed = await Promise.all(registered.map((r) => (r.host && r.port ? this.probe(r.host, r.port, signal) : Promise.resolve(undefined))));
+    // a registration outlives the replica's replication until the dump thread next writes: one whose
+    // own status says it no longer replicates from here is stale, not a replica of this primary
+    const follows = (r: NodeReading) => r.status !== undefined && (!r.status.sourceServerId || r.status.sourceServerId === self.state.serverId);
+    const replicas: KnownReplica[] = [];
+    const readings: (NodeReading | Error | undefined)[] = [];
+    const stale = new Map<string, string>();
+    registered.forEach((r, i) => {
+      const reading = probed[i];
+      if (reading && !(reading instanceof Error) && !follows(reading)) {
+        stale.set(r.name, reading.status ? `registered, but replicates from server_id ${reading.status.sourceServerId ?? '?'} now` : 'registered, but no longer configured as a replica');
+        return;
+      }
+      replicas.push(r);
+      readings.push(reading);
+    });
     const connected = new Set(replicas.map((r) => r.name));
     const connectedIds = new Set(replicas.map((r) => r.serverId));
     const missing = new Map<string, KnownReplica & { why: string }>();
     for (const k of this.#seen.values()) {
-      if (!connected.has(k.name) && !(k.serverId !== undefined && connectedIds.has(k.serverId))) missing.set(k.name, { ...k, why: 'seen registered with this primary by an earlier read of this manager; no longer connected' });
+      if (!connected.has(k.name) && !(k.serverId !== undefined && connectedIds.has(k.serverId))) {
+        missing.set(k.name, { ...k, why: `seen replicating from this primary by an earlier read of this manager; ${stale.get(k.name) ?? 'no longer connected'}` });
+      }
     }
     for (const e of expected) {
       const hp = parseHostPort(e);
@@ -276,10 +297,10 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
       const name = hp ? endpointOf(hp.host, hp.port) : e;
       if (connected.has(name) || (id && connectedIds.has(Number(id[1])))) continue;
       if (!hp && !id) throw invalid('Invalid options for the HA read', '/expectedReplicas', `'${e}' is neither host:port nor server_id:<n>`);
-      missing.set(name, { name, host: hp?.host ?? '', port: hp?.port ?? 0, serverId: id ? Number(id[1]) : undefined, why: 'in expectedReplicas, not connected' });
+      missing.set(name, { name, host: hp?.host ?? '', port: hp?.port ?? 0, serverId: id ? Number(id[1]) : undefined, why: `in expectedReplicas; ${stale.get(name) ?? 'not connected'}` });
     }
     for (const r of replicas) this.#seen.set(r.name, r);
-    const readings = await Promise.all([...replicas, ...missing.values()].map((r) => (r.host && r.port ? this.probe(r.host, r.port, signal) : Promise.resolve(undefined))));
+    const missingReadings = await Promise.all([...missing.values()].map((m) => (m.host && m.port ? this.probe(m.host, m.port, signal) : Promise.resolve(undefined))));
     const nodes: HANodeInfo[] = [];
     const semi = semiSyncOf(self);
     const me: HANodeInfo = { nodeName: this.selfName(), role: HARole.PRIMARY, state: HAState.HEALTHY, endpoint: this.selfName(), endpointKind: 'listen', isHealthy: true, metadata: { self: true, serverId: self.state.serverId, position: self.state.binlogPos, readOnly: self.state.readOnly, superReadOnly: self.state.superReadOnly, semiSyncEnabled: semi.sourceEnabled, semiSyncActive: semi.sourceActive, semiSyncClients: semi.clients } };
@@ -291,7 +312,7 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
     nodes.push(me);
     replicas.forEach((r, i) => nodes.push(this.replicaNode(r.name, r.host, r.port, readings[i], self, maxLagSeconds, { serverId: r.serverId })));
     [...missing.values()].forEach((m, i) => {
-      const reading = readings[replicas.length + i];
+      const reading = missingReadings[i];
       const seen = reading && !(reading instanceof Error) ? this.replicaNode(m.name, m.host, m.port, reading, self, maxLagSeconds, {}) : undefined;
       const why = [m.why, ...(seen?.metadata.reason ? [String(seen.metadata.reason)] : reading instanceof Error ? [`not reachable: ${reading.message}`] : [])].join('; ');
       nodes.push({
@@ -305,7 +326,7 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         metadata: { ...(seen?.metadata ?? {}), serverId: m.serverId ?? seen?.metadata.serverId, missing: true, reason: why },
       });
     });
-    const topology = topologyOf(nodes, { viewedFrom: 'primary', semiSync: semi.sourceEnabled, flavor: self.info.flavor, version: self.info.version, binlogDumpThreads: dumps.length, registeredReplicas: replicas.length, healthyLagSeconds: maxLagSeconds });
+    const topology = topologyOf(nodes, { viewedFrom: 'primary', semiSync: semi.sourceEnabled, flavor: self.info.flavor, version: self.info.version, binlogDumpThreads: dumps.length, registeredReplicas: registered.length, staleRegistrations: Object.fromEntries(stale), healthyLagSeconds: maxLagSeconds });
     const c = this.conn.config;
     return { topology, self, primary: self, primaryEndpoint: { host: c.host, port: c.port }, replicas };
   }
@@ -452,13 +473,16 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         const registered = view.self.status ? (pConn && primary ? await registeredReplicas(pConn, primary, ctx.signal) : []) : view.replicas;
         const others = registered.filter((r) => r.serverId !== target.state.serverId && r.serverId !== view.self.state.serverId);
         const repointed: Record<string, unknown>[] = [];
-        for (const r of others) repointed.push(await this.repoint(ctx, r, t.host, t.port));
-        for (const r of [...others, ...registered.filter((x) => x.serverId === target.state.serverId)]) if (repointed.find((x) => x.node === r.name)?.repointed !== false) this.#seen.delete(r.name);
+        for (const r of others) repointed.push(await this.repoint(ctx, r, t.host, t.port, primary?.state.serverId));
+        const failed = repointed.filter((r) => r.repointed === false && r.skipped !== true);
+        const moved = repointed.filter((r) => r.repointed === true).length;
+        // they are the new primary's replicas now (a failed one stays: the old primary still lists it)
+        for (const r of [...others, ...registered.filter((x) => x.serverId === target.state.serverId)]) if (!failed.some((x) => x.node === r.name)) this.#seen.delete(r.name);
         // the old primary keeps a replica registered until its Binlog Dump thread next writes (an
         // event or a heartbeat); once every replica follows the new primary, end the dump threads of
         // the replication account so that it stops listing them (other accounts' binlog readers stay)
         let endedDumpThreads = 0;
-        if (pConn && !repointed.some((r) => r.repointed === false) && st.sourceUser !== '') {
+        if (pConn && failed.length === 0 && st.sourceUser !== '') {
           const dumps = await pConn.run<{ id: number; user: string }>(S.DUMP_THREADS, { signal: ctx.signal });
           for (const d of dumps.filter((x) => x.user === st.sourceUser)) {
             await ctx.step(killConnection(Number(d.id)), (s) => pConn.run(s, { signal: ctx.signal }).catch((e: { errno?: number }) => {
@@ -473,9 +497,8 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
           ? `the old primary ${oldPrimary} is fenced with ${flavor === 'mariadb' ? 'read_only (users with READ_ONLY ADMIN can still write: stop it or revoke that privilege)' : 'super_read_only'}`
           : `the old primary ${oldPrimary ?? ''} was not reached and is not fenced: if it still runs it accepts writes the new primary never sees; stop it`;
         const rejoin = `to make it a replica of ${newPrimary}, run addNode({ name: '<its URL>', replicationUser, replicationPassword }) on the new primary's manager`;
-        const failed = repointed.filter((r) => r.repointed === false);
         return {
-          message: `promoted ${newPrimary}${problems.length ? `; forced past: ${problems.join('; ')}` : ''}; ${others.length - failed.length} of ${others.length} other replica(s) now follow it${failed.length ? ` (not: ${failed.map((f) => `${String(f.node)}: ${String(f.error)}`).join('; ')})` : ''}; ${fenceNote}; ${rejoin}`,
+          message: `promoted ${newPrimary}${problems.length ? `; forced past: ${problems.join('; ')}` : ''}; ${moved} of ${moved + failed.length} other replica(s) now follow it${failed.length ? ` (not: ${failed.map((f) => `${String(f.node)}: ${String(f.error)}`).join('; ')})` : ''}; ${fenceNote}; ${rejoin}`,
           data: {
             promoted: newPrimary,
             forced: problems.length > 0,
@@ -506,12 +529,17 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
   }
 
   /** Points a replica of the old primary at the new one (GTID auto-positioning; user and password kept). */
-  private async repoint(ctx: OperationContext, r: KnownReplica, host: string, port: number): Promise<Record<string, unknown>> {
+  private async repoint(ctx: OperationContext, r: KnownReplica, host: string, port: number, oldServerId: number | undefined): Promise<Record<string, unknown>> {
     const how = `on ${r.name}: STOP REPLICA; CHANGE MASTER TO MASTER_HOST=${quoteString(host)}, MASTER_PORT=${port}, MASTER_USE_GTID=slave_pos (MySQL: CHANGE REPLICATION SOURCE TO SOURCE_HOST=..., SOURCE_PORT=..., SOURCE_AUTO_POSITION=1); START REPLICA`;
     if (!r.host || !r.port) return { node: r.name, repointed: false, error: 'its address is not known (no report_host/report_port)', how };
     const conn = this.connectTo(r.host, r.port);
     try {
-      const info = await conn.serverInfo(ctx.signal);
+      const reading = await readNode(conn, ctx.signal);
+      const info = reading.info;
+      // a stale registration (removed, or following another server now) is left alone
+      if (!reading.status || (oldServerId !== undefined && reading.status.sourceServerId && reading.status.sourceServerId !== oldServerId)) {
+        return { node: r.name, repointed: false, skipped: true, error: reading.status ? `it replicates from server_id ${reading.status.sourceServerId}, not from the old primary` : 'it is not configured as a replica' };
+      }
       await ctx.step(S.stopReplica(info), (s) => conn.run(s, { signal: ctx.signal }));
       await ctx.step(S.changeSource(info, { host, port }), (s) => conn.run(s, { signal: ctx.signal }));
       await ctx.step(S.startReplica(info), (s) => conn.run(s, { signal: ctx.signal }));

@@ -201,6 +201,19 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     expect(await own.isHealthy()).toBe(true);
   }, T);
 
+  it('a replica reset outside gds after this manager saw it is missing, not silently dropped', async () => {
+    const c = await start();
+    const r2 = c.replicas[1]!;
+    const { ha } = await haOf(c.primary);
+    expect(await ha.isHealthy()).toBe(true);
+    await r2.query('STOP SLAVE; RESET SLAVE ALL');
+    const node = byName(await ha.getAllNodes(), r2)!;
+    expect(node).toMatchObject({ state: HAState.DISCONNECTED, isHealthy: false });
+    expect(node.metadata.missing).toBe(true);
+    expect(String(node.metadata.reason)).toMatch(/registered, but no longer configured as a replica/);
+    expect(await ha.isHealthy()).toBe(false);
+  }, T);
+
   it('refuses to fail over to a replica whose SQL thread is stopped, changing nothing', async () => {
     const c = await start();
     const r2 = c.replicas[1]!;
@@ -368,6 +381,11 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     const removed = await ha.removeNode(nameOf(r2));
     expect(removed.statements).toEqual(['STOP REPLICA', 'RESET REPLICA ALL']);
     expect(await status(r2)).toBeUndefined();
+    // still registered with the primary (its dump thread has not written since), but not listed: a stale registration
+    expect((await c.primary.query('SHOW SLAVE HOSTS')).length).toBe(2);
+    expect(byName(await ha.getAllNodes(), r2)).toBeUndefined();
+    expect((await ha.getConfiguration())?.metadata.staleRegistrations).toEqual({ [nameOf(r2)]: 'registered, but no longer configured as a replica' });
+    expect(await ha.isHealthy()).toBe(true);
     await waitFor(async () => {
       await write(c.primary);
       return (await c.primary.query('SHOW SLAVE HOSTS')).length === 1 ? true : undefined;
