@@ -12,13 +12,16 @@
  *   replica says it no longer replicates from here (reset, or re-pointed elsewhere) is stale: the
  *   primary keeps it until its dump thread next writes; it is not listed as a replica
  *   (`metadata.staleRegistrations`), and a failover does not re-point it.
- * - Missing replicas: a replica drops out of the primary's list as soon as its IO thread
- *   disconnects, and the server keeps no record of it. gds knows it should be there when it is
+ * - Missing replicas: a replica drops out of the primary's list once its dump thread finds the
+ *   connection gone, and the server keeps no record of it. gds knows it should be there when it is
  *   in the read option `expectedReplicas`, or when this manager saw it in an earlier read (kept
- *   in memory for the manager's life, replicas seen replicating from here; `removeNode` forgets one,
- *   a failover forgets those it re-pointed). Such a replica is `disconnected`, unhealthy, `metadata.missing: true`, and its
- *   endpoint is read when reachable to say why (IO thread stopped, access denied...). The number of
- *   `Binlog Dump` threads in the process list is reported too (`metadata.binlogDumpThreads`).
+ *   in memory for the manager's life, replicas seen replicating from here; `removeNode` forgets
+ *   one, a failover forgets those it re-pointed). Such a replica is `disconnected`, unhealthy,
+ *   `metadata.missing: true`, and its endpoint is read when reachable to say why (IO thread
+ *   stopped, access denied...). The number of `Binlog Dump` threads in the process list is
+ *   reported too (`metadata.binlogDumpThreads`). MySQL lists a replica without `report_host` with
+ *   an empty host: gds cannot reach it (`unknown`, not healthy): set report_host there (MariaDB
+ *   10.5.1+ takes the connection's address).
  * - Seen from a replica: itself (its threads, errors, lag in seconds, transactions received and
  *   not applied; when its source is reachable, the transactions of the source not applied) and its
  *   source.
@@ -40,10 +43,11 @@
  * - `addNode({ name: '<url or host:port of the replica>', replicationUser, replicationPassword,
  *   sourceHost?, sourcePort? })` points a reachable server at this primary with GTID
  *   auto-positioning and makes it read-only; it refuses a server with transactions this primary
- *   lacks; if its IO thread fails to connect (access denied...) or both threads do not run
- *   within {@link ADD_NODE_CONNECT_MS}, it is reset again and the error says why.
- *   `removeNode(name)` stops and resets a replica's replication (the primary lists it until its
- *   dump thread next writes); a missing replica that cannot be reached is only forgotten.
+ *   lacks; if its IO thread fails to connect (access denied, or binary logs of this primary
+ *   already purged past the node's position...) or both threads do not run within
+ *   {@link ADD_NODE_CONNECT_MS}, it is reset again and the error says why; a replica of this
+ *   primary whose threads are not running is reconfigured (repaired). `removeNode(name)` stops
+ *   and resets a replica's replication; a missing replica that cannot be reached is only forgotten.
  * - A failover that re-pointed every replica ends the old primary's Binlog Dump threads of the
  *   replication account (so it stops listing them); other accounts' binlog readers are left.
  * - `setSyncMode`: `semi_synchronous` enables semi-sync on the primary and its reachable replicas
