@@ -56,6 +56,15 @@ try {
         h.close();
       }
     },
+    // the driver's floor: the whole copy in one sqlite3_backup_step call, no yields between steps
+    'better-sqlite3 one step': async (target) => {
+      const h = new Driver(src, { readonly: true });
+      try {
+        await h.backup(target, { progress: () => 0x7fffffff });
+      } finally {
+        h.close();
+      }
+    },
     ...(hasCli
       ? {
           'sqlite3 .backup': async (target) => {
@@ -84,16 +93,42 @@ try {
       if (note) notes[name] = note;
     }
   }
+  // gds's own cost, free of the machine's noise: the time of db.backup() outside the driver's
+  // backup() call (checks, the snapshot transaction, the rename), measured in the same run
+  const original = Driver.prototype.backup;
+  let inside = 0;
+  Driver.prototype.backup = async function (...args) {
+    const start = performance.now();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      inside += performance.now() - start;
+    }
+  };
+  const outside = [];
+  for (let i = 0; i < RUNS; i++) {
+    const target = join(out, 'copy.db');
+    rmSync(target, { force: true });
+    inside = 0;
+    const start = performance.now();
+    await db.backup(target);
+    const total = performance.now() - start;
+    outside.push({ ms: total - inside, share: (total - inside) / total });
+  }
+  Driver.prototype.backup = original;
   await manager.close();
+  const shares = outside.map((o) => o.share).sort((a, b) => a - b);
+  console.log(`gds backup() outside the driver's backup(): ${outside.map((o) => o.ms.toFixed(1)).join(', ')} ms; median share ${(100 * shares[Math.floor(shares.length / 2)]).toFixed(1)}% of the backup's time`);
+  // on a shared machine the minimum is the least disturbed run; both are printed
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const base = median(times['gds backup()']);
+  const min = (xs) => Math.min(...xs);
   for (const name of names) {
-    const m = median(times[name]);
-    console.log(`${name.padEnd(30)} median ${m.toFixed(0).padStart(6)} ms  (${times[name].map((t) => t.toFixed(0)).join(', ')})${notes[name] ? `  ${notes[name]}` : ''}`);
+    console.log(`${name.padEnd(30)} median ${median(times[name]).toFixed(0).padStart(6)} ms, min ${min(times[name]).toFixed(0).padStart(6)} ms  (${times[name].map((t) => t.toFixed(0)).join(', ')})${notes[name] ? `  ${notes[name]}` : ''}`);
   }
   for (const other of names.filter((n) => !n.startsWith('gds'))) {
-    const ratio = base / median(times[other]);
-    console.log(`ratio gds backup() / ${other}: ${ratio.toFixed(3)}x ${ratio <= 1.05 ? '(within the 1.05x goal)' : '(OVER the 1.05x goal)'}`);
+    const byMedian = median(times['gds backup()']) / median(times[other]);
+    const byMin = min(times['gds backup()']) / min(times[other]);
+    console.log(`ratio gds backup() / ${other}: ${byMedian.toFixed(3)}x by median, ${byMin.toFixed(3)}x by min ${byMedian <= 1.05 ? '(within the 1.05x goal)' : '(OVER the 1.05x goal)'}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
