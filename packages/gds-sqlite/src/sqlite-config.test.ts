@@ -49,3 +49,14 @@ describe('SQLite URLs and configs', () => {
     expect(() => resolveSQLiteConfig({ type: 'sqlite', directory: '/x', host: 'h' } as never)).toThrow(/host/);
   });
 });
+
+describe('the driver', () => {
+  it('a driver that cannot load is a ConnectionError that says how to build it', async () => {
+    const { loadDriver } = await import('./sqlite-connection.js');
+    const e = await loadDriver('better-sqlite3-not-installed').catch((x: unknown) => x);
+    expect((e as Error).name).toBe('ConnectionError');
+    expect((e as Error).message).toMatch(/could not be loaded/);
+    expect((e as { hint?: string }).hint).toMatch(/allowBuilds better-sqlite3: true/);
+    expect(typeof (await loadDriver())).toBe('function');
+  });
+});

@@ -47,12 +47,32 @@ export type Driver = new (filename: string, options?: { readonly?: boolean; file
 const DRIVER_MODULE = 'better-sqlite3';
 let driverPromise: Promise<Driver> | undefined;
 
-/** Loads better-sqlite3 once. */
-export function loadDriver(): Promise<Driver> {
-  driverPromise ??= (async () => {
-    const mod = (await import(DRIVER_MODULE)) as { default?: Driver } & Driver;
-    return mod.default ?? mod;
-  })();
+/**
+ * Loads better-sqlite3 once (`moduleName` is for tests). A driver that cannot load (its native
+ * module was not built for this Node) is a ConnectionError saying how to build it.
+ */
+export function loadDriver(moduleName: string = DRIVER_MODULE): Promise<Driver> {
+  const load = async () => {
+    try {
+      const mod = (await import(moduleName)) as { default?: Driver } & Driver;
+      const driver = mod.default ?? mod;
+      // the native module loads with the first database, so make one now
+      new driver(':memory:').close();
+      return driver;
+    } catch (error) {
+      throw new ConnectionError(`the SQLite driver (${moduleName}) could not be loaded: ${(error as Error).message}`, {
+        engine: 'sqlite',
+        retryable: false,
+        cause: error,
+        hint: 'install better-sqlite3 12.x and let its build script run (pnpm: allowBuilds better-sqlite3: true; without network it builds with node-gyp, a C++ compiler and the Node headers)',
+      });
+    }
+  };
+  if (moduleName !== DRIVER_MODULE) return load();
+  driverPromise ??= load().catch((error: unknown) => {
+    driverPromise = undefined;
+    throw error;
+  });
   return driverPromise;
 }
 
