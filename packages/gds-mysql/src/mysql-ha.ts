@@ -478,6 +478,9 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         const others = registered.filter((r) => r.serverId !== target.state.serverId && r.serverId !== view.self.state.serverId);
         const repointed: Record<string, unknown>[] = [];
         for (const r of others) repointed.push(await this.repoint(ctx, r, t.host, t.port, primary?.state.serverId));
+        // replicas this manager knows of but that are not connected now keep the old primary as their source
+        const absent = view.topology.nodes.filter((n) => n.metadata.missing === true).map((n) => ({ node: n.nodeName, repointed: false, error: 'not connected to the old primary', how: `on ${n.nodeName}: STOP REPLICA; CHANGE MASTER TO MASTER_HOST=${quoteString(t.host)}, MASTER_PORT=${t.port}, MASTER_USE_GTID=slave_pos (MySQL: CHANGE REPLICATION SOURCE TO ..., SOURCE_AUTO_POSITION=1); START REPLICA` }));
+        repointed.push(...absent);
         const failed = repointed.filter((r) => r.repointed === false && r.skipped !== true);
         const moved = repointed.filter((r) => r.repointed === true).length;
         // they are the new primary's replicas now (a failed one stays: the old primary still lists it)
@@ -486,7 +489,7 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         // event or a heartbeat); once every replica follows the new primary, end the dump threads of
         // the replication account so that it stops listing them (other accounts' binlog readers stay)
         let endedDumpThreads = 0;
-        if (pConn && failed.length === 0 && st.sourceUser !== '') {
+        if (pConn && failed.length === absent.length && st.sourceUser !== '') {
           const dumps = await pConn.run<{ id: number; user: string }>(S.DUMP_THREADS, { signal: ctx.signal });
           for (const d of dumps.filter((x) => x.user === st.sourceUser)) {
             await ctx.step(killConnection(Number(d.id)), (s) => pConn.run(s, { signal: ctx.signal }).catch((e: { errno?: number }) => {

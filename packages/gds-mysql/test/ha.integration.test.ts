@@ -321,6 +321,22 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     expect(await gdsSessions(r2)).toBe(0);
   }, 90_000);
 
+  it('a failover reports a known replica that is not connected as not re-pointed, with what to run on it', async () => {
+    const c = await start();
+    const [r1, r2] = [c.replicas[0]!, c.replicas[1]!];
+    const { ha } = await haOf(c.primary);
+    await ha.getAllNodes();
+    await r2.query('STOP SLAVE IO_THREAD');
+    await waitFor(async () => {
+      await write(c.primary);
+      return (await c.primary.query('SHOW SLAVE HOSTS')).length === 1 ? true : undefined;
+    });
+    const result = await ha.failover({ target: nameOf(r1) });
+    expect((result.data as { replicas: unknown[] }).replicas).toEqual([expect.objectContaining({ node: nameOf(r2), repointed: false, error: 'not connected to the old primary', how: expect.stringContaining(`MASTER_PORT=${r1.port}`) })]);
+    expect(result.message).toMatch(/0 of 1 other replica\(s\) now follow it \(not: /);
+    expect((await status(r2))?.['Master_Port']).toBe(String(c.primary.port));
+  }, T);
+
   it('force promotes a lagging replica and reports the transactions lost', async () => {
     const c = await start();
     const r2 = c.replicas[1]!;
