@@ -171,6 +171,11 @@ async function registeredReplicas(conn: MySQLConnection, reading: NodeReading, s
   return hosts.map((h) => ({ name: h.host && h.port ? endpointOf(h.host, h.port) : `server_id:${h.serverId}`, host: h.host, port: h.port, serverId: h.serverId }));
 }
 
+/** What to run on a replica to follow `host:port` (the same builders as a real re-point, the replica's flavour taken as the new primary's). */
+function repointHow(node: string, server: S.ReplicationServer, host: string, port: number): string {
+  return `on ${node}: ${[S.stopReplica(server), S.changeSource(server, { host, port }), S.startReplica(server)].map((x) => x.text).join('; ')}`;
+}
+
 const invalid = (what: string, path: string, message: string, hint?: string) => new ValidationError(what, [{ path, message }], { engine: 'mysql', ...(hint ? { hint } : {}) });
 
 /**
@@ -477,9 +482,9 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         const registered = view.self.status ? (pConn && primary ? await registeredReplicas(pConn, primary, ctx.signal) : []) : view.replicas;
         const others = registered.filter((r) => r.serverId !== target.state.serverId && r.serverId !== view.self.state.serverId);
         const repointed: Record<string, unknown>[] = [];
-        for (const r of others) repointed.push(await this.repoint(ctx, r, t.host, t.port, primary?.state.serverId));
+        for (const r of others) repointed.push(await this.repoint(ctx, r, t.host, t.port, primary?.state.serverId, target.info));
         // replicas this manager knows of but that are not connected now keep the old primary as their source
-        const absent = view.topology.nodes.filter((n) => n.metadata.missing === true).map((n) => ({ node: n.nodeName, repointed: false, error: 'not connected to the old primary', how: `on ${n.nodeName}: STOP REPLICA; CHANGE MASTER TO MASTER_HOST=${quoteString(t.host)}, MASTER_PORT=${t.port}, MASTER_USE_GTID=slave_pos (MySQL: CHANGE REPLICATION SOURCE TO ..., SOURCE_AUTO_POSITION=1); START REPLICA` }));
+        const absent = view.topology.nodes.filter((n) => n.metadata.missing === true).map((n) => ({ node: n.nodeName, repointed: false, error: 'not connected to the old primary', how: repointHow(n.nodeName, target.info, t.host, t.port) }));
         repointed.push(...absent);
         const failed = repointed.filter((r) => r.repointed === false && r.skipped !== true);
         const moved = repointed.filter((r) => r.repointed === true).length;
@@ -536,8 +541,8 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
   }
 
   /** Points a replica of the old primary at the new one (GTID auto-positioning; user and password kept). */
-  private async repoint(ctx: OperationContext, r: KnownReplica, host: string, port: number, oldServerId: number | undefined): Promise<Record<string, unknown>> {
-    const how = `on ${r.name}: STOP REPLICA; CHANGE MASTER TO MASTER_HOST=${quoteString(host)}, MASTER_PORT=${port}, MASTER_USE_GTID=slave_pos (MySQL: CHANGE REPLICATION SOURCE TO SOURCE_HOST=..., SOURCE_PORT=..., SOURCE_AUTO_POSITION=1); START REPLICA`;
+  private async repoint(ctx: OperationContext, r: KnownReplica, host: string, port: number, oldServerId: number | undefined, flavorOf: S.ReplicationServer): Promise<Record<string, unknown>> {
+    const how = repointHow(r.name, flavorOf, host, port);
     if (!r.host || !r.port) return { node: r.name, repointed: false, error: 'its address is not known (no report_host/report_port)', how };
     const conn = this.connectTo(r.host, r.port);
     try {
