@@ -228,6 +228,9 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
 
   private async view(signal: AbortSignal, options: MySQLHAReadOptions = {}): Promise<View> {
     const maxLagSeconds = options.maxLagSeconds ?? HEALTHY_LAG_SECONDS;
+    for (const e of options.expectedReplicas ?? []) {
+      if (!parseHostPort(e) && !/^server_id:\d+$/.test(e)) throw invalid('Invalid options for the HA read', '/expectedReplicas', `'${e}' is neither host:port nor server_id:<n>`);
+    }
     const self = await readNode(this.conn, signal);
     return self.status ? this.replicaView(self, maxLagSeconds, signal) : this.primaryView(self, maxLagSeconds, options.expectedReplicas ?? [], signal);
   }
@@ -305,7 +308,6 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
       const id = /^server_id:(\d+)$/.exec(e);
       const name = hp ? endpointOf(hp.host, hp.port) : e;
       if (connected.has(name) || (id && connectedIds.has(Number(id[1])))) continue;
-      if (!hp && !id) throw invalid('Invalid options for the HA read', '/expectedReplicas', `'${e}' is neither host:port nor server_id:<n>`);
       missing.set(name, { name, host: hp?.host ?? '', port: hp?.port ?? 0, serverId: id ? Number(id[1]) : undefined, why: `in expectedReplicas; ${stale.get(name) ?? 'not connected'}` });
     }
     for (const r of replicas) this.#seen.set(r.name, r);
