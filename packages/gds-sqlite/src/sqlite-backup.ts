@@ -19,7 +19,7 @@
  * @module
  */
 import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationError, type BackupInfo, type BackupVerification } from '@gds/database';
 import { inspectOverwrite, moveIntoPlace, partialPath, removeStalePartials, type OperationContext, type OperationOutcome } from '@gds/database/engine';
 import type { DriverHandle, SQLiteConnection } from './sqlite-connection.js';
@@ -115,10 +115,20 @@ export async function verifyFile(ctx: OperationContext, conn: SQLiteConnection, 
   return { message: `${source} is a valid SQLite database (${check} ok, ${entries} tables)`, data: { source, valid: true, ...(entries === undefined ? {} : { entries }), details: { check, pageSize: header.pageSize, wal: header.wal, sizeBytes: header.size } } };
 }
 
+/** Whether `target` is `file` or one of its companions (by real path, so links and `..` do not hide it). */
+async function sameFile(target: string, file: string): Promise<boolean> {
+  const real = async (p: string) => join(await fs.realpath(dirname(resolve(p))).catch(() => dirname(resolve(p))), basename(p));
+  const [t, f] = [await real(target), await real(file)];
+  return t === f || ['-wal', '-shm', '-journal'].some((c) => t === `${f}${c}`);
+}
+
 /** Backs the database file `file` up to `target`. */
 export async function backupDatabase(ctx: OperationContext, conn: SQLiteConnection, file: string, target: string, options: SQLiteBackupOptions): Promise<OperationOutcome<BackupInfo>> {
   const header = await readHeader(file);
   if ('problems' in header) throw new ValidationError('Invalid database file', header.problems.map((message) => ({ path: '/file', message })), { engine: 'sqlite', operation: 'backup' });
+  if (await sameFile(target, file)) {
+    throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} is the database file itself (or one of its -wal/-shm/-journal files)` }], { engine: 'sqlite', operation: 'backup', hint: 'back up to another path; restore() replaces a database file safely' });
+  }
   const plan = await inspectOverwrite(target, { overwrite: options.overwrite, isBackupFolder: async () => false, engine: 'sqlite', folderKind: 'SQLite backup' });
   for (const line of (await removeStalePartials(dirname(target), { dryRun: ctx.dryRun })).messages) ctx.message(line);
   const temp = partialPath(target);

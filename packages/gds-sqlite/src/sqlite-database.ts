@@ -126,7 +126,15 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
     restore: SQLiteRestoreOptionsSchema,
   };
 
-  /** The file this database is (or would be created as). */
+  /**
+   * The file this database is (or would be created as): the first configured extension that
+   * has a file, else the first extension.
+   *
+   * ### Examples
+   * ```ts
+   * await db.file(); // '/var/lib/app/orders.db'
+   * ```
+   */
   async file(): Promise<string> {
     return (await this.connection.locate(this.name)) ?? this.connection.fileOf(this.name);
   }

@@ -126,6 +126,12 @@ it('an existing target is refused without overwrite and replaced with it; a dry 
   expect(plan.statements.join('\n')).toMatch(/BEGIN[\s\S]*sqlite3_backup_step[\s\S]*rename/);
   expect(await fs.readFile(target, 'utf8')).toBe('old contents');
   await db.backup(target, { overwrite: true, verify: 'full' });
+  // never over the database itself or its companions, however the path is spelt
+  const file = await db.file();
+  for (const self of [file, `${file}-wal`, join(dir, '..', dir.split('/').pop()!, 'over.db')]) {
+    await expect(db.backup(self, { overwrite: true })).rejects.toThrow(/is the database file itself/);
+  }
+  expect((await db.getMetadata()).tableCount).toBe(2);
   const copy = openFile(target, { readonly: true });
   expect(copy.prepare('SELECT count(*) AS n FROM items').get()).toEqual({ n: 10 });
   copy.close();
