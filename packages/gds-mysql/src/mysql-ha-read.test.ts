@@ -5,7 +5,7 @@ import { replicaHealth, semiSyncOf, topologyOf, type NodeReading } from './mysql
 import { replicaStatusOf } from './mysql-ha-statements.js';
 
 const info = { flavor: 'mariadb', version: '10.11.19-MariaDB', major: 10, minor: 11, patch: 19, lowerCaseTableNames: 0 } as const;
-const state = { serverId: 2, readOnly: true, superReadOnly: undefined, logBin: true, logReplicaUpdates: true, binlogPos: '0-1-10', appliedPos: '0-1-10', currentPos: '0-1-10' };
+const state = { serverId: 2, readOnly: true, superReadOnly: undefined, logBin: true, logReplicaUpdates: true, binlogPos: '0-1-10', appliedPos: '0-1-10', currentPos: '0-1-10', gtidStrict: true };
 const row = { Master_Host: '127.0.0.1', Master_Port: 3306, Master_Server_Id: 1, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0, Gtid_IO_Pos: '0-1-10', Using_Gtid: 'Slave_Pos', Last_IO_Error: '', Last_SQL_Error: '' };
 const reading = (r: Record<string, unknown>, s: Partial<typeof state> = {}): Pick<NodeReading, 'info' | 'state' | 'status'> => ({ info, state: { ...state, ...s }, status: replicaStatusOf({ ...row, ...r }) });
 const opts = { maxLagSeconds: 30, primaryPos: '0-1-12', primaryServerId: 1 };

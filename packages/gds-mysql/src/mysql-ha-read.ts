@@ -25,6 +25,8 @@ export interface ServerState {
   readonly appliedPos: string;
   /** MariaDB `gtid_current_pos`, MySQL `gtid_executed`. */
   readonly currentPos: string;
+  /** MariaDB `gtid_strict_mode`, MySQL `gtid_mode = ON`. */
+  readonly gtidStrict: boolean;
 }
 
 /** Everything read from one server. */
@@ -53,6 +55,7 @@ export async function readNode(conn: MySQLConnection, signal: AbortSignal): Prom
     binlogPos: str(row['binlogPos']),
     appliedPos: str(row['appliedPos']),
     currentPos: str(row['currentPos']),
+    gtidStrict: bool(row['gtidStrict']),
   };
   const statusRow = (await conn.run<Record<string, unknown>>(S.showReplicaStatus(info), { signal }))[0];
   const status = statusRow ? S.replicaStatusOf(statusRow) : undefined;

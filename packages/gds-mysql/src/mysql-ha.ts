@@ -432,6 +432,8 @@ export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHARead
         if (st.sqlRunning !== 'Yes') problems.push(`the SQL thread of ${t.host}:${t.port} is not running${st.lastSqlError ? ` (${st.lastSqlError})` : ''}: what it received is not applied`);
         if (!target.state.logBin) problems.push(`${t.host}:${t.port} has no binary log: no replica could follow it`);
         else if (!target.state.logReplicaUpdates) problems.push(`${t.host}:${t.port} does not log replicated transactions (log_slave_updates/log_replica_updates OFF): the other replicas could not follow it with GTIDs`);
+        if (flavor === 'mariadb' && !target.state.gtidStrict) ctx.message(`gtid_strict_mode is OFF on ${t.host}:${t.port}: GTID positions are compared by sequence number per domain, which is exact only in strict mode`);
+        if (flavor === 'mysql' && !target.state.gtidStrict) problems.push(`gtid_mode is not ON on ${t.host}:${t.port}: the other replicas could not follow it with GTID auto-positioning`);
         const behindNow = primary ? transactionsBehind(flavor, primary.state.binlogPos, flavor === 'mariadb' ? target.state.appliedPos : target.state.currentPos) : undefined;
         if (problems.length > 0 && !force) throw this.refusal(problems, behindNow);
         // fence the old primary, then let the target apply what it logged until then
