@@ -15,13 +15,13 @@
  *   `gds_restore_<pid>_<host>_<hex>` (same default character set and collation), then one atomic
  *   `RENAME TABLE` moves the old tables to `gds_replaced_...` and the restored ones in; the old
  *   ones are dropped last. The database itself (its character set, collation, grants) stays.
- *   Views cannot be renamed across databases: the old ones are dropped and the restored ones made
- *   again from SHOW CREATE VIEW (read from inside the side database, so unqualified; with their
- *   client character set and collation, algorithm, definer and security), and everything is
- *   undone if one fails. Triggers, stored routines and events are not carried (recreating them
- *   exactly needs their sql_mode, character sets and definers, which is not implemented): a
- *   replacement is refused, before anything changes, when the database holds any, and after the
- *   side restore (the side database dropped, the database untouched) when the dump brought any. Other sessions using the database make
+ *   Views, stored routines, triggers and events cannot be renamed across databases (and a table
+ *   with triggers cannot be renamed at all across them): they are read with SHOW CREATE (from
+ *   inside their database, so unqualified, with the sql_mode, client character set, collation and
+ *   time zone they were made with; mysql-objects.ts), the old ones dropped, the restored ones made
+ *   again in the database after the RENAME, and every step undone if a later one fails or the
+ *   operation was cancelled meanwhile. A definition that cannot be carried exactly is refused
+ *   before anything changes. Other sessions using the database make
  *   `replace` a DatabaseInUseError unless `force` (they are killed right before the swap).
  * - Side databases of restores whose process is gone (this host) are dropped by the next restore;
  *   a `gds_replaced_*` one (old tables an interrupted swap moved aside) is only reported.
@@ -29,10 +29,11 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { DatabaseInUseError, DatabaseNotFoundError, RestoreOptionsSchema, UnsupportedOperationError, ValidationError, extendOptions, type ProgressEvent, type RuntimeOptions } from '@gds/database';
+import { DatabaseInUseError, DatabaseNotFoundError, RestoreOptionsSchema, ValidationError, extendOptions, type ProgressEvent, type RuntimeOptions } from '@gds/database';
 import { hostTag, processAlive, statement, type OperationContext, type OperationOutcome, type Statement } from '@gds/database/engine';
 import { Type, type Static } from '@gds/database/schema';
 import { readDump } from './mysql-compress.js';
+import { createDefinitions, describeDefinitions, dropStatements, readDefinitions, type ObjectDefinition } from './mysql-objects.js';
 import type { MySQLConnection } from './mysql-connection.js';
 import { DumpRefusal, DumpScanner, SANDBOX_LINE } from './mysql-dump-scan.js';
 import { quoteIdentifier, quoteString, validateIdentifier } from './mysql-quote.js';
@@ -76,20 +77,6 @@ async function inventory(conn: MySQLConnection, database: string, signal?: Abort
     events: await names('SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1'),
     triggers: await names('SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1'),
   };
-}
-
-/** The objects gds cannot carry across databases exactly (triggers, routines, events), as a phrase; empty when none. */
-function unmovable(inv: Inventory): string {
-  const parts = (
-    [
-      ['trigger', inv.triggers],
-      ['stored routine', inv.routines],
-      ['event', inv.events],
-    ] as const
-  )
-    .filter(([, list]) => list.length > 0)
-    .map(([kind, list]) => `${list.length} ${kind}${list.length === 1 ? '' : 's'} (${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''})`);
-  return parts.join(', ');
 }
 
 /**
@@ -151,68 +138,6 @@ async function emptyDatabase(conn: MySQLConnection, database: string): Promise<v
     for (const e of inv.events) await s.query(`DROP EVENT IF EXISTS ${q(database)}.${q(e)}`);
   });
 }
-
-/** A view's definition as SHOW CREATE VIEW gives it from inside its database (unqualified names), with the session settings it was made with. */
-interface ViewDefinition {
-  name: string;
-  sql: string;
-  charset: string;
-  collation: string;
-}
-
-const UTF8_CLIENTS = new Set(['utf8', 'utf8mb3', 'utf8mb4']);
-
-/**
- * The definitions of `views` of `database`, read from inside it so that its own tables are not
- * qualified; refused when a definition still names the database (it would not be moved exactly)
- * or was made with a non-UTF-8 client character set and holds non-ASCII text (mysql2 sends UTF-8).
- */
-async function viewDefinitions(conn: MySQLConnection, database: string, views: readonly string[], signal?: AbortSignal): Promise<ViewDefinition[]> {
-  const defs: ViewDefinition[] = [];
-  for (const name of views) {
-    const rows = await conn.query<Record<string, string>>(`SHOW CREATE VIEW ${q(name)}`, [], { database, signal });
-    const row = rows[0] ?? {};
-    const def = { name, sql: String(row['Create View'] ?? ''), charset: String(row.character_set_client ?? ''), collation: String(row.collation_connection ?? '') };
-    if (!def.sql) throw new UnsupportedOperationError(`Cannot read the definition of view '${name}'`, { engine: 'mysql', operation: 'restore' });
-    if (def.sql.includes(q(database))) throw new UnsupportedOperationError(`Cannot move view '${name}' exactly: its definition names its own database`, { engine: 'mysql', operation: 'restore', hint: 'restore under a new name' });
-    if (!UTF8_CLIENTS.has(def.charset.toLowerCase()) && /[^ -~\t\r\n]/.test(def.sql)) {
-      throw new UnsupportedOperationError(`Cannot move view '${name}' exactly: it was made with the client character set ${def.charset} and holds non-ASCII text`, { engine: 'mysql', operation: 'restore', hint: 'restore under a new name' });
-    }
-    defs.push(def);
-  }
-  return defs;
-}
-
-/** Creates `defs` in `database` (each with its client character set and collation), retrying until those depending on others can be made. */
-async function createViews(conn: MySQLConnection, database: string, defs: readonly ViewDefinition[], record: (s: Statement) => void): Promise<void> {
-  await conn.withSession(
-    async (s) => {
-      let left = [...defs];
-      let lastError: unknown;
-      while (left.length) {
-        const failed: ViewDefinition[] = [];
-        for (const def of left) {
-          const settings = statement('SET SESSION character_set_client = ?, collation_connection = ?', [def.charset, def.collation]);
-          const create = statement(def.sql);
-          record(create);
-          try {
-            await s.run(settings);
-            await s.run(create);
-          } catch (error) {
-            lastError = error;
-            failed.push(def);
-          }
-        }
-        if (failed.length === left.length) throw lastError;
-        left = failed;
-      }
-    },
-    { database },
-  );
-}
-
-const dropViews = (database: string, views: readonly string[]): Statement | undefined =>
-  views.length ? statement(`DROP VIEW IF EXISTS ${views.map((v) => `${q(database)}.${q(v)}`).join(', ')}`) : undefined;
 
 /**
  * The dump for the client's standard input: scanned again chunk by chunk (a chunk is yielded only
@@ -277,13 +202,8 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
   }
   if (!schema && options.create === false) throw new DatabaseNotFoundError(`Database '${database}' does not exist and create is false`, { engine: 'mysql', operation: 'restore' });
   const replacing = holds > 0;
-  if (replacing && before && unmovable(before)) {
-    throw new UnsupportedOperationError(`Cannot replace '${database}' exactly: it holds ${unmovable(before)}, which RENAME TABLE cannot move between databases; nothing was changed`, {
-      engine: 'mysql',
-      operation: 'restore',
-      hint: 'restore under a new name and switch the application over, or drop those objects first',
-    });
-  }
+  // what the swap must make again by definition: refused now, before the long restore, if it cannot be exact
+  if (replacing) await readDefinitions(conn, database, ctx.signal);
   if (replacing && !options.force) {
     await conn.release(database);
     const sessions = await conn.run<{ id: number; db: string }>(sessionsIn(database), { signal: ctx.signal });
@@ -366,18 +286,12 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
     return { message: `restored ${database} from ${check.path} (${inv.tables.length} tables${schema ? ', into the existing empty database' : ''})` };
   }
 
-  // 2. the side restore is complete: can its objects be moved exactly?
+  // 2. the side restore is complete: read what must be made again by definition (refused here, before any change, if it cannot be exact)
   let side: Inventory;
+  let newDefs: ObjectDefinition[];
   try {
     side = await inventory(conn, into, ctx.signal);
-    const extra = unmovable(side);
-    if (extra) {
-      throw new UnsupportedOperationError(`Cannot replace '${database}' exactly: the backup holds ${extra}, which RENAME TABLE cannot move between databases; '${database}' was not changed`, {
-        engine: 'mysql',
-        operation: 'restore',
-        hint: `restore under a new name (e.g. restore into '${database}_new' without replace)`,
-      });
-    }
+    newDefs = await readDefinitions(conn, into, ctx.signal);
   } catch (error) {
     return failWith(error);
   }
@@ -386,9 +300,10 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
   if (ctx.signal.aborted) return failWith(ctx.signal.reason);
   const aside = sideName('replaced');
   let killed = 0;
+  let oldDefs: ObjectDefinition[];
   try {
     const current = await inventory(conn, database);
-    if (unmovable(current)) throw new UnsupportedOperationError(`Cannot replace '${database}': ${unmovable(current)} appeared in it during the restore; '${database}' was not changed`, { engine: 'mysql', operation: 'restore' });
+    oldDefs = await readDefinitions(conn, database);
     await conn.release(database);
     const sessions = await conn.run<{ id: number }>(sessionsIn(database));
     if (sessions.length && !options.force) throw inUse(database, sessions.length);
@@ -398,17 +313,12 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
       await conn.run(k).catch(() => undefined); // gone meanwhile
       killed++;
     }
-    // views cannot be renamed across databases: they are dropped and made again from their definitions
-    const oldViews = await viewDefinitions(conn, database, current.views);
-    const newViews = await viewDefinitions(conn, into, side.views);
-    const makeAside = createLike(aside, schema!.charset, schema!.collation);
-    ctx.record(describeStatement(makeAside));
-    await conn.run(makeAside);
-    const exec = async (st: Statement | undefined) => {
-      if (!st) return;
+    const exec = async (st: Statement) => {
       ctx.record(describeStatement(st));
       await conn.run(st);
     };
+    const record = (st: Statement) => ctx.record(describeStatement(st));
+    await exec(createLike(aside, schema!.charset, schema!.collation));
     const swap = renameTables([
       [database, aside, current.tables],
       [into, database, side.tables],
@@ -417,22 +327,25 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
       [database, into, side.tables],
       [aside, database, current.tables],
     ]);
-    // from here no signal: the steps are undone below if one fails or the operation was cancelled meanwhile
-    await exec(dropViews(database, current.views));
+    // From here no signal: each step is undone below if a later one fails or the operation was cancelled meanwhile.
+    // Views, routines, triggers and events cannot move across databases (a table with triggers cannot even be
+    // renamed): the old ones are dropped, the restored ones' triggers taken off their tables, and all made again.
+    for (const st of dropStatements(database, oldDefs)) await exec(st);
+    for (const st of dropStatements(into, newDefs.filter((d) => d.kind === 'TRIGGER'))) await exec(st);
     try {
       await exec(swap);
     } catch (error) {
-      await createViews(conn, database, oldViews, (st) => ctx.record(describeStatement(st))).catch(() => undefined);
+      await createDefinitions(conn, database, oldDefs, record).catch(() => undefined);
       await conn.run(dropDatabaseIfExists(aside)).catch(() => undefined);
       throw error;
     }
     let failure: unknown = ctx.signal.aborted ? ctx.signal.reason : undefined;
-    if (failure === undefined) await createViews(conn, database, newViews, (st) => ctx.record(describeStatement(st))).catch((error: unknown) => (failure = error));
-    if (!failure && ctx.signal.aborted) failure = ctx.signal.reason;
+    if (failure === undefined) await createDefinitions(conn, database, newDefs, record).catch((error: unknown) => (failure = error));
+    if (failure === undefined && ctx.signal.aborted) failure = ctx.signal.reason;
     if (failure !== undefined) {
-      await exec(dropViews(database, side.views));
+      for (const st of dropStatements(database, newDefs)) await exec(st);
       await exec(unswap);
-      await createViews(conn, database, oldViews, (st) => ctx.record(describeStatement(st)));
+      await createDefinitions(conn, database, oldDefs, record);
       await conn.run(dropDatabaseIfExists(aside));
       throw failure;
     }
@@ -447,7 +360,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
   }
   for (const n of notes) ctx.message(n);
   return {
-    message: `restored ${database} from ${check.path}, replacing its ${before!.tables.length} tables and ${before!.views.length} views with ${side.tables.length} and ${side.views.length}${killed ? `; killed ${killed} other session${killed === 1 ? '' : 's'}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+    message: `restored ${database} from ${check.path}, replacing its ${before!.tables.length} tables${oldDefs.length ? ` and ${describeDefinitions(oldDefs)}` : ''} with ${side.tables.length}${newDefs.length ? ` and ${describeDefinitions(newDefs)}` : ''}${killed ? `; killed ${killed} other session${killed === 1 ? '' : 's'}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
   };
 }
 

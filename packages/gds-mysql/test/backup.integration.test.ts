@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseManager, UnsupportedOperationError, type ProgressEvent } from '@gds/database';
+import { DatabaseManager, type ProgressEvent } from '@gds/database';
 import '../src/index.js';
 import type { MySQLDatabase } from '../src/mysql-database.js';
 import { parseMysqlUrl } from '../src/mysql-config.js';
@@ -151,15 +151,19 @@ describeWithMysqlServers('backup and restore', (server) => {
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`gds-mysql-${process.pid}-`))).toEqual([]);
   }, 120_000);
 
-  it('routines, triggers and events come back into a new database; replace refuses them before changing anything', async () => {
+  it('routines, triggers and events come back into a new database, and replace carries them (and drops the old ones)', async () => {
     const source = db(unique('prog'));
     await source.create();
     const s = await rawSession(server().url, source.name);
     try {
       await s.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))');
       await s.query("CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.v = CONCAT(NEW.v, ';!')");
+      await s.query("CREATE TRIGGER t_bi2 BEFORE INSERT ON t FOR EACH ROW FOLLOWS t_bi SET NEW.v = CONCAT(NEW.v, '2')");
+      await s.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES,ANSI_QUOTES'");
       await s.query('CREATE PROCEDURE p(IN n INT) BEGIN SELECT n * 2 AS twice; END');
-      await s.query('CREATE FUNCTION f(n INT) RETURNS INT DETERMINISTIC RETURN n + 1');
+      await s.query("CREATE FUNCTION f(n INT) RETURNS VARCHAR(20) DETERMINISTIC RETURN CONCAT(n + 1, 'a\\b')");
+      await s.query("SET SESSION sql_mode = DEFAULT");
+      await s.query('CREATE VIEW fv AS SELECT f(id) AS x FROM t');
       await s.query('CREATE EVENT e ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM t WHERE id < 0');
       await s.query("INSERT INTO t VALUES (1, 'a')");
     } finally {
@@ -167,25 +171,41 @@ describeWithMysqlServers('backup and restore', (server) => {
     }
     const file = join(tmp, 'prog.sql');
     await source.backup(file);
+    const programs = async (name: string) => ({
+      triggers: (await rawQuery<{ n: string; o: number }>(server().url, 'SELECT TRIGGER_NAME AS n, ACTION_ORDER AS o FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY ACTION_ORDER', [name])).map((r) => `${r.n}:${r.o}`),
+      routines: (await rawQuery<{ n: string; m: string }>(server().url, 'SELECT ROUTINE_NAME AS n, SQL_MODE AS m FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1', [name])).map((r) => `${r.n}:${r.m}`),
+      events: (await rawQuery<{ n: string; st: string }>(server().url, 'SELECT EVENT_NAME AS n, STATUS AS st FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?', [name])).map((r) => `${r.n}:${r.st}`),
+      views: (await rawQuery<{ n: string }>(server().url, 'SELECT TABLE_NAME AS n FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?', [name])).map((r) => r.n),
+    });
+    const expected = await programs(source.name);
+    expect(expected.triggers).toEqual(['t_bi:1', 't_bi2:2']);
+    expect(expected.routines).toEqual(['f:ANSI_QUOTES,NO_BACKSLASH_ESCAPES', 'p:ANSI_QUOTES,NO_BACKSLASH_ESCAPES']);
     const copy = db(unique('prog_copy'));
     await copy.restore(file);
-    const [trig] = await rawQuery<{ n: number }>(server().url, 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [copy.name]);
-    const [rout] = await rawQuery<{ n: number }>(server().url, 'SELECT COUNT(*) AS n FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?', [copy.name]);
-    const [ev] = await rawQuery<{ n: number }>(server().url, 'SELECT COUNT(*) AS n FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?', [copy.name]);
-    expect([Number(trig?.n), Number(rout?.n), Number(ev?.n)]).toEqual([1, 2, 1]);
-    const [row] = await rawQuery<{ v: string; f: number }>(server().url, `SELECT v, \`${copy.name}\`.f(1) AS f FROM \`${copy.name}\`.t`);
-    expect(row).toEqual({ v: 'a;!', f: 2 });
+    expect(await programs(copy.name)).toEqual(expected);
+    const works = async (name: string) => (await rawQuery<{ v: string; x: string }>(server().url, `SELECT v, (SELECT x FROM \`${name}\`.fv LIMIT 1) AS x FROM \`${name}\`.t`))[0];
+    expect(await works(copy.name)).toEqual({ v: 'a;!2', x: '2a\\b' });
 
-    // replace onto a database with plain tables: the dump brings a trigger, routines and an event
+    // replace onto a database with its own table, trigger, procedure and event: the old ones go, the dump's come
     const target = db(unique('prog_target'));
     await target.create();
-    await rawQuery(server().url, `CREATE TABLE \`${target.name}\`.keep (x INT)`);
-    await rawQuery(server().url, `INSERT INTO \`${target.name}\`.keep VALUES (7)`);
-    const before = await fingerprint(server().url, target);
-    await expect(target.restore(file, { replace: true })).rejects.toThrow(UnsupportedOperationError);
-    expect(await fingerprint(server().url, target)).toEqual(before);
-    // and onto the database that holds them: refused before the file is even restored
-    await expect(copy.restore(file, { replace: true })).rejects.toThrow(/RENAME TABLE cannot move/);
+    const t = await rawSession(server().url, target.name);
+    try {
+      await t.query('CREATE TABLE keep (x INT)');
+      await t.query('CREATE TRIGGER keep_bi BEFORE INSERT ON keep FOR EACH ROW SET NEW.x = NEW.x + 1');
+      await t.query('CREATE PROCEDURE old_p() SELECT 1');
+      await t.query('CREATE EVENT old_e ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1');
+    } finally {
+      await t.end();
+    }
+    const result = await target.restore(file, { replace: true });
+    expect(result.message).toMatch(/2 triggers/);
+    expect(await programs(target.name)).toEqual(expected);
+    expect(Object.keys(await fingerprint(server().url, target))).toEqual(['t']);
+    expect(await works(target.name)).toEqual({ v: 'a;!2', x: '2a\\b' });
+    // and again onto itself
+    await target.restore(file, { replace: true });
+    expect(await programs(target.name)).toEqual(expected);
     expect(await rawQuery(server().url, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gds\\_re%'")).toEqual([]);
   }, 120_000);
 });
