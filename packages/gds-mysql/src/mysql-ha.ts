@@ -151,7 +151,7 @@ interface View {
   /** The primary's reading (this server's, or the source's when reachable). */
   readonly primary: NodeReading | undefined;
   readonly primaryEndpoint: { host: string; port: number } | undefined;
-  /** The replicas registered with the primary (connected now). */
+  /** The replicas replicating from the primary now (stale registrations left out). */
   readonly replicas: KnownReplica[];
 }
 
@@ -190,7 +190,7 @@ const invalid = (what: string, path: string, message: string, hint?: string) => 
  */
 export class MySQLReplicationManager extends HighAvailabilityManager<MySQLHAReadOptions, MySQLDatabase> {
   protected override readonly readOptionsSchema = MySQLHAReadOptionsSchema;
-  /** Replicas this manager has seen registered with its primary, by node name. */
+  /** Replicas this manager has seen replicating from its primary, by node name. */
   readonly #seen = new Map<string, KnownReplica>();
 
   private get conn(): MySQLConnection {
