@@ -103,6 +103,19 @@ try {
   for (const k of Object.keys(m)) console.log(`${k.padEnd(14)} median ${m[k].toFixed(0).padStart(6)} ms, best ${Math.min(...times[k]).toFixed(0).padStart(6)} ms over ${RUNS} runs (${(sizes[k] / 1e6).toFixed(1)} MB)  [${times[k].map((t) => t.toFixed(0)).join(', ')}]`);
   console.log(`ratio gds / direct mariadb-dump: ${(m.gds / m.direct).toFixed(3)}x of the medians, ${(Math.min(...times.gds) / Math.min(...times.direct)).toFixed(3)}x of the best runs (goal <= 1.05x)`);
   console.log(`ratio gds zstd / mariadb-dump | zstd: ${(m['gds zstd'] / m['direct | zstd']).toFixed(3)}x (for information)`);
+  // the fixed cost of one backup() call: an empty database, where the dump itself takes almost nothing
+  await cluster.primary.query('CREATE DATABASE bench_empty');
+  const empty = manager.getDatabase('bench_empty');
+  const fixed = { gds: [], direct: [] };
+  for (let i = 0; i < RUNS * 3; i++) {
+    let s = performance.now();
+    await empty.backup(join(out, `e_gds_${i}.sql`));
+    fixed.gds.push(performance.now() - s);
+    s = performance.now();
+    await run(tool, [`--defaults-file=${cnf}`, ...same, `--result-file=${join(out, `e_direct_${i}.sql`)}`, '--', 'bench_empty']);
+    fixed.direct.push(performance.now() - s);
+  }
+  console.log(`empty database: gds median ${median(fixed.gds).toFixed(1)} ms, direct ${median(fixed.direct).toFixed(1)} ms: ${(median(fixed.gds) - median(fixed.direct)).toFixed(1)} ms of fixed cost per backup() (${RUNS * 3} runs each)`);
   await manager.close();
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -24,7 +24,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackupOptionsSchema, DatabaseNotFoundError, ValidationError, extendOptions, type BackupInfo, type ProgressEvent, type RuntimeOptions } from '@gds/database';
 import { inspectOverwrite, moveIntoPlace, partialPath, removeStalePartials, sizeOnDisk, statement, type OperationContext, type OperationOutcome, type Statement } from '@gds/database/engine';
 import { Type, type Static } from '@gds/database/schema';
-import { compressor, type Codec } from './mysql-compress.js';
+import { compressor, zstdIsProgram, zstdToFile, type Codec } from './mysql-compress.js';
 import type { MySQLConnection } from './mysql-connection.js';
 import { validateIdentifier } from './mysql-quote.js';
 import { commandLine, findTool, runTool, writeDefaultsFile, type MySQLTool } from './mysql-tools.js';
@@ -171,6 +171,18 @@ export async function backupDatabase(ctx: OperationContext, conn: MySQLConnectio
         compress === 'none'
           ? undefined
           : async (stdout) => {
+              if (compress === 'zstd' && zstdIsProgram()) {
+                // the zstd program writes the file itself: one copy of the SQL through this process instead of two
+                const handle = await fs.open(temp, 'wx');
+                try {
+                  codec = zstdToFile(handle.fd);
+                  await pipeline(stdout, counter((n) => (written = n)), codec.stream);
+                  await codec.done;
+                } finally {
+                  await handle.close();
+                }
+                return;
+              }
               codec = compressor(compress);
               await pipeline(stdout, counter((n) => (written = n)), codec.stream, createWriteStream(temp, { flags: 'wx' }));
               await codec.done;

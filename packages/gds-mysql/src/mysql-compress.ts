@@ -46,19 +46,20 @@ export interface Codec {
   kill(): void;
 }
 
-function zstdProgram(args: string[]): Codec {
+function zstdProgram(args: string[], outputFd?: number): Codec {
   const cp: typeof ChildProcess = process.getBuiltinModule('node:child_process');
-  const child = cp.spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = cp.spawn('zstd', args, { stdio: ['pipe', outputFd ?? 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (error) => reject(new ExternalToolError(`zstd could not be started: ${error.message}`, { tool: 'zstd', engine: 'mysql', cause: error, hint: 'install zstd, or use gzip' })));
     child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new ExternalToolError(`zstd failed (${code === null ? `signal ${signal}` : `exit code ${code}`}): ${stderr.trim()}`, { tool: 'zstd', engine: 'mysql', exitCode: code ?? undefined }))));
   });
   done.catch(() => undefined);
-  child.stdin.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
   return {
-    stream: Duplex.from({ writable: child.stdin, readable: child.stdout }),
+    // writing to a file descriptor itself, it has no readable side: a Duplex whose readable end stays empty
+    stream: Duplex.from({ writable: child.stdin ?? undefined, readable: child.stdout ?? undefined }),
     done,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -79,6 +80,19 @@ export function compressor(kind: Exclude<Compression, 'none'>): Codec {
   const z = zlib as unknown as ZstdZlib;
   if (z.createZstdCompress) return { stream: z.createZstdCompress(), done: Promise.resolve(), kill: () => undefined };
   return zstdProgram(['-q', '-c', '-']);
+}
+
+/**
+ * Whether zstd runs as the `zstd` program here (Node without zlib zstd): then it can write the
+ * file itself ({@link zstdToFile}), saving a copy of every byte through this process.
+ */
+export function zstdIsProgram(): boolean {
+  return !(zlib as unknown as ZstdZlib).createZstdCompress;
+}
+
+/** The `zstd` program compressing what is written to `stream` straight into the file descriptor `fd`. */
+export function zstdToFile(fd: number): Codec {
+  return zstdProgram(['-q', '-c', '-'], fd);
 }
 
 /** A decompressor for `kind` (not 'none'). */
