@@ -67,8 +67,12 @@ export function dumpSizeStatement(database: string): Statement {
  * dumpArgs('app', { excludeTables: ['log'] }, '/b/.app.sql.gds-partial-1'); // [..., '--ignore-table=app.log', '--result-file=...', '--', 'app']
  * ```
  */
-export function dumpArgs(database: string, options: MySQLBackupOptions, resultFile: string | undefined): string[] {
+export function dumpArgs(database: string, options: MySQLBackupOptions, resultFile: string | undefined, flavors: { tool: 'mariadb' | 'mysql'; server: 'mariadb' | 'mysql' } = { tool: 'mariadb', server: 'mariadb' }): string[] {
   const args = ['--default-character-set=utf8mb4', '--no-tablespaces'];
+  // MySQL's mysqldump: no SET @@GLOBAL.GTID_PURGED / SQL_LOG_BIN lines (a database restore must not change the
+  // server's GTID state or skip the binary log); against MariaDB it must not read COLUMN_STATISTICS, which MariaDB lacks
+  if (flavors.tool === 'mysql') args.push('--set-gtid-purged=OFF');
+  if (flavors.tool === 'mysql' && flavors.server === 'mariadb') args.push('--column-statistics=0');
   if (options.singleTransaction !== false) args.push('--single-transaction');
   if (options.routines !== false) args.push('--routines');
   args.push(options.triggers === false ? '--skip-triggers' : '--triggers');
@@ -129,7 +133,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MySQLConnectio
 
   const compress = options.compress ?? 'none';
   const temp = partialPath(target);
-  const args = dumpArgs(database, options, compress === 'none' ? temp : undefined);
+  const args = dumpArgs(database, options, compress === 'none' ? temp : undefined, { tool: tool.flavor, server: info.flavor });
   const pipeTo = compress === 'none' ? '' : ` | ${compress} > ${commandLine(temp, [])}`;
   const sizes = await conn.run<{ name: string; bytes: number | string }>(dumpSizeStatement(database), { signal: ctx.signal });
   const covered = sizes.filter((t) => (options.tables ? options.tables.includes(t.name) : !(options.excludeTables ?? []).includes(t.name)));

@@ -90,7 +90,9 @@ describe('DumpScanner (reads a dump as the mysql client does)', () => {
     expect(refused(body("SET sql_mode = @never_saved;\n"))).toMatch(/not saved/);
     expect(refused(body("/*!99999 SET sql_mode = '' */;\n"))).toMatch(/version comment/);
     expect(refused(body("/*M!100000 SET sql_mode = '' */;\n"))).toMatch(/version comment/);
-    expect(refused(body("SET GLOBAL sql_mode = '';\n"))).toMatch(/GLOBAL/);
+    expect(refused(body("SET GLOBAL sql_mode = '';\n"))).toMatch(/server-wide/);
+    expect(refused(body("SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5';\n"))).toMatch(/server-wide/);
+    expect(refused(body('SET @MYSQLDUMP_TEMP_LOG_BIN = @@SESSION.SQL_LOG_BIN;\nSET @@SESSION.SQL_LOG_BIN= 0;\n'))).toMatch(/binary log/);
     expect(refused(body("SET @m = @@sql_mode;\nSELECT 'NO_BACKSLASH_ESCAPES' INTO @m;\nSET sql_mode = @m;\n"))).toMatch(/not saved/);
   });
 

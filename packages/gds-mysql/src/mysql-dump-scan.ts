@@ -307,9 +307,12 @@ export class DumpScanner {
       const lhs = eq < 0 ? part : part.slice(0, eq);
       const rhs = eq < 0 ? [] : part.slice(eq + 1);
       const target = lhs.map((t) => t.text.toLowerCase()).join(' ');
+      if (/^(global|persist|persist_only)\b|^@@(global|persist|persist_only)\./.test(target)) {
+        throw new DumpRefusal(`SET ${target}: a database restore does not change server-wide settings (MySQL's mysqldump writes SET @@GLOBAL.GTID_PURGED unless --set-gtid-purged=OFF)`, line);
+      }
+      if (/(^|[ .@])sql_log_bin$/.test(target)) throw new DumpRefusal(`SET ${target}: the restore would not reach the binary log and the replicas (dump with --set-gtid-purged=OFF)`, line);
       const isMode = /(^|[ .@])sql_mode$/.test(target) && !/^@[^@]/.test(target);
       if (isMode) {
-        if (/global|persist/.test(target)) throw new DumpRefusal('SET GLOBAL sql_mode', line);
         // MySQL skips /*M! ... */ and both skip /*!N ... */ above their version: the mode would then be unknown
         if (gate && (gate.startsWith('/*M') || Number(gate.slice(3) || 0) > 80000)) throw new DumpRefusal(`SET sql_mode inside the version comment ${gate} that a server may skip`, line);
         this.#noBackslashEscapes = this.#modeValue(rhs, line);

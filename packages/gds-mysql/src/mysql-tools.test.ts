@@ -69,6 +69,9 @@ describe('the client tools', () => {
       '--b',
     ]);
     expect(args).not.toContain('--databases');
+    expect(dumpArgs('app', {}, undefined, { tool: 'mysql', server: 'mysql' }).slice(0, 3)).toEqual(['--default-character-set=utf8mb4', '--no-tablespaces', '--set-gtid-purged=OFF']);
+    expect(dumpArgs('app', {}, undefined, { tool: 'mysql', server: 'mariadb' })).toContain('--column-statistics=0');
+    expect(dumpArgs('app', {}, undefined, { tool: 'mariadb', server: 'mysql' }).join(' ')).not.toMatch(/gtid|column-statistics/);
   });
 
   it('client arguments: binary mode, no local files, the database as an option value', () => {

@@ -83,7 +83,7 @@ describeWithMysqlServers('backup and restore', (server) => {
     await rawQuery(server().url, `CREATE TABLE \`${target.name}\`.old_table (x INT)`);
     await rawQuery(server().url, `INSERT INTO \`${target.name}\`.old_table VALUES (1), (2)`);
     await rawQuery(server().url, `CREATE VIEW \`${target.name}\`.old_view AS SELECT x FROM \`${target.name}\`.old_table`);
-    const result = await target.restore(file, { replace: true });
+    const result = await target.restore(file, { replace: true, force: true });
     expect(result.isSuccess()).toBe(true);
     expect(await fingerprint(server().url, target)).toEqual(expected);
     expect(await viewRows(target.name)).toBe(await viewRows(source.name));
@@ -198,13 +198,13 @@ describeWithMysqlServers('backup and restore', (server) => {
     } finally {
       await t.end();
     }
-    const result = await target.restore(file, { replace: true });
+    const result = await target.restore(file, { replace: true, force: true });
     expect(result.message).toMatch(/2 triggers/);
     expect(await programs(target.name)).toEqual(expected);
     expect(Object.keys(await fingerprint(server().url, target))).toEqual(['t']);
     expect(await works(target.name)).toEqual({ v: 'a;!2', x: '2a\\b' });
     // and again onto itself
-    await target.restore(file, { replace: true });
+    await target.restore(file, { replace: true, force: true });
     expect(await programs(target.name)).toEqual(expected);
     expect(await rawQuery(server().url, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gds\\_re%'")).toEqual([]);
   }, 120_000);
