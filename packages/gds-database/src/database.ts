@@ -439,8 +439,8 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes, C extend
     options: O,
     body: (ctx: OperationContext) => Promise<OperationOutcome<D>>,
   ): Promise<OperationResult<D>> {
-    if (feature) this.requireFeature(feature, operation);
     validateOptions(schema, options, operation, this.type);
+    if (feature) this.requireFeature(feature, operation);
     return runOperation<D>(
       {
         operation,

@@ -9,17 +9,36 @@ import { DatabaseType, type KnownEngine } from './enums.js';
 import { ValidationError } from './errors.js';
 import { redactUrlPasswords } from './secret.js';
 
+/** `scheme:` then `//` or not; two characters at least (a drive letter is not a scheme). */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]+):(?:\/\/)?(?=.)/i;
+
 /**
- * The scheme of a connection URL, lower-cased (`'postgres'` for `postgres://...`).
- * Throws ValidationError (with the password redacted) for something that is not a URL.
+ * The scheme of `url` when it has one (see {@link urlScheme}), else `undefined`.
+ *
+ * ### Examples
+ * ```ts
+ * schemeOf('postgres://h/db'); // 'postgres'
+ * schemeOf('C:\\data');       // undefined
+ * ```
+ */
+export function schemeOf(url: string): string | undefined {
+  return URL_SCHEME.exec(url)?.[1]?.toLowerCase();
+}
+
+/**
+ * The scheme of a connection URL, lower-cased (`'postgres'` for `postgres://...`). The `//` is
+ * optional (`sqlite:relative/dir/`); a scheme has at least two characters, so a Windows drive
+ * (`C:\data`) is not read as one. Throws ValidationError (with the password redacted) for
+ * something that is not a URL.
  *
  * ### Examples
  * ```ts
  * urlScheme('MSSQL://sa@host'); // 'mssql'
+ * urlScheme('sqlite:data/');    // 'sqlite'
  * ```
  */
 export function urlScheme(url: string): string {
-  const match = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  const match = URL_SCHEME.exec(url);
   if (!match?.[1]) {
     throw new ValidationError('Not a connection URL', [
       { path: '', message: `expected scheme://..., got '${redactUrlPasswords(url).slice(0, 80)}'` },

@@ -11,6 +11,7 @@ import type { OperationResult } from './operation-result.js';
 import { runRead } from './operation-runner.js';
 import { ListDatabasesOptionsSchema, ReadOptionsSchema, type CreateOptions, type DropOptions, type ListDatabasesOptions, type ReadOptions } from './options.js';
 import type { DatabaseProvider } from './provider.js';
+import { schemeOf } from './engines.js';
 import { getProvider, getProviderForUrl } from './registry.js';
 import { validateOptions } from './validation.js';
 
@@ -78,7 +79,7 @@ export class DatabaseManager<D extends Database = Database> {
     let provider: DatabaseProvider;
     if (typed) {
       provider = getProvider((first as DatabaseProvider).type);
-      const scheme = typeof target === 'string' ? /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1]?.toLowerCase() : undefined;
+      const scheme = typeof target === 'string' ? schemeOf(target) : undefined;
       const fits = typeof target === 'string' ? scheme !== undefined && provider.schemes.includes(scheme) : typeof target === 'object' && target !== null && (target.type === undefined || target.type === provider.type);
       if (!fits) throw new ValidationError(`Not a ${provider.displayName} target`, [{ path: '', message: `expected a URL of scheme ${provider.schemes.map((x) => `${x}://`).join(' or ')}, or a config of type '${provider.type}'` }], { engine: provider.type });
     } else if (typeof target === 'string') provider = getProviderForUrl(target);

@@ -50,11 +50,19 @@ describe('registry', () => {
   it('refuses unknown schemes and non-URLs without echoing a password', () => {
     expect(() => getProviderForUrl('foo://x')).toThrow(/No registered engine accepts URLs of scheme 'foo:\/\/'/);
     try {
-      getProviderForUrl('user:pw@host');
+      getProviderForUrl('user@host/db');
     } catch (e) {
       expect(ValidationError.isInstance(e)).toBe(true);
     }
-    expect.assertions(2);
+    // 'user:pw@host' reads as scheme 'user' (the // is optional, as in sqlite:dir/): no engine takes it, and the password is not echoed
+    try {
+      getProviderForUrl('user:s3cretpw@host');
+    } catch (e) {
+      expect(ProviderNotRegisteredError.isInstance(e)).toBe(true);
+      expect(JSON.stringify(e)).not.toContain('s3cretpw');
+    }
+    expect(() => getProviderForUrl('C:\\data\\app')).toThrow(ValidationError);
+    expect.assertions(5);
   });
 
   it('is shared by two separately loaded copies of the core', () => {
