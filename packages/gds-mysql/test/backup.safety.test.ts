@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseManager, DatabaseNotFoundError, GdsError, ValidationError } from '@gds/database';
 import '../src/index.js';
+import { parseMysqlUrl } from '../src/mysql-config.js';
 import type { MySQLDatabase } from '../src/mysql-database.js';
 import { rawSession, seed } from './helpers.js';
 import { describeWithMysqlServers } from './servers.js';
@@ -110,6 +111,27 @@ describeWithMysqlServers('backup safety', (server) => {
     await db.backup(target, { overwrite: true });
     expect(await fs.readFile(target, 'utf8')).toMatch(/-- Dump completed/);
     expect(readdirSync(tmp).filter((n) => n.includes('gds-partial') || n.includes('gds-old'))).toEqual([]);
+  }, 60_000);
+
+  it('dry runs show the tool command lines (no password) and change nothing', async () => {
+    const db = manager.getDatabase(unique('dry')) as MySQLDatabase;
+    await db.create();
+    await seed(server().url, db, 10);
+    const target = join(tmp, 'dry.sql');
+    const backup = await db.backup(target, { dryRun: true, compress: 'gzip' });
+    expect(backup.dryRun).toBe(true);
+    expect(backup.statements.join('\n')).toMatch(/mariadb-dump|mysqldump/);
+    expect(backup.statements.join('\n')).toContain('--single-transaction');
+    expect(existsSync(target)).toBe(false);
+    await db.backup(target);
+    const fresh = manager.getDatabase(unique('dry_new')) as MySQLDatabase;
+    const restore = await fresh.restore(target, { dryRun: true });
+    expect(restore.statements.join('\n')).toMatch(/CREATE DATABASE/);
+    expect(restore.statements.join('\n')).toMatch(/--binary-mode/);
+    expect(await fresh.exists()).toBe(false);
+    const { password } = parseMysqlUrl(server().url);
+    const secret = typeof password === 'string' ? password : password?.reveal();
+    if (secret) expect([...backup.statements, ...restore.statements].join('\n')).not.toContain(secret);
   }, 60_000);
 
   it('a table name that looks like an option stays a name (after --), and a failed dump leaves nothing', async () => {
