@@ -26,7 +26,7 @@ import { inspectOverwrite, moveIntoPlace, partialPath, removeStalePartials, size
 import { Type, type Static } from '@gds/database/schema';
 import { compressor, zstdIsProgram, zstdToFile, type Codec } from './mysql-compress.js';
 import type { MySQLConnection } from './mysql-connection.js';
-import { validateIdentifier } from './mysql-quote.js';
+import { sameName, validateIdentifier } from './mysql-quote.js';
 import { commandLine, findTool, runTool, writeDefaultsFile, type MySQLTool } from './mysql-tools.js';
 
 const tableName = Type.String({ minLength: 1, maxLength: 64 });
@@ -129,7 +129,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MySQLConnectio
   const info = await conn.serverInfo(ctx.signal);
   const tool: MySQLTool = await findTool('dump', { flavor: info.flavor, binDir: options.binDir ?? conn.config.binDir });
   const exists = await conn.query<{ name: string }>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database], { signal: ctx.signal });
-  if (!exists.some((r) => r.name === database)) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'mysql', operation: 'backup' });
+  if (!exists.some((r) => sameName(r.name, database, info.lowerCaseTableNames))) throw new DatabaseNotFoundError(`Database '${database}' does not exist on ${conn.endpoint}`, { engine: 'mysql', operation: 'backup' });
 
   const compress = options.compress ?? 'none';
   const temp = partialPath(target);

@@ -36,7 +36,7 @@ import { readDump } from './mysql-compress.js';
 import { createDefinitions, describeDefinitions, dropStatements, readDefinitions, type ObjectDefinition } from './mysql-objects.js';
 import type { MySQLConnection } from './mysql-connection.js';
 import { DumpRefusal, DumpScanner, SANDBOX_LINE } from './mysql-dump-scan.js';
-import { quoteIdentifier, quoteString, validateIdentifier } from './mysql-quote.js';
+import { quoteIdentifier, quoteString, sameName, validateIdentifier } from './mysql-quote.js';
 import { describeStatement, killConnection, sessionsIn } from './mysql-statements.js';
 import { clientHasSandbox, commandLine, findTool, runTool, writeDefaultsFile, type MySQLTool } from './mysql-tools.js';
 import { checkDumpFile, type DumpCheck } from './mysql-verify.js';
@@ -194,7 +194,10 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
     'SELECT SCHEMA_NAME AS name, DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
     [database],
     { signal: ctx.signal },
-  )).find((r) => r.name === database);
+  )).find((r) => sameName(r.name, database, info.lowerCaseTableNames));
+  if (info.lowerCaseTableNames === 1 && database !== database.toLowerCase()) {
+    throw new ValidationError('Invalid database name', [{ path: '', message: `the server has lower_case_table_names = 1 and stores '${database.toLowerCase()}': use the lower-case name` }], { engine: 'mysql', operation: 'restore' });
+  }
   const before = schema ? await inventory(conn, database, ctx.signal) : undefined;
   const holds = before ? before.tables.length + before.views.length + before.routines.length + before.events.length + before.triggers.length : 0;
   if (holds > 0 && !options.replace) {
