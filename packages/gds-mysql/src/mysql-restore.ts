@@ -140,31 +140,46 @@ async function emptyDatabase(conn: MySQLConnection, database: string): Promise<v
 }
 
 /**
- * The dump for the client's standard input: scanned again chunk by chunk (a chunk is yielded only
- * once the scanner accepted it), MariaDB's sandbox line blanked. Exported for tests, not by the package.
+ * The dump for the client's standard input, scanned again as it is read: only whole lines the
+ * scanner accepted are passed on (an unfinished last line is held until it ends and is judged),
+ * MariaDB's sandbox line blanked. Exported for tests, not by the package.
  */
 export async function* clientFeed(check: DumpCheck, signal: AbortSignal, onRead: (bytes: number) => void): AsyncGenerator<Buffer> {
   const scanner = new DumpScanner();
   let first = true;
+  let carry: Buffer = Buffer.alloc(0);
+  const refusal = (error: unknown) =>
+    error instanceof DumpRefusal ? new ValidationError('Invalid backup source', [{ path: '/source', message: `${check.path} changed while it was restored: ${error.message}` }], { engine: 'mysql', operation: 'restore' }) : error;
+  /** Blanks MariaDB's sandbox line (keeping its newline, so line numbers stay those of the file). */
+  const strip = (piece: Buffer): Buffer => {
+    if (!first) return piece;
+    first = false;
+    if (!piece.subarray(0, SANDBOX_LINE.length).toString('latin1').startsWith(SANDBOX_LINE)) return piece;
+    const nl = piece.indexOf(0x0a);
+    return nl < 0 ? Buffer.alloc(0) : piece.subarray(nl);
+  };
   for await (const raw of readDump(check.path, check.compression, signal, onRead)) {
-    let chunk = raw;
-    scanner.push(chunk);
-    if (first) {
-      first = false;
-      const head = chunk.subarray(0, SANDBOX_LINE.length + 2).toString('latin1');
-      if (head.startsWith(SANDBOX_LINE)) {
-        const nl = chunk.indexOf(0x0a);
-        chunk = nl < 0 ? Buffer.alloc(0) : chunk.subarray(nl); // keep the newline: line numbers stay those of the file
-      }
+    try {
+      scanner.push(raw); // judges every complete line of raw; a line cut at the chunk's end waits for the next
+    } catch (error) {
+      throw refusal(error);
     }
-    yield chunk;
+    // only lines the scanner has judged reach the client: the unfinished last line is held back
+    const data = carry.length ? Buffer.concat([carry, raw]) : raw;
+    const nl = data.lastIndexOf(0x0a);
+    if (nl < 0) {
+      carry = data;
+      continue;
+    }
+    carry = Buffer.from(data.subarray(nl + 1));
+    yield strip(data.subarray(0, nl + 1));
   }
   try {
     scanner.end();
   } catch (error) {
-    if (error instanceof DumpRefusal) throw new ValidationError('Invalid backup source', [{ path: '/source', message: `${check.path} changed while it was restored: ${error.message}` }], { engine: 'mysql', operation: 'restore' });
-    throw error;
+    throw refusal(error);
   }
+  if (carry.length) yield strip(carry);
 }
 
 /** The client's arguments after the option file. Exported for tests, not by the package. */

@@ -236,7 +236,7 @@ export interface RunToolOptions {
   signal?: AbortSignal;
   /** Each line the tool writes to stderr, redacted. */
   onStderrLine?: (line: string) => void;
-  /** Fed to the tool's standard input (then closed); none by default. */
+  /** Fed to the tool's standard input (then closed; if it throws, the tool is killed first, its input never closed); none by default. */
   stdin?: AsyncIterable<Buffer>;
   /** Receives the tool's standard output (else it is discarded). */
   stdout?: (stream: Readable) => Promise<void>;
@@ -244,14 +244,11 @@ export interface RunToolOptions {
   onStart?: (pid: number) => void;
 }
 
+/** Writes `source` to `stdin`; does not end it (a failed feed must not look like the end of the input). */
 async function feed(stdin: Writable, source: AsyncIterable<Buffer>): Promise<void> {
-  try {
-    for await (const chunk of source) {
-      if (stdin.destroyed) break;
-      if (!stdin.write(chunk)) await new Promise<void>((resolve) => stdin.once('drain', resolve).once('close', resolve));
-    }
-  } finally {
-    stdin.end();
+  for await (const chunk of source) {
+    if (stdin.destroyed) break;
+    if (!stdin.write(chunk)) await new Promise<void>((resolve) => stdin.once('drain', resolve).once('close', resolve));
   }
 }
 
@@ -289,8 +286,16 @@ export function runTool(tool: MySQLTool, args: readonly string[], options: RunTo
       }
     }
     if (options.stdin && child.stdin) {
-      child.stdin.on('error', () => undefined); // EPIPE when the tool stops early: its exit code says why
-      feed(child.stdin, options.stdin).catch(fail);
+      const stdin = child.stdin;
+      stdin.on('error', () => undefined); // EPIPE when the tool stops early: its exit code says why
+      feed(stdin, options.stdin).then(
+        () => stdin.end(),
+        (error: unknown) => {
+          // killed before its input ends: at the end of its input the mysql client would still run what it holds
+          failure ??= error;
+          child.kill('SIGKILL');
+        },
+      );
     }
     const consumed = options.stdout && child.stdout ? options.stdout(child.stdout).catch(fail) : Promise.resolve();
     let stderrTail = '';
