@@ -94,6 +94,13 @@ describe('DumpScanner (reads a dump as the mysql client does)', () => {
     expect(refused(body("SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5';\n"))).toMatch(/server-wide/);
     expect(refused(body('SET @MYSQLDUMP_TEMP_LOG_BIN = @@SESSION.SQL_LOG_BIN;\nSET @@SESSION.SQL_LOG_BIN= 0;\n'))).toMatch(/binary log/);
     expect(refused(body("SET @m = @@sql_mode;\nSELECT 'NO_BACKSLASH_ESCAPES' INTO @m;\nSET sql_mode = @m;\n"))).toMatch(/not saved/);
+    // the mode of one statement only: the scan must not take it for the session's
+    expect(refused(body("SET STATEMENT sql_mode = 'NO_BACKSLASH_ESCAPES' FOR SELECT 1;\nSELECT 'a\\'b' \\! x ';\n"))).toMatch(/SET STATEMENT/);
+    // compound statements run outside routines in MariaDB and could set the mode unseen
+    expect(refused(body("DELIMITER ;;\nBEGIN NOT ATOMIC SET sql_mode = 'NO_BACKSLASH_ESCAPES'; END;;\nDELIMITER ;\n"))).toMatch(/compound/);
+    expect(refused(body("DELIMITER ;;\nIF 1 THEN SET sql_mode = 'NO_BACKSLASH_ESCAPES'; END IF;;\nDELIMITER ;\n"))).toMatch(/compound/);
+    expect(refused(body("DELIMITER ;;\nl1: LOOP LEAVE l1; END LOOP;;\nDELIMITER ;\n"))).toMatch(/compound/);
+    expect(() => scan(body('BEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n'))).not.toThrow();
   });
 
   it('refuses what takes the restore out of its database or changes how the client reads', () => {

@@ -18,9 +18,11 @@
  * It also refuses what would make its reading differ from the client's or take the restore out
  * of its database: `SET` of sql_mode to anything but a plain literal or a variable saved from
  * `@@sql_mode` (tracked, so NO_BACKSLASH_ESCAPES is followed exactly), PREPARE/EXECUTE,
- * `SET` statements naming a client character set whose multi-byte characters can hold a
- * backslash or quote byte (big5, cp932, gbk, gb18030, sjis), `CREATE/ALTER/DROP DATABASE`,
- * `LOAD DATA LOCAL`, NUL bytes, and a file that ends inside a string or comment.
+ * `SET STATEMENT sql_mode`, compound statements outside routines (MariaDB's `BEGIN NOT ATOMIC`,
+ * `IF`, `LOOP` ...), `SET GLOBAL`/`PERSIST` and `SQL_LOG_BIN`, `SET` statements naming a client
+ * character set whose multi-byte characters can hold a backslash or quote byte (big5, cp932,
+ * gbk, gb18030, sjis), `CREATE/ALTER/DROP DATABASE`, `LOAD DATA LOCAL`, NUL bytes, and a file
+ * that ends inside a string or comment.
  *
  * Limits: the SQL itself runs with the restoring account's privileges; statements naming other
  * databases explicitly (`INSERT INTO other.t`) are not detected. The client is also run with
@@ -276,6 +278,13 @@ export class DumpScanner {
     if (w0 === 'INSERT') this.#scan.inserts++;
     if (w0 === 'CREATE' && (w1 === 'TABLE' || (w1 === 'TEMPORARY' && w2 === 'TABLE'))) this.#scan.tables++;
     if (['CREATE', 'ALTER', 'DROP'].includes(w0) && (w1 === 'DATABASE' || w1 === 'SCHEMA')) throw new DumpRefusal(`${w0} ${w1}: gds restores one database under the name it is given (dump without --databases / --all-databases)`, line);
+    // MariaDB runs compound statements outside routines (BEGIN NOT ATOMIC, IF, CASE, LOOP, WHILE, REPEAT, FOR, labelled
+    // blocks): one could change sql_mode where the scan cannot follow; mysqldump never writes them
+    const labelled = tokens[1]?.text === ':' && ['BEGIN', 'LOOP', 'WHILE', 'REPEAT', 'FOR'].includes(w1);
+    if ((w0 === 'BEGIN' && w1 === 'NOT') || ['IF', 'CASE', 'LOOP', 'WHILE', 'REPEAT', 'FOR'].includes(w0) || labelled) {
+      throw new DumpRefusal(`a compound statement (${labelled ? `${w0}: ${w1}` : w0}) outside a routine is refused in a dump`, line);
+    }
+    if (w0 === 'SET' && w1 === 'STATEMENT' && words.some((w) => /sql_mode$/i.test(w))) throw new DumpRefusal('SET STATEMENT sql_mode ... FOR: the mode the client reads the rest with would be unknown', line);
     if (w0 === 'PREPARE' || w0 === 'EXECUTE' || w0 === 'DEALLOCATE') throw new DumpRefusal(`${w0}: prepared statements are refused in a dump (they could change how the client reads the rest)`, line);
     if (w0 === 'LOAD' && words.slice(1, 6).includes('LOCAL')) throw new DumpRefusal('LOAD ... LOCAL reads a file of the machine running the restore', line);
     if (w0 === 'SET') this.#setStatement(tokens, line);
