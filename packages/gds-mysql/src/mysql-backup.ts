@@ -153,7 +153,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MySQLConnectio
     return { message: `would back up ${database} to ${target} with ${tool.name} ${tool.release}${plan.kind === 'none' ? '' : `; ${plan.description}`}`, data };
   }
 
-  const defaults = writeDefaultsFile(conn.config);
+  const defaults = writeDefaultsFile(conn.config, tool.flavor);
   ctx.record(commandLine(tool.path, [defaults.argument, ...args]) + pipeTo);
   let written = 0;
   const percent = () => (totalBytes > 0 ? Math.min(99, Math.floor((written / totalBytes) * 100)) : undefined);

@@ -272,7 +272,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MySQLConnecti
     throw error;
   };
 
-  const defaults = writeDefaultsFile(conn.config);
+  const defaults = writeDefaultsFile(conn.config, client.flavor);
   try {
     if (createFirst) {
       await run(createFirst);

@@ -29,7 +29,7 @@ describe('the client tools', () => {
     const password = 'a"b\\c\'d#e;f g=h';
     const config = resolveConfig({ host: '127.0.0.1', port: 3307, user: 'gds', password: new Secret(password) });
     const dir = root();
-    const file = writeDefaultsFile(config, dir);
+    const file = writeDefaultsFile(config, 'mariadb', dir);
     expect(file.argument).toBe(`--defaults-file=${file.path}`);
     expect(statSync(file.path).mode & 0o777).toBe(0o600);
     expect(statSync(join(file.path, '..')).mode & 0o777).toBe(0o700);
@@ -37,6 +37,14 @@ describe('the client tools', () => {
     expect(text).toContain('password="a\\"b\\\\c\'d#e;f g=h"');
     expect(text).toMatch(/^\[client\]\nuser="gds"\n/);
     expect(text).toContain('port=3307');
+    expect(text).toMatch(/\nskip-ssl\n/);
+    const tls = writeDefaultsFile(resolveConfig({ user: 'u', ssl: 'verify-full' }), 'mariadb', dir);
+    expect(readFileSync(tls.path, 'utf8')).toMatch(/\nssl\nssl-verify-server-cert\n/);
+    tls.remove();
+    const mysql = writeDefaultsFile(resolveConfig({ user: 'u', ssl: 'require' }), 'mysql', dir);
+    expect(readFileSync(mysql.path, 'utf8')).toMatch(/\nssl-mode=REQUIRED\n/);
+    expect(readFileSync(mysql.path, 'utf8')).not.toMatch(/^ssl$/m);
+    mysql.remove();
     file.remove();
     expect(existsSync(file.path)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
@@ -44,14 +52,14 @@ describe('the client tools', () => {
 
   it('refuses a password with a line break (it cannot be written to an option file)', () => {
     const config = resolveConfig({ user: 'gds', password: 'a\nb' });
-    expect(() => writeDefaultsFile(config, root())).toThrow(/line break/);
+    expect(() => writeDefaultsFile(config, 'mariadb', root())).toThrow(/line break/);
   });
 
   it('removes the option folders of dead processes, keeps those of live ones', () => {
     const dir = root();
     mkdirSync(join(dir, 'gds-mysql-999999999-abc'));
     mkdirSync(join(dir, `gds-mysql-${process.ppid}-abc`));
-    const file = writeDefaultsFile(resolveConfig({ user: 'u' }), dir);
+    const file = writeDefaultsFile(resolveConfig({ user: 'u' }), 'mariadb', dir);
     expect(readdirSync(dir).sort()).toEqual([`gds-mysql-${process.ppid}-abc`, file.path.split('/').at(-2)].sort());
     file.remove();
   });

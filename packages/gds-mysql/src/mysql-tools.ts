@@ -185,15 +185,15 @@ function optionValue(value: string, field: string): string {
 
 /**
  * Writes the connection's option file (`[client]` group: user, password, host/port or socket,
- * TLS) with mode 0600 in a fresh 0700 folder; the password is never in argv or the environment.
+ * TLS in the words of the tool's `flavor`) with mode 0600 in a fresh 0700 folder; the password is never in argv or the environment.
  *
  * ### Examples
  * ```ts
- * const defaults = writeDefaultsFile(conn.config);
+ * const defaults = writeDefaultsFile(conn.config, dump.flavor);
  * try { await runTool(dump, [defaults.argument, '--', 'app'], {}); } finally { defaults.remove(); }
  * ```
  */
-export function writeDefaultsFile(config: MySQLConfig, root: string = tmpdir()): DefaultsFile {
+export function writeDefaultsFile(config: MySQLConfig, flavor: 'mariadb' | 'mysql', root: string = tmpdir()): DefaultsFile {
   sweepStale(root);
   const dir = mkdtempSync(join(root, `${FOLDER_PREFIX}${process.pid}-`));
   live.add(dir);
@@ -209,9 +209,11 @@ export function writeDefaultsFile(config: MySQLConfig, root: string = tmpdir()):
   else lines.push(`host=${optionValue(config.host, 'host')}`, `port=${config.port}`, 'protocol=TCP');
   // connect-timeout is an option of the mysql client only (mariadb-dump refuses it in [client])
   lines.push('[mysql]', `connect-timeout=${Math.max(1, Math.ceil(config.connectTimeoutMs / 1000))}`, '[client]');
-  if (config.ssl === 'disable') lines.push('skip-ssl');
-  else lines.push('ssl');
-  if (config.ssl === 'verify-full') lines.push('ssl-verify-server-cert');
+  // TLS in the words of the tool's family: MariaDB's ssl / skip-ssl / ssl-verify-server-cert (on by default in 11.4+
+  // clients), MySQL 8's ssl-mode (its --ssl is gone)
+  if (flavor === 'mysql') lines.push(`ssl-mode=${config.ssl === 'disable' ? 'DISABLED' : config.ssl === 'require' ? 'REQUIRED' : 'VERIFY_IDENTITY'}`);
+  else if (config.ssl === 'disable') lines.push('skip-ssl');
+  else lines.push('ssl', config.ssl === 'require' ? 'skip-ssl-verify-server-cert' : 'ssl-verify-server-cert');
   const path = join(dir, 'client.cnf');
   writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600, flag: 'wx' });
   return { argument: `--defaults-file=${path}`, path, remove: () => removeFolder(dir) };

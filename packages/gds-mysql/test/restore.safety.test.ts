@@ -92,7 +92,7 @@ describeWithMysqlServers('restore safety', (server) => {
     await target.create();
     const config = resolveConfig(parseMysqlUrl(server().url));
     const client = await findTool('client', { flavor: server().flavor });
-    const defaults = writeDefaultsFile(config);
+    const defaults = writeDefaultsFile(config, client.flavor);
     async function* feed() {
       yield await fs.readFile(file);
     }
