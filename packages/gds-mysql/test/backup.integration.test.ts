@@ -68,7 +68,9 @@ describeWithMysqlServers('backup and restore', (server) => {
     expect(verified.data?.details?.tables).toBe(3); // the view's placeholder is a view (mariadb-dump 10.11), not a table
 
     const copy = db(unique(`copy_${compress}`));
-    await copy.restore(file);
+    const restoreProgress: ProgressEvent[] = [];
+    await copy.restore(file, { onProgress: (p) => restoreProgress.push(p) });
+    expect(restoreProgress.at(-1)?.percent).toBe(100);
     expect(await fingerprint(server().url, copy)).toEqual(expected);
     expect(await viewRows(copy.name)).toBe(await viewRows(source.name));
   }, 120_000);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DatabaseManager, GdsError, ValidationError } from '@gds/database';
+import { hostTag } from '@gds/database/engine';
 import '../src/index.js';
 import type { MySQLDatabase } from '../src/mysql-database.js';
 import { parseMysqlUrl, resolveConfig } from '../src/mysql-config.js';
@@ -132,6 +133,22 @@ describeWithMysqlServers('restore safety', (server) => {
       expect(await sideDatabases()).toEqual([]);
     }
   }, 180_000);
+
+  it('the next restore drops the side database of a dead restore on this host, and only reports a gds_replaced_ one', async () => {
+    const dead = `gds_restore_999999999_${hostTag()}_abcdef`;
+    const aside = `gds_replaced_999999999_${hostTag()}_abcdef`;
+    const live = `gds_restore_${process.ppid}_${hostTag()}_abcdef`; // a running process: its restore may be in progress
+    for (const name of [dead, aside, live]) await rawQuery(server().url, `CREATE DATABASE \`${name}\``);
+    const fresh = manager.getDatabase(unique('after')) as MySQLDatabase;
+    const result = await fresh.restore(good);
+    expect(result.messages.join('\n')).toContain(`dropped '${dead}'`);
+    expect(result.messages.join('\n')).toContain(`'${aside}' holds the tables an interrupted restore`);
+    const left = await sideDatabases();
+    expect(left).not.toContain(dead);
+    expect(left).toContain(aside);
+    expect(left).toContain(live);
+    for (const name of [aside, live]) await rawQuery(server().url, `DROP DATABASE \`${name}\``);
+  }, 60_000);
 
   it('a restore into a database that holds objects is refused without replace; into an existing empty one it works in place', async () => {
     const db = manager.getDatabase(unique('full')) as MySQLDatabase;
