@@ -1,6 +1,7 @@
 // Restores from hostile or broken files against a real MariaDB: client commands never run (a
 // canary file must not appear), the database being replaced stays as it was, nothing is left behind.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { MySQLDatabase } from '../src/mysql-database.js';
 import { parseMysqlUrl, resolveConfig } from '../src/mysql-config.js';
 import { clientArgs } from '../src/mysql-restore.js';
 import { findTool, runTool, writeDefaultsFile } from '../src/mysql-tools.js';
-import { fingerprint, rawQuery, seed } from './helpers.js';
+import { fingerprint, rawQuery, rawSession, seed } from './helpers.js';
 import { describeWithMysqlServers } from './servers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-mysql-restore-safety-'));
@@ -149,6 +150,66 @@ describeWithMysqlServers('restore safety', (server) => {
     expect(left).toContain(live);
     for (const name of [aside, live]) await rawQuery(server().url, `DROP DATABASE \`${name}\``);
   }, 60_000);
+
+  it('when a restored definition cannot be made after the swap, the swap is undone: the old tables, view, trigger and procedure are back', async () => {
+    // the backup's view reads a table of another database, which disappears right before the swap
+    const dep = unique('dep');
+    await rawQuery(server().url, `CREATE DATABASE \`${dep}\``);
+    await rawQuery(server().url, `CREATE TABLE \`${dep}\`.t (x INT)`);
+    const src = manager.getDatabase(unique('undo_src')) as MySQLDatabase;
+    await src.create();
+    await rawQuery(server().url, `CREATE TABLE \`${src.name}\`.n (id INT)`);
+    await rawQuery(server().url, `CREATE VIEW \`${src.name}\`.outside AS SELECT x FROM \`${dep}\`.t`);
+    const file = join(tmp, 'undo.sql');
+    await src.backup(file);
+
+    const db = manager.getDatabase(unique('undo')) as MySQLDatabase;
+    await db.create();
+    await seed(server().url, db, 20);
+    const s = await rawSession(server().url, db.name);
+    try {
+      await s.query('CREATE TRIGGER items_bi BEFORE INSERT ON items FOR EACH ROW SET NEW.label = UPPER(NEW.label)');
+      await s.query('CREATE PROCEDURE p_old() SELECT COUNT(*) FROM items');
+    } finally {
+      await s.end();
+    }
+    const before = await fingerprint(server().url, db);
+    const objects = async () =>
+      rawQuery(server().url, 'SELECT * FROM (SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? UNION ALL SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? UNION ALL SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) o ORDER BY n', [db.name, db.name, db.name]);
+    const objectsBefore = await objects();
+    expect(objectsBefore.map((o) => (o as { n: string }).n)).toEqual(['cheap', 'items', 'items_bi', 'odd `name` t', 'p_old']);
+    const client = await findTool('client', { flavor: server().flavor });
+    const defaults = writeDefaultsFile(resolveConfig(parseMysqlUrl(server().url)), client.flavor);
+    let dropped = false;
+    try {
+      const error = await db
+        .restore(file, {
+          replace: true,
+          force: true,
+          onProgress: (p) => {
+            if (p.percent === 100 && !dropped) {
+              dropped = true;
+              execFileSync(client.path, [defaults.argument, '-e', `DROP TABLE \`${dep}\`.t`]); // synchronously: before the swap goes on
+            }
+          },
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(dropped).toBe(true);
+      expect(GdsError.isInstance(error)).toBe(true);
+      expect(String((error as Error).message)).toMatch(/doesn't exist|1146/);
+    } finally {
+      defaults.remove();
+    }
+    expect(await fingerprint(server().url, db)).toEqual(before);
+    expect(await objects()).toEqual(objectsBefore);
+    await rawQuery(server().url, `INSERT INTO \`${db.name}\`.items (id, label, price) VALUES (100000, 'lower', 1)`);
+    const [row] = await rawQuery<{ label: string }>(server().url, `SELECT label FROM \`${db.name}\`.items WHERE id = 100000`);
+    expect(row?.label).toBe('LOWER'); // the old trigger is back and works
+    expect(await sideDatabases()).toEqual([]);
+  }, 120_000);
 
   it('a restore into a database that holds objects is refused without replace; into an existing empty one it works in place', async () => {
     const db = manager.getDatabase(unique('full')) as MySQLDatabase;
