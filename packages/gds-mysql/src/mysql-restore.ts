@@ -21,7 +21,9 @@
  *   time zone they were made with; mysql-objects.ts), the old ones dropped, the restored ones made
  *   again in the database after the RENAME, and every step undone if a later one fails or the
  *   operation was cancelled meanwhile. A definition that cannot be carried exactly is refused
- *   before anything changes. Other sessions using the database make
+ *   before anything changes. Limit: only the RENAME TABLE is atomic; for the few statements
+ *   around it the database lacks its views, routines, triggers and events (a session connecting
+ *   in that moment could write without the triggers). Other sessions using the database make
  *   `replace` a DatabaseInUseError unless `force` (they are killed right before the swap).
  * - Side databases of restores whose process is gone (this host) are dropped by the next restore;
  *   a `gds_replaced_*` one (old tables an interrupted swap moved aside) is only reported.
