@@ -17,11 +17,17 @@ import { promisify } from 'node:util';
 
 // Importing @gds/postgres registers the provider with @gds/database (same module instance: Node
 // resolves the workspace symlink to packages/gds-database/dist).
-import { METADATA_SQL } from '../packages/gds-postgres/dist/index.js';
+import '../packages/gds-postgres/dist/index.js';
 import { DatabaseManager } from '../packages/gds-database/dist/index.js';
 import { startPostgres } from '../packages/gds-testkit/dist/index.js';
 // The same postgres.js that @gds/postgres uses (its ESM entry, see its package.json "exports").
 import postgres from '../packages/gds-postgres/node_modules/postgres/src/index.js';
+
+// The very metadata query the engine sends: an internal of the PostgreSQL engine (not exported),
+// read from its source and bundled on the fly, so the baseline sends the same text.
+const { buildSync } = await import('esbuild');
+const [metadataModule] = buildSync({ entryPoints: [new URL('../packages/gds-postgres/src/postgres-metadata.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'node', write: false }).outputFiles;
+const { METADATA_SQL } = await import(`data:text/javascript;base64,${Buffer.from(metadataModule.text).toString('base64')}`);
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const N_EXISTS = env('BENCH_N_EXISTS', 2000);
@@ -37,7 +43,7 @@ const DUMP_ROWS = env('BENCH_DUMP_ROWS', 300_000);
 /** The statement PostgreSQLDatabase.fetchExists sends (packages/gds-postgres/src/postgres-database.ts). */
 const EXISTS_SQL = 'select count(*) as n from pg_catalog.pg_database where datname = $1';
 
-// METADATA_SQL is exported by @gds/postgres: the baseline sends the very same text.
+// METADATA_SQL is read from the engine's source (above): the baseline sends the very same text.
 
 /** A hand-written catalog query returning the columns listDatabases({ withMetadata: true }) reports. */
 function handWrittenListSql(serverVersionNum) {

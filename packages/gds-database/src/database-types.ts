@@ -6,6 +6,7 @@
  */
 import type { TSchema } from 'typebox';
 import type { BackupType } from './enums.js';
+import type { HighAvailabilityManager } from './ha.js';
 import type { DatabaseMetadata } from './metadata.js';
 import type { BackupOptions, CreateOptions, DropOptions, MutationOptions, ProgressEvent, RestoreOptions } from './options.js';
 
@@ -98,7 +99,19 @@ export interface DatabaseTypes {
   backup: BackupOptions;
   /** The options of `restore()`. */
   restore: RestoreOptions;
+  /** The engine's HA manager class (what `db.ha` is), when it has one (unconstrained here: the manager refers back to its Database). */
+  ha?: unknown;
 }
+
+/**
+ * The type of `db.ha` for the types `T`: the engine's HA manager when `T` names one.
+ *
+ * ### Examples
+ * ```ts
+ * type PgHa = HaOf<PostgreSQLDatabaseTypes>; // PostgreSQLReplicationManager
+ * ```
+ */
+export type HaOf<T extends DatabaseTypes> = T extends { ha: infer H } ? H : HighAvailabilityManager;
 
 /** The schemas an engine validates its options with; defaults to the core's. */
 export interface DatabaseSchemas {

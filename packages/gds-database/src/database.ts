@@ -10,7 +10,7 @@
 import type { TSchema } from 'typebox';
 import type { DatabaseConnection } from './connection.js';
 import { BackupType, DatabaseState, type DatabaseType } from './enums.js';
-import type { BackupInfo, BackupVerification, ChangeOptions, DatabaseSchemas, DatabaseTypes, TableInfo } from './database-types.js';
+import type { BackupInfo, BackupVerification, ChangeOptions, DatabaseSchemas, DatabaseTypes, HaOf, TableInfo } from './database-types.js';
 import { DatabaseNotFoundError, UnsupportedOperationError, ValidationError } from './errors.js';
 import { supportsIn, type Feature } from './features.js';
 import type { HighAvailabilityManager } from './ha.js';
@@ -385,12 +385,12 @@ export abstract class Database<T extends DatabaseTypes = DatabaseTypes, C extend
    * const primary = await db.ha?.getPrimaryNode();
    * ```
    */
-  get ha(): HighAvailabilityManager | undefined {
+  get ha(): HaOf<T> | undefined {
     if (this.#ha === null) {
       const Manager = this.engine.definition.haManagerClass;
       this.#ha = this.supports('ha') && Manager ? new Manager(this) : undefined;
     }
-    return this.#ha;
+    return this.#ha as HaOf<T> | undefined;
   }
 
   /**

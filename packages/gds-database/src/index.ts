@@ -38,7 +38,7 @@ export * from './connection.js';
 export * from './engines.js';
 export * from './provider.js';
 export * from './registry.js';
-export type { BackupInfo, BackupVerification, TableInfo, TableKind } from './database-types.js';
+export type { BackupInfo, BackupVerification, HaOf, TableInfo, TableKind } from './database-types.js';
 export * from './database.js';
 export { HighAvailabilityManager, type HAConfiguration, type HANodeInfo, type HANodeSpec } from './ha.js';
 export * from './manager.js';

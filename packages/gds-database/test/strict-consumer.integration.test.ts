@@ -59,6 +59,11 @@ const CASES: Record<string, { why: string; bad: string; good: string }[]> = {
   ],
   snowflake: [{ why: 'a wrong enum value', bad: "await db.create({ mode: 'replace' });", good: "await db.create({ mode: 'orReplace' });" }],
 };
+/** Wrong calls on a database from the typed connect (`DatabaseManager.connect(engine, url)`): the engine's own methods and HA options, no cast. */
+const TYPED_CASES: Record<string, { why: string; bad: string; good: string }[]> = {
+  postgresql: [{ why: "a misspelt option of the engine's own method", bad: 'await tdb.vacuum({ ful: true });', good: 'await tdb.vacuum({ full: true });' }],
+  mongodb: [{ why: "a misspelt option of the engine's HA failover", bad: 'await tdb.ha?.failover({ stepDownSec: 30 });', good: 'await tdb.ha?.failover({ stepDownSecs: 30 });' }],
+};
 const GENERIC = [
   { why: 'an unknown option', bad: 'await db.create({ notAnOption: true });', good: 'await db.create({ dryRun: true });' },
   { why: 'a wrong option type', bad: "await db.drop({ force: 'yes' });", good: 'await db.drop({ force: true });' },
@@ -67,11 +72,13 @@ const GENERIC = [
 /** consumer.ts (`fixed` false) or variant.ts (every wrong call corrected), and the lines of the directives. */
 function consumerFile(fixed: boolean): { text: string; directives: number[] } {
   const lines = [
-    "import type { Database, DatabaseManager } from '@gds/database';",
+    "import { DatabaseManager, type Database, type DatabaseProvider } from '@gds/database';",
     ...engines.map((e, i) => `import * as engine${i} from '${e.name}';`),
     '',
     '/** The Database subclass an engine package exports (what its README casts getDatabase() to). */',
     'type DatabaseOf<M> = { [K in keyof M]: M[K] extends abstract new (...args: never[]) => infer I ? (I extends Database ? I : never) : never }[keyof M];',
+    '/** The registered engine an engine package exports (what DatabaseManager.connect(engine, url) takes). */',
+    'type EngineOf<M> = { [K in keyof M]: M[K] extends DatabaseProvider<infer D> ? (Database extends D ? never : M[K]) : never }[keyof M];',
     '',
     'export async function check(manager: DatabaseManager): Promise<void> {',
   ];
@@ -80,6 +87,19 @@ function consumerFile(fixed: boolean): { text: string; directives: number[] } {
     lines.push('  {', `    // ${e.name} (${e.engine!.type})`, `    const db = manager.getDatabase('app') as DatabaseOf<typeof engine${i}>;`);
     lines.push('    const typed: 0 extends 1 & typeof db ? never : true = true; // the database type is not any', '    void typed;');
     for (const c of [...GENERIC, ...(CASES[e.engine!.type] ?? [])]) {
+      lines.push(`    // @ts-expect-error ${c.why}`);
+      directives.push(lines.length);
+      lines.push(`    ${fixed ? c.good : c.bad}`, `    ${c.good}`);
+    }
+    // the typed connect: the manager hands out the engine's own class, no cast
+    lines.push(
+      `    const engine = null as unknown as EngineOf<typeof engine${i}>;`,
+      "    const typedManager = await DatabaseManager.connect(engine, 'x://never-run');",
+      "    const tdb = typedManager.getDatabase('app');",
+      '    const same: [typeof tdb] extends [typeof db] ? ([typeof db] extends [typeof tdb] ? true : never) : never = true; // getDatabase() is the engine class',
+      '    void same;',
+    );
+    for (const c of TYPED_CASES[e.engine!.type] ?? []) {
       lines.push(`    // @ts-expect-error ${c.why}`);
       directives.push(lines.length);
       lines.push(`    ${fixed ? c.good : c.bad}`, `    ${c.good}`);

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { MongoDBReplicaSetManager } from './mongodb-ha.js';
 import {
   Database,
   DatabaseAlreadyExistsError,
@@ -58,6 +59,8 @@ export interface MongoDBDatabaseTypes {
   drop: DropOptions;
   backup: MongoDBBackupOptions;
   restore: MongoDBRestoreOptions;
+  /** `db.ha`: the engine's HA manager. */
+  ha: MongoDBReplicaSetManager;
 }
 
 /**

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import type { MSSQLAvailabilityGroupManager } from './mssql-ha.js';
 import {
   Database,
   DatabaseInUseError,
@@ -67,6 +68,8 @@ export interface MSSQLDatabaseTypes {
   drop: DropOptions;
   backup: MSSQLBackupOptions;
   restore: MSSQLRestoreOptions;
+  /** `db.ha`: the engine's HA manager. */
+  ha: MSSQLAvailabilityGroupManager;
 }
 
 /**

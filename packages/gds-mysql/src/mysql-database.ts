@@ -19,6 +19,7 @@
  *
  * @module
  */
+import type { MySQLReplicationManager } from './mysql-ha.js';
 import { Database, DatabaseInUseError, DropOptionsSchema, UnsupportedOperationError, ValidationError, type BackupInfo, type BackupVerification, type DropOptions, type Feature, type OperationResult, type TableInfo, type TableKind } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import type { MySQLConnection, ServerInfo } from './mysql-connection.js';
@@ -46,6 +47,8 @@ export interface MySQLDatabaseTypes {
   drop: DropOptions;
   backup: MySQLBackupOptions;
   restore: MySQLRestoreOptions;
+  /** `db.ha`: the engine's HA manager. */
+  ha: MySQLReplicationManager;
 }
 
 /**

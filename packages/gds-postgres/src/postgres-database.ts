@@ -17,6 +17,7 @@
  *
  * @module
  */
+import type { PostgreSQLReplicationManager } from './postgres-ha.js';
 import {
   Database,
   DatabaseInUseError,
@@ -56,6 +57,8 @@ export interface PostgreSQLDatabaseTypes {
   drop: DropOptions;
   backup: PostgreSQLBackupOptions;
   restore: PostgreSQLRestoreOptions;
+  /** `db.ha`: the engine's HA manager. */
+  ha: PostgreSQLReplicationManager;
 }
 
 /**

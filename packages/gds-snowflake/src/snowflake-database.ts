@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { SnowflakeReplicationManager } from './snowflake-ha.js';
 import {
   Database,
   DatabaseAlreadyExistsError,
@@ -56,6 +57,8 @@ export interface SnowflakeDatabaseTypes {
   drop: SnowflakeDropOptions;
   backup: SnowflakeBackupOptions;
   restore: SnowflakeRestoreOptions;
+  /** `db.ha`: the engine's HA manager. */
+  ha: SnowflakeReplicationManager;
 }
 
 /**
