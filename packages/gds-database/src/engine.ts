@@ -22,6 +22,6 @@ export { describeStatementDefault, isStatement, statement, type Statement } from
 export { CANCEL_GRACE_MS, NEVER_ABORTED, isNeverAborted, runOperation, runRead, type OperationContext, type OperationOutcome, type RunSpec } from './operation-runner.js';
 export { ERROR_CLASSES, createError } from './errors.js';
 export { expectConnection, openVerified, requireFeatureOf } from './provider-helpers.js';
-export { hostTag, inspectOverwrite, moveIntoPlace, parsePartialName, partialPath, processAlive, removeStalePartials, sizeOnDisk, type OverwritePlan, type PartialOwner, type StalePartialReport } from './backup-files.js';
+export { hostTag, inspectOverwrite, moveIntoPlace, parsePartialName, partialPath, processAlive, removeStalePartials, sizeOnDisk, type EntryFingerprint, type OverwritePlan, type PartialOwner, type StalePartialReport } from './backup-files.js';
 export { COMMON_ONLY, type HATopology } from './ha.js';
 export type { ChangeOptions, DatabaseSchemas, DatabaseTypes } from './database-types.js';

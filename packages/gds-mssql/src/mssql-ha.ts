@@ -229,7 +229,7 @@ export function rowsToTopology(rows: readonly AgRow[]): HATopology {
 /**
  * The availability group of a SQL Server database. Get it from `db.ha`. Its reads
  * (configuration, status, nodes, primary, lag per secondary, health) come from one query of the
- * database's group ({@link rowsToTopology}).
+ * database's group (`rowsToTopology`).
  *
  * ### Examples
  * ```ts

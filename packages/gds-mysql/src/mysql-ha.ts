@@ -125,7 +125,7 @@ const PROBE_CONNECT_MS = 3_000;
  * ```
  */
 export const MySQLHAReadOptionsSchema = extendOptions(ReadOptionsSchema, {
-  maxLagSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: `A replica further behind (Seconds_Behind_Master/Source) is not healthy. Defaults to ${HEALTHY_LAG_SECONDS}.` })),
+  maxLagSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483, description: `A replica further behind (Seconds_Behind_Master/Source) is not healthy. Defaults to ${HEALTHY_LAG_SECONDS}.` })),
   expectedReplicas: Type.Optional(
     Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
       maxItems: 1000,

@@ -21,7 +21,7 @@ export const MAX_IDENTIFIER_LENGTH = 255;
 /**
  * Quotes an identifier: wraps it in double quotes and doubles any double quote inside, so any
  * name (quotes, semicolons, spaces, dots, non-ASCII, lower case) is passed exactly; a name
- * Snowflake cannot store (see {@link validateIdentifier}) is refused, as `what` in the error.
+ * Snowflake cannot store (see `validateIdentifier`) is refused, as `what` in the error.
  * The engine's one quoting function (its definition's `names.quote`).
  *
  * ### Examples

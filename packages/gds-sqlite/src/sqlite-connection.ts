@@ -163,7 +163,11 @@ export class SQLiteConnection implements DatabaseConnection {
     await fs.access(this.config.directory, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
   }
 
-  /** Opens a handle on `file` (tracked until closed). */
+  /**
+   * Opens a handle on `file` (tracked until closed): for the engine's own modules.
+   *
+   * @internal
+   */
   async open(file: string, options: OpenOptions = {}): Promise<DriverHandle> {
     this.throwIfClosed();
     const driver = await loadDriver();
@@ -189,13 +193,21 @@ export class SQLiteConnection implements DatabaseConnection {
     return handle;
   }
 
-  /** Closes a handle this connection opened (safe twice). */
+  /**
+   * Closes a handle this connection opened (safe twice): for the engine's own modules.
+   *
+   * @internal
+   */
   closeHandle(handle: DriverHandle): void {
     this.#handles.delete(handle);
     if (handle.open) handle.close();
   }
 
-  /** Opens a handle, runs `body` with it, closes it. */
+  /**
+   * Opens a handle, runs `body` with it, closes it: for the engine's own modules.
+   *
+   * @internal
+   */
   async use<T>(file: string, options: OpenOptions, body: (handle: DriverHandle) => T | Promise<T>): Promise<T> {
     const handle = await this.open(file, options);
     try {
