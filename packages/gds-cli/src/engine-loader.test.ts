@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { discoverEngines, entryOf, importEngine, loadEngineFor } from './engine-loader.js';
+import { discoverEngines, entryOf, importEngine, loadEngineFor, workspacePackageDirs } from './engine-loader.js';
 import { UsageError } from './usage-error.js';
 
 /** A folder tree of fake packages: engines are known only by their package.json `gds.engine` (CommonJS entries: jest runs CommonJS). */
@@ -95,5 +95,25 @@ describe('loadEngineFor: imports only the engine of the URL scheme', () => {
       throw new Error('boom');
     };
     await expect(loadEngineFor('beta://h/db', engines, broken)).rejects.toThrow('boom');
+  });
+});
+
+describe('discoverEngines: the engine packages of a pnpm workspace (a monorepo holding a new engine)', () => {
+  const ws = join(root, 'monorepo');
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(join(ws, 'pnpm-workspace.yaml'), "packages:\n  - packages/*\n  - 'tools/one'\n  - '!packages/ignored'\n\nallowBuilds:\n  x: true\n");
+  pkg(join(ws, 'packages', 'epsilon'), { name: 'epsilon-engine', ...engine('epsilon', 'eps', ['eps']) }, { 'index.js': 'exports.e = 1;\n' });
+  pkg(join(ws, 'packages', 'lib'), { name: 'a-library' });
+  pkg(join(ws, 'tools', 'one'), { name: 'zeta-engine', ...engine('zeta', 'zeta', ['zeta']) });
+  pkg(join(ws, 'node_modules', 'epsilon-engine'), { name: 'epsilon-engine', ...engine('epsilon', 'eps', ['eps', 'installed']) });
+
+  it("reads pnpm-workspace.yaml's packages (folder/* and plain folders), after installed copies", () => {
+    expect(workspacePackageDirs(ws).sort()).toEqual([join(ws, 'packages', 'epsilon'), join(ws, 'packages', 'lib'), join(ws, 'tools', 'one')]);
+    const found = discoverEngines([join(ws, 'packages', 'lib')]);
+    expect(found.map((e) => [e.packageName, e.schemes])).toEqual([
+      ['epsilon-engine', ['eps', 'installed']],
+      ['zeta-engine', ['zeta']],
+    ]);
+    expect(workspacePackageDirs(join(root, 'no-such-folder'))).toEqual([]);
   });
 });

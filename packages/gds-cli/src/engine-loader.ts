@@ -129,11 +129,48 @@ export function discoverEngines(starts?: readonly string[]): InstalledEngine[] {
           }
         }
       }
+      // a workspace's own engine packages (a monorepo holding one, like gds's): after the installed ones
+      for (const d of workspacePackageDirs(dir)) {
+        const engine = engineIn(d);
+        if (engine && !byType.has(engine.type)) byType.set(engine.type, engine);
+      }
       if (dirname(dir) === dir) break;
     }
   }
   // plain code-unit order: localeCompare would load ICU collation data (~10-40 ms of start-up)
   return [...byType.values()].sort((a, b) => (a.packageName < b.packageName ? -1 : a.packageName > b.packageName ? 1 : 0));
+}
+
+/**
+ * The package folders of the pnpm workspace rooted at `dir` (its `pnpm-workspace.yaml` lists them
+ * as `packages:` entries; plain folders and `folder/*` patterns are read, others ignored), or none.
+ *
+ * ### Examples
+ * ```ts
+ * workspacePackageDirs('/repo'); // ['/repo/packages/gds-cli', '/repo/packages/gds-mysql', ...]
+ * ```
+ */
+export function workspacePackageDirs(dir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'pnpm-workspace.yaml'), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  let inPackages = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^packages:\s*$/.test(line)) {
+      inPackages = true;
+      continue;
+    }
+    if (inPackages && /^\S/.test(line)) break;
+    const entry = inPackages ? /^\s+-\s+['"]?([^'"#\s]+)['"]?\s*$/.exec(line)?.[1] : undefined;
+    if (!entry || entry.startsWith('!') || entry.includes('..')) continue;
+    if (entry.endsWith('/*')) out.push(...list(join(dir, entry.slice(0, -2))).map((name) => join(dir, entry.slice(0, -2), name)));
+    else if (!entry.includes('*')) out.push(join(dir, entry));
+  }
+  return out;
 }
 
 /** The file an ESM `import` of the package gets (its `exports['.']`, else `main`, else index.js). */
