@@ -188,10 +188,10 @@ skipLine('gds CLI subprocess tests');
     expect(wrongJson.stdout + wrongJson.stderr).not.toContain('Wr0ng-S3cret');
     const right = await gds(['--url', `postgres://cli_pw:Right-Cli-1@127.0.0.1:${cluster.primary.port}/postgres`, '--json', 'ls']);
     expect(right.code).toBe(0);
-    const unknown = await gds(['--url', 'mysql://root:My-Secret-9@db/x', 'ls']);
+    const unknown = await gds(['--url', 'oracle://root:My-Secret-9@db/x', 'ls']);
     expect(unknown.code).toBe(2);
     // the installed engines (found by their package.json gds.engine) and their schemes
-    expect(unknown.stderr).toMatch(/^gds: no installed gds engine handles mysql:\/\/ URLs \(installed: [^)]*\): install the gds engine package for mysql:\/\/ \(npm install <package>\)\n$/);
+    expect(unknown.stderr).toMatch(/^gds: no installed gds engine handles oracle:\/\/ URLs \(installed: [^)]*\): install the gds engine package for oracle:\/\/ \(npm install <package>\)\n$/);
     for (const scheme of ['postgres', 'postgresql', 'mssql', 'sqlserver', 'mongodb', 'mongodb+srv', 'snowflake']) expect(unknown.stderr).toContain(` ${scheme}://`);
     const down = await gds(['--url', 'postgres://u:Down-Secret-1@127.0.0.1:1/x', 'ls']);
     expect(down.code).toBe(1);
@@ -206,7 +206,7 @@ skipLine('gds CLI subprocess tests');
     await cp(join(root, 'packages/gds-cli/package.json'), join(app, 'package.json'));
     await symlink(join(root, 'packages/gds-database'), join(app, 'node_modules/@gds/database'));
     for (const dep of ['commander', 'cli-table3', 'cli-progress']) await symlink(await realpath(join(root, 'packages/gds-cli/node_modules', dep)), join(app, 'node_modules', dep));
-    const r = await gds(['--url', 'mssql://sa:Mssql-Secret-1@db/master', 'ls'], { binPath: join(app, 'dist/bin.js') });
+    const r = await gds(['--url', 'mssql://sa:Mssql-Secret-1@db/master', 'ls'], { binPath: join(app, 'dist/bin.js'), cwd: app }); // outside the repo: no workspace around
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('gds: no installed gds engine handles mssql:// URLs (installed: none): install the gds engine package for mssql:// (npm install <package>)\n');
   }, 30_000);

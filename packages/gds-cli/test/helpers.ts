@@ -13,10 +13,10 @@ export interface Run {
   stderr: string;
 }
 
-export function gds(args: string[], options: { env?: NodeJS.ProcessEnv; binPath?: string; onSpawn?: (child: ChildProcess) => void; onStdout?: (text: string, child: ChildProcess) => void } = {}): Promise<Run> {
+export function gds(args: string[], options: { env?: NodeJS.ProcessEnv; binPath?: string; cwd?: string; onSpawn?: (child: ChildProcess) => void; onStdout?: (text: string, child: ChildProcess) => void } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [options.binPath ?? bin, ...args], {
-      cwd: root,
+      cwd: options.cwd ?? root,
       env: { ...process.env, GDS_URL: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
