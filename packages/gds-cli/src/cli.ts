@@ -180,8 +180,9 @@ const COMMANDS: ReadonlyArray<[name: string, define: (program: Command, act: Act
     (program, act) =>
       program
         .command('demo')
-        .description('run the main job end to end on a throwaway local PostgreSQL primary + standby')
-        .action(act(async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx))),
+        .description('run the main job end to end on a throwaway local PostgreSQL primary + standby (--engine sqlite: on SQLite files, nothing but Node)')
+        .option('--engine <engine>', 'postgres (default) or sqlite')
+        .action(act(async (ctx, options: { engine?: string }) => (await import('./commands/demo.js')).demoCommand(ctx, options))),
   ],
 ];
 

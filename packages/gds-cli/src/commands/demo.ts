@@ -38,31 +38,41 @@ interface Cluster {
   stop(): Promise<void>;
 }
 
+/** The engines `gds demo --engine` runs on (engine types; `postgres` is the default). */
+export const DEMO_ENGINES: readonly string[] = ['postgres', 'sqlite'];
+
+/** What `gds demo` says when PostgreSQL is not there: the demo that needs nothing but Node. */
+const SQLITE_HINT = 'or run `gds demo --engine sqlite`: the same job on SQLite files, with nothing but Node';
+
 /** Loads the installed engine for postgres:// URLs (the demo's clusters), or a UsageError saying to install it. */
 async function loadPostgresEngine(): Promise<void> {
   try {
     await loadEngineFor('postgres://127.0.0.1/postgres');
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`gds demo needs the PostgreSQL engine: ${error.message}`);
+    if (error instanceof UsageError) throw new UsageError(`gds demo needs the PostgreSQL engine: ${error.message}; ${SQLITE_HINT}`);
     throw error;
   }
 }
 
 /**
- * Runs the demo.
+ * Runs the demo: PostgreSQL (primary + standby) by default, `--engine sqlite` for SQLite files.
  *
  * ### Examples
  * ```ts
- * await demoCommand(ctx);
+ * await demoCommand(ctx);                       // PostgreSQL
+ * await demoCommand(ctx, { engine: 'sqlite' }); // no server at all
  * ```
  */
-export async function demoCommand(ctx: CliContext): Promise<void> {
+export async function demoCommand(ctx: CliContext, options: { engine?: string } = {}): Promise<void> {
+  const engine = options.engine ?? 'postgres';
+  if (!DEMO_ENGINES.includes(engine)) throw new UsageError(`gds demo --engine: unknown engine ${JSON.stringify(engine)} (choose ${DEMO_ENGINES.join(' or ')})`);
+  if (engine === 'sqlite') return (await import('./demo-sqlite.js')).demoSqliteCommand(ctx);
   const core = await ctx.core();
   await loadPostgresEngine();
   // the launcher of throwaway clusters is carried inside the CLI (bundled from @gds/testkit/postgres,
   // Node built-ins only), so a global install of the CLI and the PostgreSQL engine is enough for the demo
   const testkit: { startPostgres(o: { standby: boolean }): Promise<Cluster>; postgresMissingReason(): string; findPostgresBinaries(): unknown } = await import('@gds/testkit/postgres');
-  if (!testkit.findPostgresBinaries()) throw new UsageError(testkit.postgresMissingReason());
+  if (!testkit.findPostgresBinaries()) throw new UsageError(`${testkit.postgresMissingReason()}; ${SQLITE_HINT}`);
 
   const json = ctx.output.json;
   const say = (line: string) => {
