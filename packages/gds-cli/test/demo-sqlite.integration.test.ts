@@ -2,12 +2,12 @@
 // subprocess on SQLite files: no server, no root, a few seconds, and nothing left on the disk or
 // running afterwards (also when interrupted with Ctrl-C). Each run gets its own TMPDIR, so the
 // folder the demo made (and removed) is the only thing that could be in it.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { built, gds, skipLine } from './helpers.js';
+import { built, gds, root, skipLine } from './helpers.js';
 
 const sqliteBuilt = built && readdirSync(join(__dirname, '..', '..')).includes('gds-sqlite') && readdirSync(join(__dirname, '..', '..', 'gds-sqlite')).includes('dist');
 
@@ -95,6 +95,8 @@ if (!sqliteBuilt) skipLine('gds demo --engine sqlite tests (the CLI or the SQLit
     expect(sent).toBe(true);
     expect(code).toBe(130);
     expect(stdout).toMatch(/Summary/);
+    // the folder had been made under our TMPDIR (the first step), and it is gone
+    expect(/sqlite:\/\/(\S+)\/databases/.exec(stdout)?.[1]?.startsWith(tmp)).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
     expect(processesWith(tmp)).toEqual([]);
   }, 30_000);
@@ -107,6 +109,22 @@ if (!sqliteBuilt) skipLine('gds demo --engine sqlite tests (the CLI or the SQLit
     expect(stderr).toMatch(/unknown engine "nosuch" \(choose postgres or sqlite\)/);
     expect(readdirSync(tmp)).toEqual([]);
   });
+
+  it('without the SQLite engine installed: a one-line usage error saying what to install, nothing made', async () => {
+    // a copy of the CLI installed with the core only (no engine packages), outside the repository
+    const tmp = ownTmp();
+    const app = join(ownTmp(), 'only-core');
+    mkdirSync(join(app, 'node_modules', '@gds'), { recursive: true });
+    cpSync(join(root, 'packages/gds-cli/dist'), join(app, 'dist'), { recursive: true });
+    cpSync(join(root, 'packages/gds-cli/package.json'), join(app, 'package.json'));
+    symlinkSync(join(root, 'packages/gds-database'), join(app, 'node_modules/@gds/database'));
+    for (const dep of ['commander', 'cli-table3', 'cli-progress']) symlinkSync(realpathSync(join(root, 'packages/gds-cli/node_modules', dep)), join(app, 'node_modules', dep));
+    const r = await gds(['demo', '--engine', 'sqlite'], { binPath: join(app, 'dist/bin.js'), cwd: app, env: { TMPDIR: tmp } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('gds: gds demo --engine sqlite needs the SQLite engine: no installed gds engine handles sqlite:// URLs (installed: none): install the gds engine package for sqlite:// (npm install <package>)\n');
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 30_000);
 
   it('gds demo without PostgreSQL binaries says how to run the SQLite demo (exit 2)', async () => {
     const { code, stderr } = await gds(['demo'], { env: { GDS_PG_BIN_DIR: join(ownTmp(), 'no-postgres-here') } });

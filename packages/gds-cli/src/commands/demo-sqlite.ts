@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Database, DatabaseManager, DatabaseProvider } from '@gds/database';
+import type { Database, DatabaseManager } from '@gds/database';
 import type { CliContext } from '../context.js';
 import { loadEngineFor } from '../engine-loader.js';
 import { formatBytes, printJson } from '../output.js';
@@ -69,6 +69,8 @@ function failed(result: unknown): boolean {
  */
 export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
   const core = await ctx.core();
+  // found (and its absence reported, in one line) before anything is made or printed
+  const engine = core.getProvider(await loadSqliteEngine(sqliteUrl(tmpdir())));
   const json = ctx.output.json;
   const say = (line: string) => {
     if (!json) ctx.output.out.write(`${line}\n`);
@@ -100,20 +102,16 @@ export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const signal = ctx.signal;
   try {
-    let provider: DatabaseProvider | undefined;
     await step('make a temporary folder of SQLite files (no server, no root)', async () => {
       dir = await mkdtemp(join(tmpdir(), 'gds-demo-sqlite-'));
       // the databases' folder (the "server"), with the backup next to it, not in it (where it would be listed as a database)
       const data = join(dir, 'databases');
       await mkdir(data);
       const url = sqliteUrl(data);
-      const type = await loadSqliteEngine(url);
-      provider = core.getProvider(type);
       manager = await core.DatabaseManager.connect(url);
-      return `${url} (${provider.displayName})`;
+      return `${url} (${engine.displayName})`;
     });
     const m = manager as DatabaseManager;
-    const engine = provider as DatabaseProvider;
     const folder = dir as string;
     const sql = m.connection as unknown as Sql;
     const sales = m.getDatabase('sales demo');
