@@ -69,13 +69,13 @@ export interface HANodeInfo {
  * if (cfg) console.log(cfg.type, cfg.syncMode, cfg.nodes.length);
  * ```
  */
-export interface HAConfiguration {
+export interface HAConfiguration<N extends HANodeInfo = HANodeInfo> {
   /** Its name (availability group, replica set, failover group...). */
   name: string;
   /** Its kind: `'availability_group'`, `'streaming_replication'`, `'replica_set'`, `'database_replication'`... */
   type: string;
   /** Every node, the one this connection is on included. */
-  nodes: HANodeInfo[];
+  nodes: N[];
   /** Synchronisation mode. */
   syncMode: SyncMode;
   /** Whether the engine fails over on its own. */
@@ -110,11 +110,11 @@ export interface HANodeSpec {
  * const t: HATopology = { configuration: undefined, nodes: [], status: 'unknown', healthy: false };
  * ```
  */
-export interface HATopology {
+export interface HATopology<N extends HANodeInfo = HANodeInfo> {
   /** The configuration, or `undefined` when the database is in none. */
-  configuration: HAConfiguration | undefined;
+  configuration: HAConfiguration<N> | undefined;
   /** Every node seen from here, missing ones included. */
-  nodes: HANodeInfo[];
+  nodes: N[];
   /** The overall state. */
   status: HAState;
   /** Whether the setup is healthy: never for a broken one. */
@@ -132,7 +132,7 @@ export interface HATopology {
  * }
  * ```
  */
-export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOptions, D extends Database = Database> {
+export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOptions, D extends Database = Database, N extends HANodeInfo = HANodeInfo> {
   /** The database whose HA configuration this manages. */
   readonly database: D;
 
@@ -146,7 +146,7 @@ export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOption
    * included), the overall state and whether it is healthy, by the engine's rules (a broken
    * setup is never healthy). The six reads below are derived from it.
    */
-  protected abstract readTopology(signal: AbortSignal, options: O): Promise<HATopology>;
+  protected abstract readTopology(signal: AbortSignal, options: O): Promise<HATopology<N>>;
 
   /** The schema of the reads' options (an engine with extra read options extends ReadOptionsSchema). */
   protected readonly readOptionsSchema: TSchema = ReadOptionsSchema;
@@ -160,7 +160,7 @@ export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOption
    * console.log(config?.name, config?.syncMode);
    * ```
    */
-  getConfiguration(options?: O): Promise<HAConfiguration | undefined> {
+  getConfiguration(options?: O): Promise<HAConfiguration<N> | undefined> {
     return this.topologyRead('getConfiguration', options, (t) => t.configuration);
   }
 
@@ -184,7 +184,7 @@ export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOption
    * for (const n of await db.ha!.getAllNodes()) console.log(n.nodeName, n.role, n.state);
    * ```
    */
-  getAllNodes(options?: O): Promise<HANodeInfo[]> {
+  getAllNodes(options?: O): Promise<N[]> {
     return this.topologyRead('getAllNodes', options, (t) => t.nodes);
   }
 
@@ -196,7 +196,7 @@ export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOption
    * console.log((await db.ha!.getPrimaryNode())?.endpoint);
    * ```
    */
-  getPrimaryNode(options?: O): Promise<HANodeInfo | undefined> {
+  getPrimaryNode(options?: O): Promise<N | undefined> {
     return this.topologyRead('getPrimaryNode', options, (t) => t.nodes.find((n) => n.role === HARole.PRIMARY));
   }
 
@@ -234,7 +234,7 @@ export abstract class HighAvailabilityManager<O extends ReadOptions = ReadOption
     return getProvider(this.database.type);
   }
 
-  private topologyRead<R>(operation: string, options: O | undefined, pick: (t: HATopology) => R): Promise<R> {
+  private topologyRead<R>(operation: string, options: O | undefined, pick: (t: HATopology<N>) => R): Promise<R> {
     return this.read(operation, options, async (signal) => pick(await this.readTopology(signal, (options ?? {}) as O)), this.readOptionsSchema);
   }
 

@@ -61,7 +61,10 @@ const CASES: Record<string, { why: string; bad: string; good: string }[]> = {
 };
 /** Wrong calls on a database from the typed connect (`DatabaseManager.connect(engine, url)`): the engine's own methods and HA options, no cast. */
 const TYPED_CASES: Record<string, { why: string; bad: string; good: string }[]> = {
-  postgresql: [{ why: "a misspelt option of the engine's own method", bad: 'await tdb.vacuum({ ful: true });', good: 'await tdb.vacuum({ full: true });' }],
+  postgresql: [
+    { why: "a misspelt option of the engine's own method", bad: 'await tdb.vacuum({ ful: true });', good: 'await tdb.vacuum({ full: true });' },
+    { why: "an HA node's typed metadata (lagBytes is a number)", bad: "const lagText: string | undefined = (await tdb.ha!.getAllNodes())[0]?.metadata.lagBytes; void lagText;", good: 'void ((await tdb.ha!.getAllNodes())[0]?.metadata.lagBytes satisfies number | undefined);' },
+  ],
   mongodb: [{ why: "a misspelt option of the engine's HA failover", bad: 'await tdb.ha?.failover({ stepDownSec: 30 });', good: 'await tdb.ha?.failover({ stepDownSecs: 30 });' }],
 };
 const GENERIC = [

@@ -21,7 +21,7 @@ export const postgresProvider = postgresEngine;
 export { PostgreSQLConnection, type QueryOptions, type Sql } from './postgres-connection.js';
 export { MAX_BACKENDS, PostgreSQLConfigSchema, type PostgreSQLConfig, type PostgreSQLConfigInput } from './postgres-config.js';
 export { PostgreSQLDatabase, type PostgreSQLDatabaseTypes } from './postgres-database.js';
-export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, MIN_REPLY_TIMEOUT_MS, PostgreSQLHAReadOptionsSchema, type PostgreSQLHAReadOptions } from './postgres-ha.js';
+export { PostgreSQLReplicationManager, HEALTHY_LAG_BYTES, FAILOVER_CATCH_UP_MS, MIN_REPLY_TIMEOUT_MS, PostgreSQLHAReadOptionsSchema, type PostgreSQLHAReadOptions, type PostgreSQLNodeInfo, type PostgreSQLNodeMetadata } from './postgres-ha.js';
 export type { PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
 export * from './postgres-options.js';
 export { quoteIdentifier, MAX_IDENTIFIER_BYTES } from './postgres-quote.js';

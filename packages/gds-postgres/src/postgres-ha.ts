@@ -259,10 +259,74 @@ function standbyHealth(row: ReplicationRow, replyTimeoutS: number): { state: HAS
 /** Worst first: the state getStatus() reports when not every node is healthy. */
 const STATE_ORDER: readonly HAState[] = [HAState.DISCONNECTED, HAState.SUSPENDED, HAState.NOT_SYNCHRONIZED, HAState.SYNCHRONIZING, HAState.UNKNOWN];
 
+/**
+ * What a PostgreSQL node's `metadata` holds (each field only where it applies: a standby seen from
+ * the primary, this server, a missing standby, the upstream seen from a standby).
+ *
+ * ### Examples
+ * ```ts
+ * const [node] = await db.ha!.getAllNodes();
+ * const behind: number | undefined = node?.metadata.lagBytes; // typed: no cast
+ * ```
+ */
+export interface PostgreSQLNodeMetadata {
+  /** Bytes of WAL the standby has not replayed (from the primary: sent − replayed; from the standby: received − replayed). */
+  lagBytes?: number;
+  /** From a standby: received − replayed bytes. */
+  pendingBytes?: number;
+  /** Bytes the standby has not received / not flushed yet (from the primary). */
+  notReceivedBytes?: number;
+  notFlushedBytes?: number;
+  /** The walsender's state (`streaming`, `catchup`...) and its sync state/priority. */
+  state?: string;
+  syncState?: string;
+  syncPriority?: number;
+  /** Seconds since the standby's last reply, and the limit gds allows. */
+  replyAgeSeconds?: number;
+  replyTimeoutSeconds?: number;
+  /** The replication slot, application_name and client address of the walsender's connection. */
+  slotName?: string;
+  applicationName?: string;
+  clientAddress?: string;
+  clientPort?: number;
+  /** This server's own node; its address. */
+  self?: boolean;
+  serverAddress?: string;
+  /** A standby expected (a slot, or named in synchronous_standby_names) but not connected, and why. */
+  missing?: boolean;
+  reason?: string;
+  synchronousStandby?: boolean;
+  retainedBytes?: number;
+  walStatus?: string;
+  /** From a standby: its LSNs, whether replay is paused, its wal receiver's status. */
+  receivedLsn?: string;
+  replayedLsn?: string;
+  replayPaused?: boolean;
+  receiverStatus?: string;
+  /** The upstream primary seen from a standby. */
+  upstream?: boolean;
+  status?: string;
+  /** Other facts. */
+  [key: string]: unknown;
+}
+
+/**
+ * A PostgreSQL HA node: {@link HANodeInfo} with typed {@link PostgreSQLNodeMetadata}.
+ *
+ * ### Examples
+ * ```ts
+ * const missing = (await db.ha!.getAllNodes()).filter((n: PostgreSQLNodeInfo) => n.metadata.missing);
+ * ```
+ */
+export interface PostgreSQLNodeInfo extends HANodeInfo {
+  /** PostgreSQL's facts about the node. */
+  metadata: PostgreSQLNodeMetadata;
+}
+
 /** What the replication read found: from a standby or a primary, every node seen, and synchronous_standby_names. */
 export interface NodesView {
   standby: boolean;
-  nodes: HANodeInfo[];
+  nodes: PostgreSQLNodeInfo[];
   syncNames: string;
 }
 
@@ -278,7 +342,7 @@ export interface NodesView {
  * topologyOf({ standby: false, nodes: [primary], syncNames: '' }); // { configuration: undefined, nodes: [primary], status: 'unknown', healthy: false }
  * ```
  */
-export function topologyOf({ standby, nodes, syncNames }: NodesView): HATopology {
+export function topologyOf({ standby, nodes, syncNames }: NodesView): HATopology<PostgreSQLNodeInfo> {
   const lonePrimary = !standby && nodes.length === 1;
   const unhealthy = new Set(nodes.filter((n) => !n.isHealthy).map((n) => n.state));
   const status = nodes.length === 1 && nodes[0]!.role === HARole.PRIMARY ? HAState.UNKNOWN : unhealthy.size === 0 ? HAState.HEALTHY : (STATE_ORDER.find((st) => unhealthy.has(st)) ?? HAState.UNKNOWN);
@@ -305,7 +369,7 @@ export function topologyOf({ standby, nodes, syncNames }: NodesView): HATopology
  * await ha.failover({ target: 'postgres://postgres@standby:5432/postgres' });
  * ```
  */
-export class PostgreSQLReplicationManager extends HighAvailabilityManager<PostgreSQLHAReadOptions, PostgreSQLDatabase> {
+export class PostgreSQLReplicationManager extends HighAvailabilityManager<PostgreSQLHAReadOptions, PostgreSQLDatabase, PostgreSQLNodeInfo> {
   protected override readonly readOptionsSchema = PostgreSQLHAReadOptionsSchema;
 
   private get pg(): PostgreSQLConnection {
@@ -317,7 +381,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager<Postgr
     return rows[0]?.r === true;
   }
 
-  private self(role: HARole, serverAddr: string | null, extra: Partial<HANodeInfo> = {}): HANodeInfo {
+  private self(role: HARole, serverAddr: string | null, extra: Partial<PostgreSQLNodeInfo> = {}): PostgreSQLNodeInfo {
     const c = this.pg.config;
     const host = c.host.includes(':') ? `[${c.host}]` : c.host;
     const address = `${host}:${c.port}`;
@@ -338,7 +402,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager<Postgr
    * unused slots and synchronous names, or the standby's receiver (see the module comment and
    * topologyOf for the rules). `replyTimeoutMs`: see PostgreSQLHAReadOptionsSchema.
    */
-  protected async readTopology(signal: AbortSignal, { replyTimeoutMs }: PostgreSQLHAReadOptions): Promise<HATopology> {
+  protected async readTopology(signal: AbortSignal, { replyTimeoutMs }: PostgreSQLHAReadOptions): Promise<HATopology<PostgreSQLNodeInfo>> {
     const server = (
       await this.pg.query<{ standby: boolean; sync_names: string; status_interval_s: number | null; sender_timeout_ms: number | null; server_addr: string | null; server_port: number | null }>(SERVER_SQL, [], {
         signal,
@@ -357,7 +421,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager<Postgr
     const rows = await this.pg.query<ReplicationRow>(PRIMARY_SQL, [], { signal });
     const slots = await this.pg.query<SlotRow>(SLOTS_SQL, [], { signal });
     const names = standbyNames(rows);
-    const standbys: HANodeInfo[] = rows.map((r, i) => {
+    const standbys: PostgreSQLNodeInfo[] = rows.map((r, i) => {
       const health = standbyHealth(r, replyTimeoutS);
       const lagBytes = num(r.lag_bytes);
       const replyAge = r.reply_age_seconds ?? undefined;
@@ -396,9 +460,9 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager<Postgr
         },
       };
     });
-    const missing: HANodeInfo[] = [];
+    const missing: PostgreSQLNodeInfo[] = [];
     const taken = new Set(standbys.map((n) => n.nodeName));
-    const missingNode = (name: string, reason: string, extra: Record<string, unknown>): HANodeInfo => ({
+    const missingNode = (name: string, reason: string, extra: PostgreSQLNodeMetadata): PostgreSQLNodeInfo => ({
       nodeName: name,
       role: HARole.STANDBY,
       state: HAState.DISCONNECTED,
@@ -461,7 +525,7 @@ export class PostgreSQLReplicationManager extends HighAvailabilityManager<Postgr
     const nodes = [me];
     if (w?.sender_host) {
       const endpoint = `${w.sender_host.includes(':') ? `[${w.sender_host}]` : w.sender_host}:${w.sender_port ?? ''}`;
-      nodes.push({ nodeName: endpoint, role: HARole.PRIMARY, state: streaming ? HAState.HEALTHY : HAState.UNKNOWN, endpoint, endpointKind: 'listen', isHealthy: streaming, metadata: { upstream: true, status: w.status } });
+      nodes.push({ nodeName: endpoint, role: HARole.PRIMARY, state: streaming ? HAState.HEALTHY : HAState.UNKNOWN, endpoint, endpointKind: 'listen', isHealthy: streaming, metadata: { upstream: true, status: w.status ?? undefined } });
     }
     return { standby: true, nodes, syncNames };
   }
