@@ -248,8 +248,8 @@ describe('what an embedded file does not have', () => {
     await m.close();
   });
 
-  it("the core reads no scheme from 'sqlite:relative/dir' (urlScheme wants '://'); the engine itself parses it", async () => {
-    await expect(DatabaseManager.connect('sqlite:relative/dir')).rejects.toThrow(/Not a connection URL/);
+  it("'sqlite:relative/dir' (no //) reaches the engine, which resolves it against the working directory", async () => {
+    await expect(DatabaseManager.connect('sqlite:relative/dir')).rejects.toThrow(`connect: ${join(process.cwd(), 'relative/dir')} is not a folder`);
     const conn = new (manager.connection.constructor as typeof SQLiteConnection)('sqlite:relative/dir');
     expect(conn.directory).toBe(join(process.cwd(), 'relative/dir'));
   });
