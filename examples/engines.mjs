@@ -1,16 +1,21 @@
 // Loads the engine package for a URL's scheme (only that one), so that every example works with
 // any engine: `await loadEngine(url)` before `DatabaseManager.connect(url)`. Engine packages are
 // found by the `"gds": { "engine": { "schemes": [...] } }` field of their package.json, so an
-// engine installed next to these examples (node_modules/@gds/* or node_modules/*) is used without
-// naming it here.
+// engine installed next to these examples (node_modules/@gds/* or node_modules/*), or a package of the
+// workspace these examples are in (../packages/*), is used without naming it here.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const modules = new URL('./node_modules/', import.meta.url);
 
-function readEngine(dir) {
+const workspace = new URL('../packages/', import.meta.url);
+
+function readEngine(dir, base = modules) {
   try {
-    const pkg = JSON.parse(readFileSync(new URL(`${dir}/package.json`, modules), 'utf8'));
-    return pkg.gds?.engine ? { packageName: pkg.name, ...pkg.gds.engine } : undefined;
+    const pkg = JSON.parse(readFileSync(new URL(`${dir}/package.json`, base), 'utf8'));
+    if (!pkg.gds?.engine) return undefined;
+    // a workspace package is imported by its entry file (it is no dependency of the examples)
+    const entry = base === modules ? pkg.name : new URL(`${dir}/${pkg.exports?.['.']?.default ?? pkg.main ?? 'index.js'}`, base).href;
+    return { packageName: pkg.name, entry, ...pkg.gds.engine };
   } catch {
     return undefined;
   }
@@ -26,15 +31,17 @@ export function installedEngines() {
     }
   };
   const dirs = list(modules).flatMap((name) => (name === '@gds' ? list(new URL('@gds/', modules)).map((sub) => `@gds/${sub}`) : name.startsWith('.') || name.startsWith('@') ? [] : [name]));
-  return dirs.map(readEngine).filter(Boolean);
+  const installed = dirs.map((d) => readEngine(d)).filter(Boolean);
+  const local = list(workspace).map((d) => readEngine(d, workspace)).filter((e) => e && !installed.some((i) => i.type === e.type));
+  return [...installed, ...local];
 }
 
 export async function loadEngine(url) {
-  const scheme = /^([a-z0-9+]+):\/\//i.exec(url ?? '')?.[1]?.toLowerCase();
+  const scheme = /^([a-z][a-z0-9+.-]+):(?:\/\/)?/i.exec(url ?? '')?.[1]?.toLowerCase();
   const engines = installedEngines();
   const engine = engines.find((e) => e.schemes.includes(scheme));
   if (!engine) throw new Error(`set GDS_URL to a URL of an installed engine: ${engines.flatMap((e) => e.schemes.map((s) => `${s}://`)).join(', ')} (got ${scheme ?? 'nothing'})`);
-  return import(engine.packageName);
+  return import(engine.entry);
 }
 
 export function requireUrl() {
