@@ -3,7 +3,7 @@
 // QUOTED_IDENTIFIERS_IGNORE_CASE, unordered DATABASE_REFRESH_PROGRESS rows, the 12-hour default
 // window of REPLICATION_GROUP_REFRESH_HISTORY, failover suspending every secondary, and clone /
 // swap semantics for restore. Every test asserts the simulator's state afterwards.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseManager, DatabaseNotFoundError, OperationCancelledError, PermissionDeniedError } from '@gds/database';
 import { SimReplication, startSnowflakeSimulator, type SnowflakeSimulator, type SnowflakeSimulatorOptions } from '@gds/testkit/snowflake';
 import '../src/index.js';
@@ -26,6 +26,8 @@ async function account(options: SnowflakeSimulatorOptions & { account: string },
 }
 
 const HOUR = 3_600_000;
+// the first connect loads snowflake-sdk (several seconds on a loaded CI machine): not a 5 s test
+jest.setTimeout(30_000);
 
 describe('QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE on the account or the user', () => {
   it('create("sales") makes the lower-case database and finds it again (the session is pinned to FALSE)', async () => {
