@@ -43,9 +43,11 @@ export async function copyOnline(
   conn: SQLiteConnection,
   source: string,
   destination: string,
-  options: { pagesPerStep?: number; live: boolean; pageSize: number },
+  options: { pagesPerStep?: number; live: boolean; pageSize: number; mmap?: boolean },
 ): Promise<{ pages: number }> {
   const copy = async (h: DriverHandle | undefined): Promise<{ pages: number }> => {
+    // this handle is gds's own, opened for the copy and closed after it: the setting ends with it
+    if (options.mmap) await ctx.step(S.mmapSize(S.MAX_MMAP_BYTES, source), async (s) => execute(h!, s));
     await ctx.step(S.beginRead(source), async (s) => execute(h!, s));
     await ctx.step(S.snapshotRead(source), async (s) => execute(h!, s));
     const rate = stepPages(options.pageSize, options.pagesPerStep);
@@ -136,12 +138,15 @@ export async function backupDatabase(ctx: OperationContext, conn: SQLiteConnecti
   let pages: number;
   try {
     if (method === 'vacuum-into') {
-      const vacuumInto = (h: DriverHandle | undefined) => ctx.step(S.vacuumInto(temp, file), async (s) => execute(h!, s));
+      const vacuumInto = async (h: DriverHandle | undefined) => {
+        if (options.mmap) await ctx.step(S.mmapSize(S.MAX_MMAP_BYTES, file), async (s) => execute(h!, s));
+        return ctx.step(S.vacuumInto(temp, file), async (s) => execute(h!, s));
+      };
       await (ctx.dryRun ? vacuumInto(undefined) : conn.use(file, {}, vacuumInto));
       pages = ctx.dryRun ? 0 : Math.ceil((await fs.stat(temp)).size / header.pageSize);
       ctx.progress({ percent: 100, bytes: pages * header.pageSize, message: `${pages} pages (VACUUM INTO)` });
     } else {
-      ({ pages } = await copyOnline(ctx, conn, file, temp, { pagesPerStep: options.pagesPerStep, live: true, pageSize: header.pageSize }));
+      ({ pages } = await copyOnline(ctx, conn, file, temp, { pagesPerStep: options.pagesPerStep, live: true, pageSize: header.pageSize, mmap: options.mmap }));
     }
     if (options.verify && options.verify !== 'none') {
       const problems = await checkIntegrityOf(ctx, conn, temp, options.verify === 'quick', 100);

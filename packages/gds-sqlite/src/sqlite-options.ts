@@ -50,6 +50,7 @@ export type SQLiteCreateOptions = Static<typeof SQLiteCreateOptionsSchema> & Run
  * ### Examples
  * ```ts
  * await db.backup('/backups/app.db', { method: 'vacuum-into', overwrite: true });
+ * await db.backup('/backups/app-fast.db', { mmap: true }); // faster reads; an I/O error crashes the process
  * ```
  */
 export const SQLiteBackupOptionsSchema = extendOptions(BackupOptionsSchema, {
@@ -59,6 +60,12 @@ export const SQLiteBackupOptionsSchema = extendOptions(BackupOptionsSchema, {
     }),
   ),
   pagesPerStep,
+  mmap: Type.Optional(
+    Type.Boolean({
+      description:
+        "Read the database through memory-mapped I/O while it is copied (PRAGMA mmap_size, up to 2 GiB of the file): one copy of each page fewer, 10-20% faster in bench/sqlite.mjs. But an I/O error while reading the file then ends the process with SIGBUS instead of failing the backup (https://www.sqlite.org/mmap.html), so it is off by default. Defaults to false.",
+    }),
+  ),
   overwrite: Type.Optional(Type.Boolean({ description: 'Replace an existing regular file at the target (by rename once the copy is complete); links, devices and folders are refused. Defaults to false.' })),
   verify: Type.Optional(Type.Enum(['none', 'quick', 'full'], { description: "Check the copy before it is moved into place: PRAGMA quick_check or integrity_check. Defaults to 'none'." })),
 });

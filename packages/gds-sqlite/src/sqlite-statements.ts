@@ -89,6 +89,13 @@ export const beginRead = (file?: string): Statement => stmt('BEGIN', [], file);
 export const snapshotRead = (file?: string): Statement => stmt('SELECT count(*) FROM sqlite_schema', [], file);
 /** `BEGIN EXCLUSIVE`: fails with SQLITE_BUSY while any other connection reads or writes (rollback-journal mode). */
 export const beginExclusive = (file?: string): Statement => stmt('BEGIN EXCLUSIVE', [], file);
+/** The most of a file SQLite maps when asked to (better-sqlite3's SQLITE_MAX_MMAP_SIZE, 0x7fff0000). */
+export const MAX_MMAP_BYTES = 0x7fff0000;
+/** `PRAGMA mmap_size = N`: this connection reads up to N bytes of the file through mmap (0: read()). */
+export const mmapSize = (bytes: number, file?: string): Statement => {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new ValidationError('Invalid value for PRAGMA mmap_size', [{ path: '/mmap_size', message: `${bytes} is not a byte count` }], { engine: 'sqlite' });
+  return stmt(`PRAGMA mmap_size = ${Math.min(bytes, MAX_MMAP_BYTES)}`, [], file);
+};
 /** `COMMIT`. */
 export const commit = (file?: string): Statement => stmt('COMMIT', [], file);
 /** `ROLLBACK`. */

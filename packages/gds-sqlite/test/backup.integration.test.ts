@@ -1,7 +1,7 @@
 // Backups of real files: one consistent snapshot while ANOTHER PROCESS writes, progress by
 // pages, cancellation between steps, VACUUM INTO, overwrite rules, verification.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, promises as fs, readdirSync, rmSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseManager, OperationCancelledError, ValidationError, type ProgressEvent } from '@gds/database';
 import '../src/index.js';
@@ -95,6 +95,42 @@ it('a cancellation between steps stops the copy and leaves neither the target no
   expect(existsSync(target)).toBe(false);
   expect(readdirSync(backups).sort()).toEqual(before);
 }, 30_000);
+
+describe('mmap: the source is read through a memory map only when asked to', () => {
+  /** Whether this process maps `file` (Linux /proc/self/maps; SQLite maps the main file with mmap_size > 0). */
+  const mapped = (file: string) => readFileSync('/proc/self/maps', 'utf8').split('\n').some((line) => line.endsWith(` ${file}`));
+  it.each([[true], [false]] as const)('mmap %s: the copy is whole, and the file is mapped during the copy exactly when mmap is on', async (mmap) => {
+    const db = manager.getDatabase(`mmap_${mmap}`);
+    await db.create({ journalMode: 'wal' });
+    await fill(db, 2);
+    const file = await db.file();
+    const seen: boolean[] = [];
+    const target = join(backups, `mmap_${mmap}.db`);
+    const r = await db.backup(target, { mmap, pagesPerStep: 50, onProgress: (p) => { if ((p.percent ?? 0) < 100) seen.push(mapped(file)); } });
+    expect(r.isSuccess()).toBe(true);
+    expect(seen.length).toBeGreaterThan(3);
+    // with mmap on, SQLite maps the file at a fetch in the first step (the first sample may come before)
+    if (mmap) expect(seen.slice(1).every(Boolean)).toBe(true);
+    else expect(seen).not.toContain(true);
+    expect(mapped(file)).toBe(false); // the map ends with gds's handle
+    const copy = openFile(target, { readonly: true });
+    try {
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect((copy.prepare('SELECT count(*) AS n FROM big').get() as { n: number }).n).toBe(2000);
+    } finally {
+      copy.close();
+    }
+  }, 30_000);
+  it('a dry run shows the pragma, for VACUUM INTO too, and writes nothing', async () => {
+    const db = manager.getDatabase('mmap_dry');
+    await db.create();
+    for (const method of ['backup-api', 'vacuum-into'] as const) {
+      const r = await db.backup(join(backups, `mmap_dry_${method}.db`), { mmap: true, method, dryRun: true });
+      expect(r.statements.some((s) => s.startsWith('PRAGMA mmap_size = 2147418112'))).toBe(true);
+      expect(existsSync(join(backups, `mmap_dry_${method}.db`))).toBe(false);
+    }
+  });
+});
 
 it('VACUUM INTO makes a compacted copy with the same rows', async () => {
   const db = manager.getDatabase('vac');

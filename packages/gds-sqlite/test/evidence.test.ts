@@ -78,3 +78,13 @@ it(`the bundled SQLite has pragma_table_list (${rule('pragma-table-list').minimu
   expect(v[0]! * 1e6 + v[1]! * 1e3 + v[2]!).toBeGreaterThanOrEqual(min[0]! * 1e6 + min[1]! * 1e3 + min[2]!);
   h.close();
 });
+
+it(rule('better-sqlite3-cache-size').rule, () => {
+  const d = new BetterSqlite3(':memory:');
+  try {
+    expect(d.pragma('cache_size', { simple: true })).toBe(-16000);
+    expect(d.pragma('compile_options', { simple: false })).toContainEqual({ compile_options: 'DEFAULT_CACHE_SIZE=-16000' });
+  } finally {
+    d.close();
+  }
+});
