@@ -1,5 +1,5 @@
 // Remembers running clusters and, at process exit, kills their servers and deletes their directories.
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hostProcess } from '../host-process.js';
@@ -52,6 +52,8 @@ function readPostmasterPidSync(dataDir: string): number | undefined {
 /**
  * True while a process with this pid runs (EPERM means it exists but belongs to someone else). A zombie counts
  * as dead: an orphaned postmaster is reaped by PID 1, which in some containers happens only about once a second.
+ * But on Linux a process whose main thread has ended shows a zombie leader while its other threads still run
+ * (and hold its sockets open, listening): that one is alive until its last thread is gone (/proc/<pid>/task).
  */
 export function isAlive(pid: number): boolean {
   try {
@@ -62,7 +64,8 @@ export function isAlive(pid: number): boolean {
   try {
     // "<pid> (<comm>) <state> ..."; comm may contain spaces or parentheses, so split at the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') return true;
+    return readdirSync(`/proc/${pid}/task`).some((task) => task !== String(pid));
   } catch {
     return host.platform !== 'linux';
   }
