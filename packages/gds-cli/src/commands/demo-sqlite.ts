@@ -11,20 +11,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Database, DatabaseManager } from '@gds/database';
 import type { CliContext } from '../context.js';
 import { loadEngineFor } from '../engine-loader.js';
-import { formatBytes, printJson } from '../output.js';
+import { formatBytes } from '../output.js';
 import { ProgressRenderer } from '../progress.js';
-import { ReportedError, UsageError } from '../usage-error.js';
-
-interface Step {
-  title: string;
-  ok: boolean;
-  ms: number;
-  detail?: string;
-}
+import { UsageError } from '../usage-error.js';
+import { demoRun } from './demo-steps.js';
 
 /** The connection's statement runner (the same shape as the PostgreSQL demo's). */
 interface Sql {
@@ -71,24 +64,8 @@ export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
   const core = await ctx.core();
   // found (and its absence reported, in one line) before anything is made or printed
   const engine = core.getProvider(await loadSqliteEngine(sqliteUrl(tmpdir())));
-  const json = ctx.output.json;
-  const say = (line: string) => {
-    if (!json) ctx.output.out.write(`${line}\n`);
-  };
-  const steps: Step[] = [];
-  const step = async (title: string, fn: () => Promise<string | undefined>): Promise<void> => {
-    ctx.signal.throwIfAborted();
-    const started = performance.now();
-    say(`\n▶ ${title}`);
-    try {
-      const detail = await fn();
-      steps.push({ title, ok: true, ms: performance.now() - started, detail });
-      if (detail) say(`  ${detail}`);
-    } catch (error) {
-      steps.push({ title, ok: false, ms: performance.now() - started, detail: (error as Error).message });
-      throw error;
-    }
-  };
+  const run = demoRun(ctx);
+  const { say, step } = run;
 
   let manager: DatabaseManager | undefined;
   let dir: string | undefined;
@@ -151,7 +128,7 @@ export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
 
     const backupPath = join(folder, 'sales.backup.db');
     await step('back up with progress (online backup API)', async () => {
-      const progress = new ProgressRenderer(ctx.output.err as NodeJS.WritableStream & { isTTY?: boolean }, 'backup', { quiet: json });
+      const progress = new ProgressRenderer(ctx.output.err as NodeJS.WritableStream & { isTTY?: boolean }, 'backup', { quiet: ctx.output.json });
       let last = -1;
       try {
         const r = await sales.backup(backupPath, {
@@ -191,8 +168,8 @@ export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
     });
 
     await step(`maintenance: the engine's commands (gds ${engine.cliName} <command>)`, async () => {
-      const run = engine.commands.filter((c) => !c.args?.length);
-      for (const command of run) {
+      const runnable = engine.commands.filter((c) => !c.args?.length);
+      for (const command of runnable) {
         const confirm = command.confirm?.(sales.name, [], {});
         if (confirm) say(`  (would ask first: ${confirm}; this is the demo's own throwaway file)`);
         const r = await command.run(sales, [], {}, ctx);
@@ -200,7 +177,7 @@ export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
         const message = (r as { message?: unknown }).message;
         say(`  ${command.name.padEnd(11)} ${typeof message === 'string' ? message : JSON.stringify(r)}`);
       }
-      return `${run.map((c) => c.name).join(', ')}: ok`;
+      return `${runnable.map((c) => c.name).join(', ')}: ok`;
     });
 
     await step('clean up (drop databases, remove the folder)', async () => {
@@ -211,20 +188,12 @@ export async function demoSqliteCommand(ctx: CliContext): Promise<void> {
       await cleanup();
       return 'nothing left behind';
     });
-    if (json) printJson(ctx.output, { ok: true, steps: steps.map((s) => ({ ...s, ms: Math.round(s.ms) })) });
+    run.succeeded();
   } catch (error) {
-    if (!json) throw error;
-    const e = error as Error & { code?: string; hint?: string };
-    printJson(ctx.output, { ok: false, steps: steps.map((s) => ({ ...s, ms: Math.round(s.ms) })), error: { code: e.code ?? 'ERROR', message: e.message, hint: e.hint } });
-    throw new ReportedError(e.message, ctx.signal.aborted ? 130 : 1);
+    run.failed(error);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await cleanup();
-    if (!json) {
-      const failedSteps = steps.filter((s) => !s.ok).length;
-      say('\nSummary');
-      for (const s of steps) say(`  ${s.ok ? '✓' : '✗'} ${s.title.padEnd(62)} ${s.ms.toFixed(0).padStart(6)} ms`);
-      say(`\n${steps.length - failedSteps} steps passed, ${failedSteps} failed`);
-    }
+    run.summary();
   }
 }

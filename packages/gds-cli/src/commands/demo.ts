@@ -11,20 +11,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Database, DatabaseManager } from '@gds/database';
 import type { CliContext } from '../context.js';
 import { loadEngineFor } from '../engine-loader.js';
-import { formatBytes, printJson } from '../output.js';
+import { formatBytes } from '../output.js';
 import { ProgressRenderer } from '../progress.js';
-import { ReportedError, UsageError } from '../usage-error.js';
-
-interface Step {
-  title: string;
-  ok: boolean;
-  ms: number;
-  detail?: string;
-}
+import { UsageError } from '../usage-error.js';
+import { demoRun } from './demo-steps.js';
 
 interface Pg {
   query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: { database?: string; signal?: AbortSignal }): Promise<R[]>;
@@ -74,24 +67,8 @@ export async function demoCommand(ctx: CliContext, options: { engine?: string } 
   const testkit: { startPostgres(o: { standby: boolean }): Promise<Cluster>; postgresMissingReason(): string; findPostgresBinaries(): unknown } = await import('@gds/testkit/postgres');
   if (!testkit.findPostgresBinaries()) throw new UsageError(`${testkit.postgresMissingReason()}; ${SQLITE_HINT}`);
 
-  const json = ctx.output.json;
-  const say = (line: string) => {
-    if (!json) ctx.output.out.write(`${line}\n`);
-  };
-  const steps: Step[] = [];
-  const step = async (title: string, fn: () => Promise<string | undefined>): Promise<void> => {
-    ctx.signal.throwIfAborted();
-    const started = performance.now();
-    say(`\n▶ ${title}`);
-    try {
-      const detail = await fn();
-      steps.push({ title, ok: true, ms: performance.now() - started, detail });
-      if (detail) say(`  ${detail}`);
-    } catch (error) {
-      steps.push({ title, ok: false, ms: performance.now() - started, detail: (error as Error).message });
-      throw error;
-    }
-  };
+  const run = demoRun(ctx);
+  const { say, step } = run;
 
   let cluster: Cluster | undefined;
   let manager: DatabaseManager | undefined;
@@ -158,7 +135,7 @@ export async function demoCommand(ctx: CliContext, options: { engine?: string } 
 
     const backupPath = join(backupDir, 'sales.dump');
     await step('back up with progress (pg_dump, custom format)', async () => {
-      const progress = new ProgressRenderer(ctx.output.err as NodeJS.WritableStream & { isTTY?: boolean }, 'backup', { quiet: json });
+      const progress = new ProgressRenderer(ctx.output.err as NodeJS.WritableStream & { isTTY?: boolean }, 'backup', { quiet: ctx.output.json });
       let last = -1;
       try {
         const r = await sales.backup(backupPath, {
@@ -225,20 +202,12 @@ export async function demoCommand(ctx: CliContext, options: { engine?: string } 
       await cleanup();
       return 'nothing left behind';
     });
-    if (json) printJson(ctx.output, { ok: true, steps: steps.map((s) => ({ ...s, ms: Math.round(s.ms) })) });
+    run.succeeded();
   } catch (error) {
-    if (!json) throw error;
-    const e = error as Error & { code?: string; hint?: string };
-    printJson(ctx.output, { ok: false, steps: steps.map((s) => ({ ...s, ms: Math.round(s.ms) })), error: { code: e.code ?? 'ERROR', message: e.message, hint: e.hint } });
-    throw new ReportedError(e.message, ctx.signal.aborted ? 130 : 1);
+    run.failed(error);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await cleanup();
-    if (!json) {
-      const failed = steps.filter((s) => !s.ok).length;
-      say('\nSummary');
-      for (const s of steps) say(`  ${s.ok ? '✓' : '✗'} ${s.title.padEnd(62)} ${s.ms.toFixed(0).padStart(6)} ms`);
-      say(`\n${steps.length - failed} steps passed, ${failed} failed`);
-    }
+    run.summary();
   }
 }
