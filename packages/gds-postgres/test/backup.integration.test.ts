@@ -23,14 +23,20 @@ let dir: string;
 const db = (name: string) => manager.getDatabase(name) as PostgreSQLDatabase;
 const pg = () => manager.connection as PostgreSQLConnection;
 
-/** pids of running pg_dump processes, with their argv and environment (Linux /proc). */
+/**
+ * pids of running pg_dump processes talking to THIS file's cluster, with their argv and environment
+ * (Linux /proc). gds passes `port='<port>'` in the conninfo argument; the filter keeps out the
+ * pg_dumps of other jest workers (the suite runs several at once), whose environment has no
+ * PGPASSWORD of ours and which may still be running when this file's checks look.
+ */
 function pgDumpProcesses(): { pid: number; argv: string[]; env: string[] }[] {
   const out = [];
+  const ours = `port='${cluster.primary.port}'`;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (!argv[0]?.endsWith('/pg_dump')) continue;
+      if (!argv[0]?.endsWith('/pg_dump') || !argv.some((a) => a.includes(ours))) continue;
       const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
       out.push({ pid: Number(entry), argv, env });
     } catch {
