@@ -216,12 +216,16 @@ skipLine('gds CLI subprocess tests');
     await pg().query("create table big as select g as id, repeat(md5(g::text), 30) as payload from generate_series(1, 300000) g", [], { database: 'cli big' });
     await pg().release('cli big');
     const target = join(dir, 'big.sql');
+    // only the pg_dumps talking to this file's cluster (gds passes port='<port>' in the conninfo):
+    // other jest workers run pg_dump against their own clusters at the same time
+    const ours = `port='${cluster.primary.port}'`;
     const pgDumps = () =>
       readdirSync('/proc')
         .filter((p) => /^\d+$/.test(p))
         .filter((p) => {
           try {
-            return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]?.endsWith('/pg_dump') && !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ');
+            const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+            return argv[0]?.endsWith('/pg_dump') && argv.some((a) => a.includes(ours)) && !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ');
           } catch {
             return false;
           }
@@ -244,7 +248,8 @@ skipLine('gds CLI subprocess tests');
     expect(r.stderr).toMatch(/cancelling/);
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('gds-partial'))).toEqual([]);
-    await new Promise((res) => setTimeout(res, 300));
+    // the SIGTERM'd pg_dump may still be exiting: wait for it with a generous deadline (not a fixed sleep)
+    for (let i = 0; i < 100 && pgDumps().length > 0; i++) await new Promise((res) => setTimeout(res, 100));
     expect(pgDumps()).toEqual([]);
   }, 60_000);
 });
