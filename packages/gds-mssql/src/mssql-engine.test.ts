@@ -1,49 +1,39 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { FEATURES, getProvider, ValidationError, type ValidationIssue } from '@gds/database';
 import { defineEngine, type EngineDefinition } from '@gds/database/engine';
-import { mssqlEngine, mssqlProvider } from './index.js';
+import { issuesOfVariant } from '@gds/testkit';
+import { describeEngineDefinition } from '@gds/testkit/jest';
+import { MSSQLAvailabilityGroupManager, mssqlEngine, mssqlProvider } from './index.js';
 import { MSSQLDatabase } from './mssql-database.js';
 
 const definition = mssqlEngine.definition as EngineDefinition;
+const issuesOf = (variant: Partial<EngineDefinition>) => issuesOfVariant(mssqlEngine, variant);
 
-function issuesOf(variant: Partial<EngineDefinition>): readonly ValidationIssue[] {
-  try {
-    defineEngine({ ...definition, ...variant });
-  } catch (e) {
-    expect(ValidationError.isInstance(e)).toBe(true);
-    return (e as ValidationError).issues;
-  }
-  throw new Error('expected defineEngine to refuse the variant');
-}
+// registration (and the deprecated mssqlProvider alias), package.json's facts, every common
+// feature declared, the classes, the extensions (each a method of MSSQLDatabase, each supported),
+// no other engine's specialty, the commands' names
+describeEngineDefinition(mssqlEngine, {
+  packageJson: join(__dirname, '..', 'package.json'),
+  facts: { type: 'mssql', packageName: '@gds/mssql', displayName: 'SQL Server', cliName: 'mssql', schemes: ['mssql', 'sqlserver'] },
+  databaseClass: MSSQLDatabase,
+  haManagerClass: MSSQLAvailabilityGroupManager,
+  aliases: { mssqlProvider },
+  extensions: [
+    ['mssql.shrink', 'maintenance.shrink', 'shrink'],
+    ['mssql.checkIntegrity', 'maintenance.checkIntegrity', 'checkIntegrity'],
+    ['mssql.recoveryModel', 'recoveryModel', 'setRecoveryModel'],
+  ],
+  commands: ['recovery-model', 'shrink', 'check', 'backup-history', 'backup-header'],
+  notSupported: ['maintenance.vacuum', 'clone', 'undrop', 'timeTravel', 'profiling'],
+});
 
 describe('the SQL Server engine definition', () => {
-  it('is accepted and registered by importing the package (the deprecated provider name is the same object)', () => {
-    expect(getProvider('mssql')).toBe(mssqlEngine);
-    expect(mssqlProvider).toBe(mssqlEngine);
+  it('supports differential backups but not incremental ones', () => {
     expect(mssqlEngine.supportsFeature('backup.differential')).toBe(true);
     expect(mssqlEngine.supportsFeature('backup.incremental')).toBe(false);
-    // its own extensions, and no other engine's specialty
-    for (const f of ['maintenance.shrink', 'maintenance.checkIntegrity', 'recoveryModel']) expect(mssqlEngine.supportsFeature(f)).toBe(true);
-    for (const f of ['maintenance.vacuum', 'clone', 'undrop', 'timeTravel', 'profiling']) expect(mssqlEngine.capabilities[f]).toBeUndefined();
   });
 
-  it('package.json gds.engine says what the definition says', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; gds: { engine: Record<string, unknown> } };
-    expect(pkg.gds.engine).toEqual({ type: mssqlEngine.type, displayName: mssqlEngine.displayName, cliName: mssqlEngine.cliName, schemes: [...mssqlEngine.schemes] });
-    expect(pkg.name).toBe(mssqlEngine.packageName);
-    expect(pkg.gds.engine).toEqual({ type: 'mssql', displayName: 'SQL Server', cliName: 'mssql', schemes: ['mssql', 'sqlserver'] });
-  });
-
-  it('declares every common feature, and each extension names a method of MSSQLDatabase', () => {
-    for (const f of FEATURES) expect(mssqlEngine.capabilities[f] === true || typeof mssqlEngine.capabilities[f] === 'string').toBe(true);
-    expect(mssqlEngine.extensions.map((e) => e.id)).toEqual(['mssql.shrink', 'mssql.checkIntegrity', 'mssql.recoveryModel']);
-    for (const e of mssqlEngine.extensions) expect(typeof (MSSQLDatabase.prototype as unknown as Record<string, unknown>)[e.method]).toBe('function');
-  });
-
-  it('offers the CLI commands it had (flags and texts are checked by the CLI tests)', () => {
-    expect(mssqlEngine.commands.map((c) => c.name)).toEqual(['recovery-model', 'shrink', 'check', 'backup-history', 'backup-header']);
+  it('offers the CLI commands it had (their names are checked above; flags and texts by the CLI tests)', () => {
     const recovery = mssqlEngine.commands[0];
     expect(recovery?.confirm?.('app', ['SIMPLE'], {})).toBe('switch "app" to the SIMPLE recovery model (this breaks its log backup chain)');
     expect(recovery?.confirm?.('app', ['full'], {})).toBeUndefined();

@@ -1,59 +1,48 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FEATURES, getProvider, ValidationError, type ValidationIssue } from '@gds/database';
-import { defineEngine, type EngineDefinition } from '@gds/database/engine';
+import { ValidationError } from '@gds/database';
+import type { EngineDefinition } from '@gds/database/engine';
+import { issuesOfVariant } from '@gds/testkit';
+import { describeEngineDefinition } from '@gds/testkit/jest';
 import { MySQLDatabase, MySQLReplicationManager, mysqlEngine } from './index.js';
 import { MYSQL_COMMANDS } from './mysql-commands.js';
 import { existsStatement, killConnection } from './mysql-statements.js';
 
 const definition = mysqlEngine.definition as EngineDefinition;
 
-function issuesOf(fn: () => unknown): readonly ValidationIssue[] {
-  try {
-    fn();
-  } catch (e) {
-    expect(ValidationError.isInstance(e)).toBe(true);
-    return (e as ValidationError).issues;
-  }
-  throw new Error('expected defineEngine to refuse the definition');
-}
+// registration, package.json's facts, every common feature declared (true or a reason), the
+// classes (MySQLReplicationManager), the extensions' methods, no other engine's specialties, the
+// commands' names
+describeEngineDefinition(mysqlEngine, {
+  packageJson: join(__dirname, '..', 'package.json'),
+  facts: { type: 'mysql', packageName: '@gds/mysql', displayName: 'MySQL/MariaDB', cliName: 'mysql', schemes: ['mysql', 'mariadb'] },
+  databaseClass: MySQLDatabase,
+  haManagerClass: MySQLReplicationManager,
+  extensions: [
+    ['mysql.analyze', 'maintenance.analyze', 'analyze'],
+    ['mysql.optimize', 'maintenance.optimize', 'optimize'],
+    ['mysql.checkIntegrity', 'maintenance.checkIntegrity', 'checkIntegrity'],
+    ['mysql.readOnly', 'mysql.readOnly', 'setReadOnly'],
+  ],
+  commands: ['analyze', 'optimize', 'check', 'read-only'],
+  notSupported: ['clone', 'undrop', 'timeTravel', 'maintenance.vacuum', 'maintenance.shrink', 'recoveryModel', 'profiling'],
+});
 
 describe('mysqlEngine (the definition)', () => {
-  it('is accepted and registered by importing the package', () => {
-    expect(getProvider('mysql')).toBe(mysqlEngine);
-    expect(mysqlEngine.packageName).toBe('@gds/mysql');
-    expect(definition.haManagerClass).toBe(MySQLReplicationManager);
+  it('supports every HA feature', () => {
     for (const f of ['ha', 'ha.failover', 'ha.addNode', 'ha.removeNode', 'ha.syncMode'] as const) expect(definition.capabilities[f]).toBe(true);
   });
 
-  it("package.json gds.engine holds the definition's facts", () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; gds: { engine: Record<string, unknown> } };
-    expect(pkg.name).toBe(mysqlEngine.packageName);
-    expect(pkg.gds.engine).toEqual({ type: mysqlEngine.type, displayName: mysqlEngine.displayName, cliName: mysqlEngine.cliName, schemes: [...mysqlEngine.schemes] });
-    expect(pkg.gds.engine).toEqual({ type: 'mysql', displayName: 'MySQL/MariaDB', cliName: 'mysql', schemes: ['mysql', 'mariadb'] });
-  });
-
-  it('declares every common feature (true or a reason); its extensions\' methods exist', () => {
-    for (const f of FEATURES) expect(definition.capabilities[f] === true || (typeof definition.capabilities[f] === 'string' && definition.capabilities[f] !== '')).toBe(true);
-    expect(Object.keys(definition.capabilities).sort()).toEqual([...FEATURES].sort());
-    expect(mysqlEngine.extensions.map((e) => [e.id, e.feature, e.method])).toEqual([
-      ['mysql.analyze', 'maintenance.analyze', 'analyze'],
-      ['mysql.optimize', 'maintenance.optimize', 'optimize'],
-      ['mysql.checkIntegrity', 'maintenance.checkIntegrity', 'checkIntegrity'],
-      ['mysql.readOnly', 'mysql.readOnly', 'setReadOnly'],
-    ]);
-    for (const e of mysqlEngine.extensions) expect(typeof (MySQLDatabase.prototype as unknown as Record<string, unknown>)[e.method]).toBe('function');
-    for (const other of ['clone', 'undrop', 'timeTravel', 'maintenance.vacuum', 'maintenance.shrink', 'recoveryModel', 'profiling']) expect(mysqlEngine.supportsFeature(other)).toBe(false);
+  it('says why schemas are unsupported: a database is a schema', () => {
     expect(String(definition.capabilities.schemas)).toMatch(/a database is a schema/);
   });
 
   it('a variant with a capability flipped is refused on these classes (the check runs on them)', () => {
-    expect(issuesOf(() => defineEngine({ ...definition, capabilities: { ...definition.capabilities, 'state.offline': true } }))).toContainEqual({
+    expect(issuesOfVariant(mysqlEngine, { capabilities: { ...definition.capabilities, 'state.offline': true } })).toContainEqual({
       path: '/capabilities/state.offline',
       message: 'is declared supported but MySQLDatabase.performSetOffline is not implemented',
     });
-    expect(issuesOf(() => defineEngine({ ...definition, capabilities: { ...definition.capabilities, tables: 'no' } }))).toContainEqual({
+    expect(issuesOfVariant(mysqlEngine, { capabilities: { ...definition.capabilities, tables: 'no' } })).toContainEqual({
       path: '/capabilities/tables',
       message: 'MySQLDatabase.fetchTables is implemented but none of tables is declared supported',
     });
@@ -73,7 +62,8 @@ describe('mysqlEngine (the definition)', () => {
   });
 
   it('the CLI commands are the extensions, each calling its method', () => {
-    expect(MYSQL_COMMANDS.map((c) => c.name)).toEqual(['analyze', 'optimize', 'check', 'read-only']);
+    // the names (['analyze', 'optimize', 'check', 'read-only']) are checked by describeEngineDefinition above
+    expect(mysqlEngine.commands).toEqual(MYSQL_COMMANDS);
     expect(MYSQL_COMMANDS.find((c) => c.name === 'optimize')?.confirm?.('app', [], {})).toMatch(/rebuilds the tables of "app"/);
   });
 });

@@ -1,59 +1,42 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FEATURES, getProvider, ValidationError, type ValidationIssue } from '@gds/database';
-import { defineEngine, type EngineCommandContext, type EngineDefinition } from '@gds/database/engine';
+import { ValidationError } from '@gds/database';
+import type { EngineCommandContext, EngineDefinition } from '@gds/database/engine';
+import { issuesOfVariant } from '@gds/testkit';
+import { describeEngineDefinition } from '@gds/testkit/jest';
 import { postgresEngine, postgresProvider, PostgreSQLConnection, PostgreSQLDatabase, PostgreSQLReplicationManager } from './index.js';
 import { POSTGRES_COMMANDS } from './postgres-commands.js';
 import { dropReplicationSlot, promote, terminateBackend } from './postgres-statements.js';
 
 const definition = postgresEngine.definition as EngineDefinition;
 
-function issuesOf(fn: () => unknown): readonly ValidationIssue[] {
-  try {
-    fn();
-  } catch (e) {
-    expect(ValidationError.isInstance(e)).toBe(true);
-    return (e as ValidationError).issues;
-  }
-  throw new Error('expected defineEngine to refuse the definition');
-}
+// registration (and the deprecated postgresProvider alias), package.json's facts, every common
+// feature declared, the classes, vacuum as an extension whose method exists, no other engine's
+// specialties, the commands' names
+describeEngineDefinition(postgresEngine, {
+  packageJson: join(__dirname, '..', 'package.json'),
+  facts: { type: 'postgresql', packageName: '@gds/postgres', displayName: 'PostgreSQL', cliName: 'postgres', schemes: ['postgres', 'postgresql'] },
+  databaseClass: PostgreSQLDatabase,
+  haManagerClass: PostgreSQLReplicationManager,
+  aliases: { postgresProvider },
+  extensions: [['postgresql.vacuum', 'maintenance.vacuum', 'vacuum']],
+  commands: ['vacuum'],
+  notSupported: ['clone', 'undrop', 'timeTravel', 'maintenance.shrink', 'maintenance.checkIntegrity', 'recoveryModel', 'profiling'],
+});
 
 describe('postgresEngine (the definition)', () => {
-  it('is accepted and registered by importing the package; the deprecated provider name is the same object', () => {
-    expect(getProvider('postgresql')).toBe(postgresEngine);
-    expect(postgresProvider).toBe(postgresEngine);
-    expect(postgresEngine.packageName).toBe('@gds/postgres');
-  });
-
-  it("package.json gds.engine holds the definition's facts", () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; gds: { engine: Record<string, unknown> } };
-    expect(pkg.name).toBe(postgresEngine.packageName);
-    expect(pkg.gds.engine).toEqual({ type: postgresEngine.type, displayName: postgresEngine.displayName, cliName: postgresEngine.cliName, schemes: [...postgresEngine.schemes] });
-    expect(pkg.gds.engine).toEqual({ type: 'postgresql', displayName: 'PostgreSQL', cliName: 'postgres', schemes: ['postgres', 'postgresql'] });
-  });
-
-  it('declares every common feature, and no other engine\'s specialties; vacuum is an extension whose method exists', () => {
-    for (const f of FEATURES) expect(definition.capabilities[f] === true || (typeof definition.capabilities[f] === 'string' && definition.capabilities[f] !== '')).toBe(true);
-    expect(Object.keys(definition.capabilities).sort()).toEqual([...FEATURES].sort());
-    expect(postgresEngine.extensions.map((e) => [e.id, e.feature, e.method])).toEqual([['postgresql.vacuum', 'maintenance.vacuum', 'vacuum']]);
-    for (const e of postgresEngine.extensions) expect(typeof (PostgreSQLDatabase.prototype as unknown as Record<string, unknown>)[e.method]).toBe('function');
-    expect(postgresEngine.supportsFeature('maintenance.vacuum')).toBe(true);
-    for (const other of ['clone', 'undrop', 'timeTravel', 'maintenance.shrink', 'maintenance.checkIntegrity', 'recoveryModel', 'profiling']) expect(postgresEngine.supportsFeature(other)).toBe(false);
-  });
-
   it('a variant with a capability flipped is refused on these classes (the check runs on them)', () => {
     // addNode: PostgreSQLReplicationManager has no performAddNode
-    expect(issuesOf(() => defineEngine({ ...definition, capabilities: { ...definition.capabilities, 'ha.addNode': true } }))).toContainEqual({
+    expect(issuesOfVariant(postgresEngine, { capabilities: { ...definition.capabilities, 'ha.addNode': true } })).toContainEqual({
       path: '/capabilities/ha.addNode',
       message: 'is declared supported but PostgreSQLReplicationManager.performAddNode is not implemented',
     });
     // schemas: PostgreSQLDatabase implements fetchSchemas, so it must be declared
-    expect(issuesOf(() => defineEngine({ ...definition, capabilities: { ...definition.capabilities, schemas: 'not today' } }))).toContainEqual({
+    expect(issuesOfVariant(postgresEngine, { capabilities: { ...definition.capabilities, schemas: 'not today' } })).toContainEqual({
       path: '/capabilities/schemas',
       message: 'PostgreSQLDatabase.fetchSchemas is implemented but none of schemas is declared supported',
     });
-    expect(issuesOf(() => defineEngine({ ...definition, extensions: [{ id: 'postgresql.shrink', feature: 'maintenance.shrink', method: 'shrink' as never }] }))).toContainEqual({
+    expect(issuesOfVariant(postgresEngine, { extensions: [{ id: 'postgresql.shrink', feature: 'maintenance.shrink', method: 'shrink' as never }] })).toContainEqual({
       path: '/extensions/0/method',
       message: 'PostgreSQLDatabase.shrink does not exist',
     });
@@ -100,8 +83,8 @@ describe('POSTGRES_COMMANDS', () => {
   const vacuum = POSTGRES_COMMANDS.find((c) => c.name === 'vacuum')!;
 
   it('are the definition\'s commands: vacuum, with its flags', () => {
+    // the names (['vacuum']) are checked by describeEngineDefinition above
     expect(postgresEngine.commands).toEqual(POSTGRES_COMMANDS);
-    expect(POSTGRES_COMMANDS.map((c) => c.name)).toEqual(['vacuum']);
     expect(vacuum.options?.map(([flags]) => flags)).toEqual(['--full', '--no-analyze', '--freeze', '--verbose', '--table <name...>']);
     expect(vacuum.confirm?.('app', [], { full: true })).toBe('VACUUM FULL "app" (takes exclusive locks while it rewrites tables)');
     expect(vacuum.confirm?.('app', [], {})).toBeUndefined();

@@ -8,3 +8,4 @@ export * from './conformance/describe-with-server.js';
 export * from './conformance/run-conformance-suite.js';
 export * from './conformance/safety-cases.js';
 export * from './conformance/describe-option-schemas.js';
+export * from './conformance/describe-engine-definition.js';
