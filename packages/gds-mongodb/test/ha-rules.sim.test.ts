@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DatabaseManager, HAState, ValidationError } from '@gds/database';
 import { MongoSimulator, type MongoSimulatorOptions } from '@gds/testkit/mongo';
-import { MongoClient, type Document } from 'mongodb';
+import { MongoClient, type Document, type TopologyDescriptionChangedEvent } from 'mongodb';
 import '../src/index.js';
-import type { MongoDBReplicaSetManager } from '../src/index.js';
+import type { MongoDBConnection, MongoDBReplicaSetManager } from '../src/index.js';
 import { BEHAVIOURS } from './evidence/behaviours.js';
 
 let sim: MongoSimulator | undefined;
@@ -18,7 +18,36 @@ afterEach(async () => {
   await sim?.stop();
   sim = undefined;
   manager = undefined;
-}, 15_000);
+}, 30_000);
+
+/**
+ * Resolves once the driver's own topology view has type `type` (e.g. 'ReplicaSetNoPrimary'), seen
+ * through its SDAM events; call it BEFORE the change it waits for. Instead of sleeping two
+ * heartbeats, which a loaded machine may not fit in the sleep.
+ */
+function driverSees(type: string, ms = 15_000): Promise<void> {
+  const client = (manager!.connection as MongoDBConnection).client;
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('topologyDescriptionChanged', on);
+    };
+    const on = (e: TopologyDescriptionChangedEvent) => {
+      if (e.newDescription.type !== type) return;
+      done();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`the driver did not see ${type} within ${ms} ms`));
+    }, ms);
+    client.on('topologyDescriptionChanged', on);
+  });
+}
+
+// The status calls below must not wait for server selection of a primary. It waits this long, far
+// more than those calls take even on a loaded machine (they are bounded at half of it).
+const SELECTION_MS = 12_000;
 
 async function start(options: MongoSimulatorOptions & { serverSelectionTimeoutMS?: number } = {}): Promise<{ rs: MongoSimulator; ha: MongoDBReplicaSetManager }> {
   sim = await MongoSimulator.start({ members: 3, ...options });
@@ -30,10 +59,11 @@ const members = (rs: MongoSimulator) => rs.replicaSetConfig!.members as Document
 
 describe('MongoDB replica-set rules (simulator)', () => {
   it(`no primary (${BEHAVIOURS.noPrimaryDuringElection!.rule.slice(0, 40)}...): the status is read from a secondary at once`, async () => {
-    const { rs, ha } = await start();
+    const { rs, ha } = await start({ serverSelectionTimeoutMS: SELECTION_MS });
     expect(await ha.getStatus()).toBe(HAState.HEALTHY);
+    const noPrimary = driverSees('ReplicaSetNoPrimary');
     rs.setNoPrimary();
-    await new Promise((r) => setTimeout(r, 1200)); // two heartbeats: the driver sees no primary
+    await noPrimary; // the driver sees no primary (at its next heartbeat)
     const started = Date.now();
     expect(await ha.getStatus()).toBe(HAState.RESOLVING);
     expect(await ha.isHealthy()).toBe(false);
@@ -41,23 +71,27 @@ describe('MongoDB replica-set rules (simulator)', () => {
     expect(cfg?.metadata.primary).toBeUndefined();
     expect(cfg?.nodes.every((n) => n.role === 'secondary')).toBe(true);
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(2500); // server selection for the primary would wait 3 s and throw
+    expect(elapsed).toBeLessThan(SELECTION_MS / 2); // server selection for the primary would wait SELECTION_MS and throw
     const reads = rs.commands('replSetGetStatus').filter((c) => c.body.$readPreference?.mode === 'primaryPreferred');
     expect(reads.length).toBeGreaterThan(0);
     rs.setPrimary(1);
-  }, 20_000);
+  }, 60_000);
 
   it('majority lost: the primary steps down, the status says disconnected without waiting', async () => {
-    const { rs, ha } = await start();
+    const { rs, ha } = await start({ serverSelectionTimeoutMS: SELECTION_MS });
+    const noPrimary = driverSees('ReplicaSetNoPrimary');
     rs.memberStates.set(rs.hosts[1]!, { health: 0, lagSeconds: 0 });
     rs.memberStates.set(rs.hosts[2]!, { health: 0, lagSeconds: 0 });
     expect(rs.primaryIndex).toBe(-1);
-    await new Promise((r) => setTimeout(r, 1200));
+    await noPrimary;
     const started = Date.now();
     expect(await ha.getStatus()).toBe(HAState.DISCONNECTED);
     expect(await ha.isHealthy()).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2500);
-  }, 20_000);
+    expect(Date.now() - started).toBeLessThan(SELECTION_MS / 2);
+    // the majority back, so that close() need not wait SELECTION_MS for a primary to end its sessions
+    rs.memberStates.delete(rs.hosts[1]!);
+    rs.memberStates.delete(rs.hosts[2]!);
+  }, 60_000);
 
   it('PSA on 7.0: the implicit default write concern is w: 1, reported as asynchronous', async () => {
     const { rs, ha } = await start();
