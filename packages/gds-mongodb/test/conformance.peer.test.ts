@@ -5,12 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from '@jest/globals';
+import { afterAll, beforeAll, describe, jest } from '@jest/globals';
 import { DatabaseManager } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import { peerSkipReason, startFerretDb, type FerretDbPeer } from '@gds/testkit/peers';
 import '../src/index.js';
 import { FERRETDB_HOSTILE_NAMES, fingerprint, printGap, restoreRenameGap, seed } from './peer-helpers.js';
+
+// The conformance suite's cases (declared by @gds/testkit) have no timeout of their own, so jest's
+// 5 s default; several take 1-2.5 s here on a quiet machine: 60 s each for a loaded CI machine.
+jest.setTimeout(60_000);
 
 // The conformance suite restores in several cases and cannot skip them one by one: with the
 // rename gap it skips whole, printing why (ferretdb.peer.test.ts still runs what needs no restore).

@@ -3,12 +3,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from '@jest/globals';
+import { afterAll, beforeAll, jest } from '@jest/globals';
 import { DatabaseManager } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import { MongoSimulator } from '@gds/testkit/mongo';
 import '../src/index.js';
 import { MONGO_HOSTILE_NAMES, fingerprint, seed } from './helpers.js';
+
+// The conformance suite's cases (declared by @gds/testkit) have no timeout of their own, so jest's
+// 5 s default; several take 1-2.5 s here on a quiet machine: 60 s each for a loaded CI machine.
+jest.setTimeout(60_000);
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-mongo-conf-sim-'));
 let sim: MongoSimulator;

@@ -2,12 +2,16 @@
 // simulator (simulator, not a real server): configuration and status merged, lag from optimes,
 // health, rs.add / rs.remove as whole-config reconfigs, step-down failover (to a chosen target by
 // freezing the others), sync mode as the default write concern; a standalone has no set.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseManager, HARole, ValidationError } from '@gds/database';
 import { MongoSimulator } from '@gds/testkit/mongo';
 import type { Document } from 'mongodb';
 import '../src/index.js';
 import type { MongoDBReplicaSetManager } from '../src/index.js';
+
+// the real driver against the simulator: room for a loaded CI machine (jest's default is 5 s; a
+// test here that takes 20 ms took 3.8 s in a CI run)
+jest.setTimeout(30_000);
 
 let rs: MongoSimulator;
 let manager: DatabaseManager;
