@@ -9,9 +9,10 @@
  *   them. Superusers are exempt from connection limits (PostgreSQL's rule, not gds's).
  * - drop: refused with DatabaseInUseError while other sessions are connected, unless `force`
  *   (`WITH (FORCE)` on 13+, ending sessions first on older servers).
- * - backup/restore: pg_dump / pg_restore (see postgres-backup.ts): a restore reads the whole
- *   source first, restores into a side database and swaps names on success; `replace` with other
- *   sessions is refused like drop() unless `force`. vacuum: `VACUUM` inside it.
+ * - backup/restore: pg_dump / pg_restore (see postgres-backup.ts, postgres-restore.ts): a
+ *   restore reads the whole source first, restores into a side database and swaps names on
+ *   success; `replace` with other sessions is refused like drop() unless `force`. vacuum:
+ *   `VACUUM` inside it.
  * - names: exact, any characters but NUL; over 63 bytes is a ValidationError (PostgreSQL would
  *   truncate it and act on another database).
  *
@@ -33,8 +34,9 @@ import {
   type TableInfo,
 } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
-import { backupDatabase, restoreDatabase, verifyDump } from './postgres-backup.js';
+import { backupDatabase } from './postgres-backup.js';
 import type { PostgreSQLConnection } from './postgres-connection.js';
+import { verifyDump } from './postgres-dump-source.js';
 import { METADATA_SQL, rowToMetadata, type MetadataRow, type PostgreSQLDatabaseMetadata } from './postgres-metadata.js';
 import {
   PostgreSQLBackupOptionsSchema,
@@ -48,6 +50,7 @@ import {
   type VacuumOptions,
 } from './postgres-options.js';
 import { validateIdentifierLength } from './postgres-quote.js';
+import { restoreDatabase } from './postgres-restore.js';
 import * as S from './postgres-statements.js';
 
 /** The type parameters of {@link PostgreSQLDatabase}. */

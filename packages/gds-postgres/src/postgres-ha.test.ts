@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HARole, HAState, SyncMode, type HANodeInfo } from '@gds/database';
-import { parseSyncStandbyNames, standbyNames, topologyOf } from './postgres-ha.js';
+import { parseSyncStandbyNames, standbyNames, topologyOf } from './postgres-ha-read.js';
 
 describe('parseSyncStandbyNames', () => {
   it.each([

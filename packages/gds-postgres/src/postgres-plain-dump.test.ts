@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PlainDumpRefusal, requirePsqlRestrict, scanPlainDump } from './postgres-plain-dump.js';
+import { psqlHasRestrict } from './postgres-plain-dump-restrict.js';
 
 /** pg_dump's header statements and the statements that change psql's lexing (test/evidence/plain-dump-settings.json). */
 const settings = JSON.parse(readFileSync(join(__dirname, '..', 'test', 'evidence', 'plain-dump-settings.json'), 'utf8')) as { accepted: string[]; refused: string[] };
@@ -174,5 +175,24 @@ describe('requirePsqlRestrict', () => {
     expect(e).toBeInstanceOf(PlainDumpRefusal);
     expect((e as Error).message).toMatch(need);
     expect((e as Error).message).toMatch(/binDir.*--opt bin-dir=/);
+  });
+});
+
+describe('psqlHasRestrict', () => {
+  it('is true from the 2025 security releases on (13.22, 14.19, 15.14, 16.10, 17.6, 18)', () => {
+    expect(['13.22', '14.19', '15.14', '15.18', '16.10', '17.6', '18.0', '19'].map(psqlHasRestrict)).toEqual(Array(8).fill(true));
+    expect(['12.22', '13.21', '14.18', '15.13', '16.9', '17.5', '11.0'].map(psqlHasRestrict)).toEqual(Array(7).fill(false));
+  });
+  it('is the one rule requirePsqlRestrict applies (one table of versions)', () => {
+    const versions = ['11.0', '12.22', '13.21', '13.22', '14.18', '14.19', '15.4', '15.13', '15.14', '16.9', '16.10', '17.5', '17.6', '17.10', '18.0', '18beta1', '19devel'];
+    const accepted = (v: string) => {
+      try {
+        requirePsqlRestrict(v);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(versions.map(accepted)).toEqual(versions.map(psqlHasRestrict));
   });
 });

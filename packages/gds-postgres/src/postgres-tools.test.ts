@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExternalToolError, Secret, type GdsError } from '@gds/database';
 import { resolveConfig, type PostgreSQLConfigInput } from './postgres-config.js';
-import { commandLine, conninfo, findTool, psqlHasRestrict, runTool, toolCandidates, toolEnv, type PgTool } from './postgres-tools.js';
+import { commandLine, conninfo, findTool, runTool, toolCandidates, toolEnv, type PgTool } from './postgres-tools.js';
 
 let root: string;
 let n = 0;
@@ -315,13 +315,6 @@ describe('findTool', () => {
     expect(ExternalToolError.isInstance(e)).toBe(true);
     expect((e as GdsError).message).toBe('gds_no_such_tool was not found (looked in binDir, GDS_PG_BIN_DIR, /usr/lib/postgresql/*/bin and PATH)');
     expect((e as GdsError).hint).toBe('install the PostgreSQL client 16 or newer (apt-get install postgresql-client-16) or pass binDir');
-  });
-});
-
-describe('psqlHasRestrict', () => {
-  it('is true from the 2025 security releases on (13.22, 14.19, 15.14, 16.10, 17.6, 18)', () => {
-    expect(['13.22', '14.19', '15.14', '15.18', '16.10', '17.6', '18.0', '19'].map(psqlHasRestrict)).toEqual(Array(8).fill(true));
-    expect(['12.22', '13.21', '14.18', '15.13', '16.9', '17.5', '11.0'].map(psqlHasRestrict)).toEqual(Array(7).fill(false));
   });
 });
 

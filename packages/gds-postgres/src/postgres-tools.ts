@@ -206,23 +206,6 @@ export interface RunToolOptions {
   onStart?: (pid: number) => void;
 }
 
-/**
- * Whether this psql knows `\restrict` (the 2025 security releases: 13.22, 14.19, 15.14, 16.10,
- * 17.6, and 18): in restricted mode it refuses every meta-command but `\unrestrict KEY`.
- *
- * ### Examples
- * ```ts
- * psqlHasRestrict('15.18'); // true
- * ```
- */
-export function psqlHasRestrict(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  const first: Record<number, number> = { 13: 22, 14: 19, 15: 14, 16: 10, 17: 6 };
-  if (major >= 18) return true;
-  const min = first[major];
-  return min !== undefined && minor >= min;
-}
-
 async function feed(stdin: Writable, source: AsyncIterable<Buffer | string>): Promise<void> {
   try {
     for await (const chunk of source) {

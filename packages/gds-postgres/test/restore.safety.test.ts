@@ -12,7 +12,7 @@ import '../src/index.js';
 import type { PostgreSQLConnection, PostgreSQLDatabase } from '../src/index.js';
 import { fingerprint, seed } from './helpers.js';
 import { scanPlainDump } from '../src/postgres-plain-dump.js';
-import { plainFeed } from '../src/postgres-backup.js';
+import { plainFeed } from '../src/postgres-restore.js';
 import { findTool, runTool, toolEnv } from '../src/postgres-tools.js';
 import { walkTar } from '../src/postgres-verify.js';
 import { spawn, spawnSync } from 'node:child_process';
