@@ -24,4 +24,5 @@ export * from './mysql-options.js';
 export { quoteIdentifier, MAX_IDENTIFIER_LENGTH } from './mysql-quote.js';
 export { MySQLBackupOptionsSchema, type MySQLBackupOptions } from './mysql-backup.js';
 export { MySQLRestoreOptionsSchema, type MySQLRestoreOptions } from './mysql-restore.js';
-export { MySQLReplicationManager, MySQLHAReadOptionsSchema, HEALTHY_LAG_SECONDS, FAILOVER_CATCH_UP_MS, type MySQLHAReadOptions } from './mysql-ha.js';
+export { MySQLReplicationManager } from './mysql-ha.js';
+export { MySQLHAReadOptionsSchema, HEALTHY_LAG_SECONDS, FAILOVER_CATCH_UP_MS, type MySQLHAReadOptions } from './mysql-ha-options.js';

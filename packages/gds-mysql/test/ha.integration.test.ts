@@ -11,7 +11,8 @@ import { findMariadbBinaries, mariadbMissingReason, startMariadb, type MariadbCl
 import '../src/index.js';
 import type { MySQLDatabase } from '../src/mysql-database.js';
 import { rawQuery } from './helpers.js';
-import { MySQLReplicationManager, type MySQLHAReadOptions } from '../src/mysql-ha.js';
+import { MySQLReplicationManager } from '../src/mysql-ha.js';
+import type { MySQLHAReadOptions } from '../src/mysql-ha-options.js';
 
 const binaries = findMariadbBinaries();
 const describeMaria = binaries ? describe : describe.skip;
