@@ -2,10 +2,14 @@
 // (encrypted private key with passphrase) and OAuth logins, and secrets kept out of everything printed.
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { AuthenticationError, DatabaseManager, Secret } from '@gds/database';
 import { startSnowflakeSimulator, type SnowflakeSimulator } from '@gds/testkit/snowflake';
 import '../src/index.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 let sim: SnowflakeSimulator | undefined;
 afterEach(async () => {

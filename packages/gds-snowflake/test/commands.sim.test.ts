@@ -1,11 +1,15 @@
 // The engine's CLI commands (snowflake-commands.ts) run against the loopback Snowflake simulator
 // (not a real account) with the real snowflake-sdk: what each sends, and that a dry run sends nothing.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseManager, OperationResult, ValidationError, type MutationOptions } from '@gds/database';
 import type { EngineCommand, EngineCommandContext } from '@gds/database/engine';
 import type { SnowflakeSimulator } from '@gds/testkit/snowflake';
 import { snowflakeEngine, type SnowflakeDatabase } from '../src/index.js';
 import { simUrl, startSim } from './sim-helpers.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 let sim: SnowflakeSimulator;
 let manager: DatabaseManager;

@@ -2,12 +2,16 @@
 // Snowflake simulator's account model (a simulator, not a real account: the real-account run is
 // real-server.integration.test.ts). A database's data is the model's content token: seed() sets
 // it, snapshot() reads it, and clone/swap carry it as Snowflake carries the data.
-import { afterAll, beforeAll } from '@jest/globals';
+import { afterAll, beforeAll, jest } from '@jest/globals';
 import { DatabaseManager, Secret, type Database } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import type { SnowflakeSimulator } from '@gds/testkit/snowflake';
 import '../src/index.js';
 import { PASSWORD, USER, simUrl, startSim } from './sim-helpers.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 let sim: SnowflakeSimulator;
 beforeAll(async () => {

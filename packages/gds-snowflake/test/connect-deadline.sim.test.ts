@@ -2,11 +2,15 @@
 // account): connectTimeoutMs bounds the whole login. Before the fix the driver's own login retries
 // (sfRetryMaxLoginRetries = 7, exponential backoff, retryTimeout >= 300 s) made a refused address
 // take about 165 s.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { ConnectionError, DatabaseManager } from '@gds/database';
 import { refusedPort, startSilentServer, type SilentServer } from '@gds/testkit/snowflake';
 import '../src/index.js';
 import { evidence } from './evidence.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 let silent: SilentServer | undefined;
 afterEach(async () => {

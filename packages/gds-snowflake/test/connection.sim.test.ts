@@ -1,6 +1,6 @@
 // The real snowflake-sdk against the loopback Snowflake simulator (not a real account):
 // connection, login failures, expired sessions, cancellation, error mapping, and closing.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { AuthenticationError, DatabaseManager, DatabaseNotFoundError, OperationCancelledError, PermissionDeniedError } from '@gds/database';
 import { countOpenHandles, waitFor } from '@gds/testkit';
 import { SHOW_DATABASES_COLUMNS, databaseRow, showReply, type SnowflakeSimulator } from '@gds/testkit/snowflake';
@@ -8,6 +8,10 @@ import '../src/index.js';
 import type { SnowflakeConnection, SnowflakeDatabase } from '../src/index.js';
 import { PIN_SESSION_SQL } from '../src/snowflake-connection.js';
 import { simUrl, startSim } from './sim-helpers.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 let sim: SnowflakeSimulator;
 const managers: DatabaseManager[] = [];
@@ -137,10 +141,10 @@ describe('Snowflake connection (simulator, real snowflake-sdk)', () => {
     sim.reply(/^SHOW SCHEMAS/, { columns: [{ name: 'name', type: 'text' }], rows: [], delayMs: 20_000 });
     const ac = new AbortController();
     const pending = m.getDatabase('SALES').listSchemas({ signal: ac.signal });
-    await waitFor(() => sim.queries.length > 0, 5_000);
+    await waitFor(() => sim.queries.length > 0, 15_000);
     ac.abort();
     await expect(pending).rejects.toThrow(OperationCancelledError);
-    await waitFor(() => sim.aborts.length > 0, 5_000);
+    await waitFor(() => sim.aborts.length > 0, 15_000);
     expect(sim.aborts).toHaveLength(1);
   });
 
@@ -154,7 +158,7 @@ describe('Snowflake connection (simulator, real snowflake-sdk)', () => {
     await m.close();
     expect(sim.counts.logouts).toBe(1);
     expect(sim.openSessions()).toBe(0);
-    await waitFor(() => countOpenHandles() <= before, 3_000);
+    await waitFor(() => countOpenHandles() <= before, 15_000);
     expect(countOpenHandles()).toBeLessThanOrEqual(before);
     await expect((m.connection as SnowflakeConnection).query('SELECT 1')).rejects.toThrow(/closed/);
   });

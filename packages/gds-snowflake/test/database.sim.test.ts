@@ -1,11 +1,15 @@
 // The real snowflake-sdk against the loopback Snowflake simulator (not a real account): every
 // database operation, asserting both what gds made of the replies and exactly what it sent.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseAlreadyExistsError, DatabaseManager, DatabaseNotFoundError, UnsupportedOperationError, ValidationError } from '@gds/database';
 import { SHOW_DATABASES_COLUMNS, SHOW_SCHEMAS_COLUMNS, SHOW_TABLES_COLUMNS, databaseRow, showReply, type SnowflakeSimulator } from '@gds/testkit/snowflake';
 import '../src/index.js';
 import type { SnowflakeDatabase, SnowflakeDatabaseMetadata } from '../src/index.js';
 import { simUrl, startSim } from './sim-helpers.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 let sim: SnowflakeSimulator;
 let manager: DatabaseManager;

@@ -9,6 +9,9 @@ import { SimReplication, startSnowflakeSimulator, type SnowflakeSimulator, type 
 import '../src/index.js';
 import type { SnowflakeDatabase, SnowflakeReplicationManager } from '../src/index.js';
 import { PASSWORD, USER, simUrl } from './sim-helpers.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
 
 const sims: SnowflakeSimulator[] = [];
 const managers: DatabaseManager[] = [];

@@ -1,6 +1,6 @@
 // The real snowflake-sdk against two loopback Snowflake simulators standing for a primary and a
 // DR account (not real accounts): replication configuration, lag, status, refresh and failover.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseManager, UnsupportedOperationError, ValidationError } from '@gds/database';
 import {
   REFRESH_HISTORY_COLUMNS,
@@ -14,6 +14,10 @@ import '../src/index.js';
 import type { SnowflakeReplicationManager } from '../src/index.js';
 import { PIN_SESSION_SQL } from '../src/snowflake-connection.js';
 import { simUrl, startSim } from './sim-helpers.js';
+import { loadDriverFirst } from './load-driver.js';
+
+loadDriverFirst();
+jest.setTimeout(30_000); // real snowflake-sdk logins and statements over HTTP: room for a loaded CI machine (jest's default is 5 s)
 
 const sims: SnowflakeSimulator[] = [];
 const managers: DatabaseManager[] = [];
