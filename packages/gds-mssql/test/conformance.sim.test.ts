@@ -4,7 +4,7 @@
 // documented replies and errors; the catalog reads (sys.databases, files, msdb) are answered here
 // from that state. What the simulator cannot model is skipped with a printed reason. This is not
 // a real-server run: test/real-server.integration.test.ts is.
-import { afterAll, beforeAll, describe } from '@jest/globals';
+import { afterAll, beforeAll, describe, jest } from '@jest/globals';
 import { DatabaseManager, Secret, type ConnectionConfig, type Database } from '@gds/database';
 import { TdsCatalog, type TdsSimulator, type TdsValue } from '@gds/testkit/tds';
 import { printSkip, runConformanceSuite } from '@gds/testkit/jest';
@@ -12,6 +12,10 @@ import { parseMssqlUrl } from '../src/mssql-config.js';
 import { DB_COLUMNS, dbRow, FILE_COLUMNS, fileRows, PASSWORD, startSim, useCatalog } from './sim.js';
 
 let sim: TdsSimulator;
+// The conformance suite's cases (declared by @gds/testkit) have no timeout of their own, so jest's
+// 5 s default; several take 1-2.5 s here on a quiet machine: 60 s each for a loaded CI machine.
+jest.setTimeout(60_000);
+
 const catalog = new TdsCatalog();
 const ids = new Map<string, number>();
 const idOf = (name: string) => ids.get(name) ?? (ids.set(name, ids.size + 5), ids.size + 4);

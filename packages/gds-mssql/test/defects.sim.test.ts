@@ -2,11 +2,15 @@
 // documented behaviour (several ERROR tokens per statement, datetime in the server's local time,
 // EngineEdition 8, msdb permission 229, no VIEW SERVER STATE), and issue 12's rule that a failed or
 // refused restore leaves the existing database as it was (the scripted server's state is checked).
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseInUseError, DatabaseManager, QueryError, ValidationError } from '@gds/database';
 import { TdsCatalog, TdsSimulator, type TdsReply } from '@gds/testkit/tds';
 import type { MSSQLDatabase, MSSQLDatabaseMetadata } from '../src/index.js';
 import { acceptChanges, databases, dbState, exists, PASSWORD, sessions, useCatalog } from './sim.js';
+
+// each test starts a simulator and logs in through the real tedious: room for a loaded CI machine
+// (jest's default is 5 s; a test here that takes 11 ms took 2.6 s in a CI run)
+jest.setTimeout(30_000);
 
 const open: Array<{ sim: TdsSimulator; manager: DatabaseManager }> = [];
 async function server(options: Parameters<typeof TdsSimulator.start>[0] = {}, database = 'master') {
