@@ -183,14 +183,23 @@ async function replicaView(ha: HAContext, self: NodeReading, maxLagSeconds: numb
     },
   };
   const sourceName = endpointOf(st.sourceHost, st.sourcePort);
+  // healthy only when gds reached it itself: a replica's IO thread says Yes until it notices a
+  // silent primary (slave_net_timeout / replica_net_timeout, 60 s by default)
+  const upHealthy = primary !== undefined && st.ioRunning === 'Yes';
   const up: HANodeInfo = {
     nodeName: sourceName,
     role: HARole.PRIMARY,
-    state: st.ioRunning === 'Yes' ? HAState.HEALTHY : HAState.UNKNOWN,
+    state: upHealthy ? HAState.HEALTHY : HAState.UNKNOWN,
     endpoint: sourceName,
     endpointKind: 'listen',
-    isHealthy: st.ioRunning === 'Yes',
-    metadata: { upstream: true, serverId: st.sourceServerId, reachable: primary !== undefined, ...(source instanceof Error ? { reason: `could not be read: ${source.message}` } : { position: primary?.state.binlogPos }) },
+    isHealthy: upHealthy,
+    metadata: {
+      upstream: true,
+      serverId: st.sourceServerId,
+      reachable: primary !== undefined,
+      replicaIoRunning: st.ioRunning,
+      ...(source instanceof Error ? { reason: `not reached from here (${source.message}); the replica's IO thread says ${st.ioRunning}` } : { position: primary?.state.binlogPos }),
+    },
   };
   const topology = topologyOf([up, me], { viewedFrom: 'replica', semiSync: semi.replicaEnabled, flavor: self.info.flavor, version: self.info.version, healthyLagSeconds: maxLagSeconds });
   return { topology, self, primary, primaryEndpoint: { host: st.sourceHost, port: st.sourcePort }, replicas: [] };

@@ -391,6 +391,29 @@ describeMaria(`MySQLReplicationManager: MariaDB ${binaries?.major}.${binaries?.m
     await write(r1, 1);
   }, T);
 
+  it('with the primary frozen (its connections stay open, the replica still says IO Yes), the read-out from the replica is not healthy: the primary was not reached', async () => {
+    const c = await start(1);
+    const r1 = c.replicas[0]!;
+    await write(c.primary, 1);
+    await c.waitForReplicas();
+    const { ha } = await haOf(r1);
+    expect(await ha.isHealthy()).toBe(true);
+    process.kill(c.primary.pid, 'SIGSTOP');
+    try {
+      // the replica has not noticed: its IO thread waits for the next event (slave_net_timeout, 60 s)
+      expect((await status(r1))?.['Slave_IO_Running']).toBe('Yes');
+      const nodes = await ha.getAllNodes();
+      const up = nodes.find((n) => n.role === HARole.PRIMARY)!;
+      expect(up).toMatchObject({ isHealthy: false, state: HAState.UNKNOWN, metadata: { reachable: false, replicaIoRunning: 'Yes' } });
+      expect(String(up.metadata.reason)).toMatch(/^not reached from here/);
+      expect(await ha.isHealthy()).toBe(false);
+      expect((await status(r1))?.['Slave_IO_Running']).toBe('Yes'); // still: only the probe told
+    } finally {
+      process.kill(c.primary.pid, 'SIGCONT');
+    }
+    expect(await ha.isHealthy()).toBe(true);
+  }, T);
+
   it('removeNode stops and resets a replica; addNode with a wrong password is reset again and rejected; with the right one it replicates', async () => {
     const c = await start();
     const r2 = c.replicas[1]!;
