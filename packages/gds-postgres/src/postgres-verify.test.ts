@@ -248,7 +248,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   await cluster?.stop();
-});
+}, 60_000); // stopping the cluster and removing its files: jest's 5 s default is tight on a loaded machine
 
 describe('what pg_dump 15 writes (the rules in test/evidence/dump-truncation.json)', () => {
   itPg('a tar dump: 512-byte ustar blocks, toc.dat first, NNNN.dat per data entry, blob_<oid>.dat + blobs.toc, restore.sql last, two zero blocks', async () => {

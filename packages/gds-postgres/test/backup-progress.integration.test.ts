@@ -33,7 +33,7 @@ describe('backup and restore progress by bytes (real PostgreSQL, real pg_dump an
     await manager?.close();
     await cluster?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, 60_000); // a cluster holding a 1.5M-row table and its dumps: removing them can take seconds on a loaded machine
 
   it('percents rise roughly with the bytes written, not 99% after the first tables', async () => {
     const events: ProgressEvent[] = [];
