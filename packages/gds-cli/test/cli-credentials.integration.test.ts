@@ -62,7 +62,7 @@ skipLine('gds CLI credentials tests');
   afterAll(async () => {
     await cluster?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, 60_000); // stopping the cluster and removing its files: jest's 5 s default is tight on a loaded machine
 
   it('the server really asks: no password is refused, and it says none was given (not that it is wrong)', async () => {
     const r = await run(['--url', role.url(), 'ls']);

@@ -39,7 +39,7 @@ skipLine('gds CLI password prompt');
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
-  });
+  }, 60_000); // stopping the cluster and removing its files: jest's 5 s default is tight on a loaded machine
 
   it('asks when the server wants a password and none was given, echoes nothing, and connects', async () => {
     const r = await onTerminal(PASSWORD, ['--url', role.url(), '--format', 'tsv', 'ls']);

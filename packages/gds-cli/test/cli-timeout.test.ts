@@ -36,7 +36,9 @@ skipLine('gds CLI --timeout tests');
     const took = Date.now() - started;
     expect(r.code).toBe(1);
     expect(took).toBeGreaterThanOrEqual(1500);
-    expect(took).toBeLessThan(4500);
+    // well under the 10 s default: the 2 s plus the subprocess's start and exit, which take
+    // 0.3-0.5 s here and several times that on a loaded CI machine
+    expect(took).toBeLessThan(7_000);
     expect(r.stderr).not.toMatch(/max_connections/);
     expect(sockets.size).toBeGreaterThan(0); // it did reach the socket
   }, 30_000);
