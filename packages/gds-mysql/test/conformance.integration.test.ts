@@ -3,12 +3,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { DatabaseManager, Secret, type ConnectionConfig } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import '../src/index.js';
 import { parseMysqlUrl } from '../src/mysql-config.js';
 import { fingerprint, rawSession, seed } from './helpers.js';
 import { describeWithMysqlServers } from './servers.js';
+
+// The conformance suite's cases (declared by @gds/testkit) have no timeout of their own, so jest's
+// 5 s default; several take 1-2.5 s here on a quiet machine: 60 s each for a loaded CI machine.
+jest.setTimeout(60_000);
 
 const tmp = mkdtempSync(join(tmpdir(), 'gds-mysql-conf-'));
 
