@@ -3,11 +3,16 @@
 // transaction on the file.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { DatabaseManager } from '@gds/database';
 import { runConformanceSuite } from '@gds/testkit/jest';
 import '../src/index.js';
 import type { SQLiteDatabase } from '../src/index.js';
 import { fingerprint, holdInChild, seed, tempDir } from './helpers.js';
+
+// The conformance suite's cases (declared by @gds/testkit) have no timeout of their own, so jest's
+// 5 s default; several take 1-2.5 s here on a quiet machine: 60 s each for a loaded CI machine.
+jest.setTimeout(60_000);
 
 const dir = tempDir('conf');
 const backups = tempDir('conf-backups');
