@@ -100,11 +100,13 @@ describe('Snowflake simulator (plain HTTP)', () => {
     const token = await login();
     sim.reply('CALL slow()', { columns: [{ name: 'x', type: 'fixed' }], rows: [[1]], delayMs: 30_000 });
     const running = post('/queries/v1/query-request?requestId=slow1', { sqlText: 'CALL slow()' }, token);
-    await new Promise((r) => setTimeout(r, 50));
+    // the abort must come after the simulator holds the statement (it records it, then holds it, in
+    // one tick): wait for that instead of a fixed sleep a loaded machine may not fit it in
+    for (const deadline = Date.now() + 20_000; !sim.queries.some((q) => q.requestId === 'slow1') && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
     expect(await post('/queries/v1/abort-request', { requestId: 'slow1' }, token)).toMatchObject({ success: true });
     expect(await running).toMatchObject({ success: false, code: '000604' });
     expect(sim.aborts).toEqual(['slow1']);
-  });
+  }, 30_000);
 
   it('checks a key-pair JWT against the public key and an OAuth token', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -232,12 +234,13 @@ describe('Snowflake simulator: the account model (documented behaviour)', () => 
     try {
       const ac = new AbortController();
       const pending = fetch(`http://127.0.0.1:${silent.port}/`, { signal: ac.signal });
-      await new Promise((r) => setTimeout(r, 200));
+      // until the server has accepted the connection (not a fixed sleep), then give up
+      for (const deadline = Date.now() + 20_000; silent.accepted() === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
       ac.abort();
       await expect(pending).rejects.toThrow();
       expect(silent.accepted()).toBe(1);
     } finally {
       await silent.close();
     }
-  });
+  }, 30_000);
 });

@@ -50,7 +50,7 @@ function killZeroCode(pid: number): Promise<string | undefined> {
       const code = (error as NodeJS.ErrnoException).code;
       return code === 'ESRCH' ? code : undefined;
     }
-  }, 5000);
+  }, 20_000); // returns as soon as it is gone; the deadline is for a loaded CI machine
 }
 
 function connectErrorCode(port: number): Promise<string | undefined> {
