@@ -219,9 +219,11 @@ export interface PostgreSQLNodeMetadata {
   replayedLsn?: string;
   replayPaused?: boolean;
   receiverStatus?: string;
-  /** The upstream primary seen from a standby. */
+  /** The upstream primary seen from a standby; whether gds reached it itself, and what it answered. */
   upstream?: boolean;
   status?: string;
+  reachable?: boolean;
+  inRecovery?: boolean;
   /** Other facts. */
   [key: string]: unknown;
 }

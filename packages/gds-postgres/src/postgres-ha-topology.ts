@@ -8,7 +8,7 @@
  */
 import { HAState, HARole } from '@gds/database';
 import type { HATopology } from '@gds/database/engine';
-import type { PostgreSQLConnection } from './postgres-connection.js';
+import { PostgreSQLConnection } from './postgres-connection.js';
 import { HEALTHY_LAG_BYTES, MIN_REPLY_TIMEOUT_MS, type PostgreSQLHAReadOptions } from './postgres-ha-options.js';
 import {
   NAME_HINT,
@@ -194,7 +194,51 @@ async function standbyView(pg: PostgreSQLConnection, signal: AbortSignal, syncNa
   const nodes = [me];
   if (w?.sender_host) {
     const endpoint = `${w.sender_host.includes(':') ? `[${w.sender_host}]` : w.sender_host}:${w.sender_port ?? ''}`;
-    nodes.push({ nodeName: endpoint, role: HARole.PRIMARY, state: streaming ? HAState.HEALTHY : HAState.UNKNOWN, endpoint, endpointKind: 'listen', isHealthy: streaming, metadata: { upstream: true, status: w.status ?? undefined } });
+    // healthy only when gds reached it itself and it is a primary: the wal receiver says
+    // 'streaming' until it notices a silent primary (wal_receiver_timeout, 60 s by default)
+    const answer = w.sender_port === null ? new Error('the wal receiver names no port') : await probeUpstream(pg, w.sender_host, w.sender_port, signal);
+    const reached = !(answer instanceof Error);
+    const healthy = streaming && reached && !answer.inRecovery;
+    const reason = !reached
+      ? `not reached from here (${answer.message}); the wal receiver says ${w.status ?? 'nothing'}`
+      : answer.inRecovery
+        ? 'answers, but is in recovery (a cascading upstream, or not the primary)'
+        : !streaming
+          ? `this standby is not streaming from it (wal receiver ${w.status ?? 'not running'})`
+          : undefined;
+    nodes.push({
+      nodeName: endpoint,
+      role: HARole.PRIMARY,
+      state: healthy ? HAState.HEALTHY : HAState.UNKNOWN,
+      endpoint,
+      endpointKind: 'listen',
+      isHealthy: healthy,
+      metadata: { upstream: true, status: w.status ?? undefined, reachable: reached, ...(reached ? { inRecovery: answer.inRecovery } : {}), ...(reason ? { reason } : {}) },
+    });
   }
   return { standby: true, nodes, syncNames };
+}
+
+/** How long a read-out from a standby waits for its upstream to answer. */
+const PROBE_CONNECT_MS = 5_000;
+
+/**
+ * Asks the upstream a standby streams from, with this connection's user and password, whether it
+ * is in recovery; an error (not reached, refused, timed out) is returned, not thrown, unless the
+ * read itself is cancelled.
+ */
+async function probeUpstream(pg: PostgreSQLConnection, host: string, port: number, signal: AbortSignal): Promise<{ inRecovery: boolean } | Error> {
+  const c = pg.config;
+  const conn = new PostgreSQLConnection({ ...c, type: 'postgresql', host, port, connectTimeoutMs: Math.min(c.connectTimeoutMs, PROBE_CONNECT_MS), maxConnections: 1 });
+  const deadline = AbortSignal.timeout(PROBE_CONNECT_MS * 2);
+  try {
+    const [row] = await conn.query<{ in_recovery: boolean }>('select pg_catalog.pg_is_in_recovery() as in_recovery', [], { signal: AbortSignal.any([signal, deadline]) });
+    return { inRecovery: row?.in_recovery === true };
+  } catch (error) {
+    signal.throwIfAborted();
+    if (deadline.aborted) return new Error(`no answer within ${(PROBE_CONNECT_MS * 2) / 1000} s`);
+    return error instanceof Error ? error : new Error(String(error));
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
 }

@@ -2,6 +2,7 @@
 // cluster): the views from both sides, lag that moves, sync mode, slots, failover, cancellation.
 // Set GDS_TEST_TIMINGS=1 to print what was measured (file duration, replication delay).
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -160,6 +161,35 @@ describePg('PostgreSQL streaming replication (real primary + standby)', () => {
     expect(await standbyHa.isHealthy()).toBe(true);
     expect(Object.keys(await standbyHa.monitorLag())).toEqual([self!.nodeName]);
   });
+
+  it(
+    'with the primary frozen (its connections stay open, the wal receiver still says streaming), the read-out from the standby is not healthy: the primary was not reached',
+    async () => {
+      expect(await standbyHa.isHealthy()).toBe(true);
+      const postmaster = (await cluster.primary.pid())!;
+      const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      const frozen = [postmaster, ...children];
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      try {
+        const receiver = async () => (await standbyPg.query<{ status: string }>('select status from pg_catalog.pg_stat_wal_receiver'))[0]?.status;
+        expect(await receiver()).toBe('streaming'); // the standby has not noticed (wal_receiver_timeout, 60 s)
+        const started = performance.now();
+        const nodes = await standbyHa.getAllNodes();
+        const upstream = nodes.find((n) => n.role === HARole.PRIMARY)!;
+        expect(upstream).toMatchObject({ isHealthy: false, state: 'unknown', metadata: { upstream: true, reachable: false, status: 'streaming' } });
+        expect(String(upstream.metadata.reason)).toMatch(/^not reached from here \(.+\); the wal receiver says streaming$/);
+        expect(await standbyHa.isHealthy()).toBe(false);
+        expect(await receiver()).toBe('streaming'); // still: only gds's own probe told
+        measured.frozenPrimaryReadMs = Math.round(performance.now() - started);
+      } finally {
+        for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      }
+      expect(await poll(async () => ((await standbyHa.isHealthy()) ? true : undefined), 30_000)).toBe(true);
+      const upstream = (await standbyHa.getAllNodes()).find((n) => n.role === HARole.PRIMARY)!;
+      expect(upstream.metadata).toMatchObject({ reachable: true, inRecovery: false });
+    },
+    TEST_TIMEOUT,
+  );
 
   it(
     'replicates a 200k-row write to the standby, and the lag returns to nothing',
