@@ -8,6 +8,8 @@ module.exports = function preset(dir) {
     displayName: name,
     rootDir: dir,
     testEnvironment: 'node',
+    // a test that starts servers or loads a driver takes 3-4 s on a loaded 2-core CI machine (jest's 5 s default failed there)
+    testTimeout: 30_000,
     transform: {
       '^.+\\.(m?[tj]s)x?$': [
         '@swc/jest',

@@ -58,8 +58,9 @@ export function askPassword(prompt: string, input: NodeJS.ReadStream, output: No
         else value += ch;
       }
     };
-    output.write(prompt);
+    // no echo before the prompt shows: keys typed as soon as it appears are never echoed
     if (input.isTTY) input.setRawMode(true);
+    output.write(prompt);
     input.resume();
     input.on('data', onData);
     signal?.addEventListener('abort', onAbort, { once: true });

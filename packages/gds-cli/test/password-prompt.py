@@ -18,7 +18,7 @@ while time.time() < deadline:
             break
         screen += chunk
         if not answered and b'Password for' in screen:
-            time.sleep(0.1)
+            # at once: gds turns echo off before it shows the prompt
             os.write(fd, answer.encode() + b'\r')
             answered = True
 _, status = os.waitpid(pid, 0)
