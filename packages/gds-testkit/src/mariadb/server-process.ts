@@ -1,7 +1,7 @@
 // The server processes of a throwaway MariaDB cluster: their files, spawning mariadbd and waiting for its
 // handshake, and killing everything (with the log tails of a failed start).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { chown, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -77,7 +77,7 @@ export async function startServer(ctx: Context, spec: Spec, config: Omit<NodeCon
     if (pid === undefined) throw new Error(`could not spawn ${ctx.binaries.mariadbd}`);
     ctx.children.push(child);
     ctx.tracked.nodes.unshift({ dataDir: spec.dataDir, pid });
-    const version = await waitReady(child, port);
+    const version = await waitReady(child, port, f.socket);
     if (version !== undefined) return { port, pid, version };
     const tail = `${await logTail(f.log, 10)}\n${await logTail(f.out, 10)}`;
     if (attempt >= 3 || !/Address already in use|Bind on TCP\/IP port/i.test(tail)) {
@@ -89,13 +89,18 @@ export async function startServer(ctx: Context, spec: Spec, config: Omit<NodeCon
   }
 }
 
-/** Resolves with the announced version once the server answers on `port`, or undefined if it exits first. */
-async function waitReady(child: ChildProcess, port: number): Promise<string | undefined> {
+/**
+ * Resolves with the announced version once the server answers on `port`, or undefined if it exits
+ * first. The answer counts only once `socket` exists: mariadbd makes its unix socket after it has
+ * bound the TCP port (sql/mysqld.cc network_init: the TCP listener first, then the unix socket), so another server that took the port between freePort() and
+ * this bind (another jest worker's) is never taken for this one.
+ */
+async function waitReady(child: ChildProcess, port: number, socket: string): Promise<string | undefined> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) return undefined;
     const greeting = await readGreeting(port, 1000);
-    if (greeting !== undefined && 'version' in greeting) return greeting.version;
+    if (greeting !== undefined && 'version' in greeting && existsSync(socket)) return greeting.version;
     if (greeting !== undefined) throw new Error(`port ${port} answered with an error: ${greeting.error}`);
     await sleep(15);
   }
