@@ -25,4 +25,5 @@ export { MSSQLAvailabilityGroupManager } from './mssql-ha.js';
 export type { MSSQLDatabaseMetadata, MSSQLFileInfo, MSSQLFilegroupInfo } from './mssql-metadata.js';
 export * from './mssql-options.js';
 export { MAX_IDENTIFIER_LENGTH, quoteIdentifier } from './mssql-quote.js';
-export type { BackupHeader, BackupHistoryEntry } from './mssql-backup.js';
+export type { BackupHistoryEntry } from './mssql-backup.js';
+export type { BackupHeader } from './mssql-verify.js';

@@ -12,7 +12,7 @@
  *   DatabaseInUseError) instead of blocking. A connection sitting in the database switches to
  *   master first (`USE master`, a plain batch).
  * - backup / restore / verify: BACKUP and RESTORE on the server's own file system (see
- *   mssql-backup.ts); extras: `setRecoveryModel`, `shrink` (DBCC SHRINKDATABASE),
+ *   mssql-backup.ts, mssql-restore.ts, mssql-verify.ts); extras: `setRecoveryModel`, `shrink` (DBCC SHRINKDATABASE),
  *   `checkIntegrity` (DBCC CHECKDB), `readBackupHeader`, `backupHistory`.
  * - names: exact, quoted like QUOTENAME; over 128 characters is a ValidationError.
  *
@@ -36,7 +36,7 @@ import {
   type TableInfo,
 } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
-import { backupDatabase, backupHistoryStatement, restoreDatabase, rowsToHistory, rowToHeader, verifyBackup, type BackupHeader, type BackupHistoryEntry } from './mssql-backup.js';
+import { backupDatabase, backupHistoryStatement, rowsToHistory, type BackupHistoryEntry } from './mssql-backup.js';
 import { editionRefusal, ENGINE_EDITION_MANAGED_INSTANCE, MANAGED_INSTANCE_RECOVERY_MODELS, requireEditionFeature, versionRule } from './mssql-capabilities.js';
 import type { MSSQLConnection } from './mssql-connection.js';
 import { filegroupsStatement, readMetadataRows, rowToMetadata, type FilegroupRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
@@ -57,7 +57,9 @@ import {
   type RecoveryModel,
   type ShrinkOptions,
 } from './mssql-options.js';
+import { restoreDatabase } from './mssql-restore.js';
 import * as S from './mssql-statements.js';
+import { rowToHeader, verifyBackup, type BackupHeader } from './mssql-verify.js';
 
 const RECOVERY_MODELS: readonly string[] = ['simple', 'full', 'bulk_logged'];
 

@@ -1,9 +1,11 @@
 // Row mapping from SQL Server's documented result columns (sys.databases, sys.master_files,
 // RESTORE HEADERONLY, msdb backupset, the HADR DMVs) to gds objects.
 import { describe, expect, it } from '@jest/globals';
-import { relocatedPath, rowsToHistory, rowToHeader } from './mssql-backup.js';
+import { rowsToHistory } from './mssql-backup.js';
 import { groupState, rowsToNodes, rowsToTopology, type AgRow } from './mssql-ha.js';
 import { fromServerTime, lastBackups, msdbOffset, rowToFile, rowToMetadata, toServerTime, type DatabaseRow } from './mssql-metadata.js';
+import { relocatedPath } from './mssql-restore.js';
+import { rowToHeader } from './mssql-verify.js';
 
 const db: DatabaseRow = {
   name: 'app', database_id: 7, owner: null, create_date: new Date('2024-01-01T00:00:00Z'), collation_name: null, state_desc: 'RECOVERY_PENDING',
