@@ -18,6 +18,7 @@ import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import { VarChar, type InfoMessage, type MSSQLConnection } from './mssql-connection.js';
 import { fromServerTime, msdbOffset, toServerTime } from './mssql-metadata.js';
 import type { MSSQLBackupOptions } from './mssql-options.js';
+import * as B from './mssql-backup-statements.js';
 import * as S from './mssql-statements.js';
 
 /** One backup set of the msdb history. */
@@ -157,7 +158,7 @@ export function progressListener(ctx: OperationContext, label?: string): (m: Inf
  *
  * ### Examples
  * ```ts
- * await run(ctx, conn, S.verifyOnly('/b/app.bak'), '/b/app.bak');
+ * await run(ctx, conn, B.verifyOnly('/b/app.bak'), '/b/app.bak');
  * ```
  */
 export function run(ctx: OperationContext, conn: MSSQLConnection, s: S.MssqlStatement, label?: string): Promise<unknown> {
@@ -179,7 +180,7 @@ export async function exists(conn: MSSQLConnection, name: string, signal: AbortS
 
 async function fileState(ctx: OperationContext, conn: MSSQLConnection, path: string): Promise<{ exists: boolean; folder: boolean } | undefined> {
   try {
-    const rows = await conn.run<Record<string, unknown>>(S.fileExists(path), { signal: ctx.signal });
+    const rows = await conn.run<Record<string, unknown>>(B.fileExists(path), { signal: ctx.signal });
     const r = rows[0] ?? {};
     return { exists: r['File Exists'] === 1 || r['File Exists'] === true, folder: r['Parent Directory Exists'] === 1 || r['Parent Directory Exists'] === true };
   } catch (error) {
@@ -219,7 +220,7 @@ export async function backupDatabase(ctx: OperationContext, conn: MSSQLConnectio
   }
   const type = o.type ?? 'full';
   const data: BackupInfo = { target, type, format: 'bak', details: { files: paths } };
-  await run(ctx, conn, S.backupDatabase(name, paths, o));
+  await run(ctx, conn, B.backupDatabase(name, paths, o));
   if (ctx.dryRun) return { message: `would back up ${name} to ${paths.join(', ')} (${type})`, data };
   const last = await conn.query<Record<string, unknown>>(
     'SELECT TOP (1) backup_size, compressed_backup_size, CAST(first_lsn AS nvarchar(30)) AS first_lsn, CAST(last_lsn AS nvarchar(30)) AS last_lsn, backup_finish_date, time_zone, DATEPART(TZOFFSET, SYSDATETIMEOFFSET()) AS utc_offset FROM msdb.dbo.backupset WHERE database_name = @db ORDER BY backup_set_id DESC',

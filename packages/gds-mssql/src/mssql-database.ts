@@ -37,6 +37,7 @@ import {
 } from '@gds/database';
 import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import { backupDatabase, backupHistoryStatement, rowsToHistory, type BackupHistoryEntry } from './mssql-backup.js';
+import * as B from './mssql-backup-statements.js';
 import { editionRefusal, ENGINE_EDITION_MANAGED_INSTANCE, MANAGED_INSTANCE_RECOVERY_MODELS, requireEditionFeature, versionRule } from './mssql-capabilities.js';
 import type { MSSQLConnection } from './mssql-connection.js';
 import { filegroupsStatement, readMetadataRows, rowToMetadata, type FilegroupRow, type MSSQLDatabaseMetadata } from './mssql-metadata.js';
@@ -285,7 +286,7 @@ export class MSSQLDatabase extends Database<MSSQLDatabaseTypes, MSSQLConnection>
     this.validateRead(BackupFileOptionsSchema, options, 'readBackupHeader');
     return this.read('readBackupHeader', options, async (signal) => {
       const offset = await this.connection.utcOffsetMinutes(signal);
-      const headers = (await this.q<Record<string, unknown>>(S.headerOnly(source), signal)).map((r) => rowToHeader(r, offset));
+      const headers = (await this.q<Record<string, unknown>>(B.headerOnly(source), signal)).map((r) => rowToHeader(r, offset));
       return options?.fileNumber === undefined ? headers : headers.filter((h) => h.position === options.fileNumber);
     });
   }

@@ -34,9 +34,10 @@ import type { TSchema } from 'typebox';
 import { requireEditionFeature } from './mssql-capabilities.js';
 import { MSSQLConnection } from './mssql-connection.js';
 import type { MSSQLDatabase } from './mssql-database.js';
+import { agAddReplica, agFailover, agModifyReplica, agRemoveReplica } from './mssql-ha-statements.js';
 import { fromServerTime } from './mssql-metadata.js';
 import { quoteIdentifier as q } from './mssql-quote.js';
-import * as S from './mssql-statements.js';
+import type * as S from './mssql-statements.js';
 
 /** The replicas of the database's group, with the database's replica states. `@db` the database. */
 export const AG_SQL = `SELECT ag.name AS ag_name, ag.automated_backup_preference_desc, ag.failure_condition_level, ag.health_check_timeout,
@@ -314,7 +315,7 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager<ReadO
           throw new ValidationError('Refusing a failover that would lose data', [{ path: '/force', message: `on ${local.replica_server_name}, ${behind.length ? behind.join(', ') : 'no database'} of ${name} ${behind.length === 1 ? 'is' : 'are'} not SYNCHRONIZED (is_failover_ready = 0): only a synchronous-commit secondary with every database synchronized fails over without data loss; pass force: true to accept data loss (FORCE_FAILOVER_ALLOW_DATA_LOSS)` }], { engine: 'mssql' });
         }
       }
-      await this.step(ctx, S.agFailover(name, options.force === true, target.endpoint), target);
+      await this.step(ctx, agFailover(name, options.force === true, target.endpoint), target);
       return { message: `${local.replica_server_name} is ${ctx.dryRun ? 'to become' : 'now'} the primary of ${name}${options.force ? ' (forced: resume data movement on the other replicas, and expect lost transactions)' : ''}` };
     } finally {
       await target.close();
@@ -331,8 +332,8 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager<ReadO
     for (const r of rows) {
       if (r.availability_mode_desc === target) continue;
       // automatic failover needs synchronous commit: switch it to manual first
-      if (target === 'ASYNCHRONOUS_COMMIT' && r.failover_mode_desc === 'AUTOMATIC') await this.step(ctx, S.agModifyReplica(name, r.replica_server_name, 'FAILOVER_MODE = MANUAL'));
-      await this.step(ctx, S.agModifyReplica(name, r.replica_server_name, `AVAILABILITY_MODE = ${target}`));
+      if (target === 'ASYNCHRONOUS_COMMIT' && r.failover_mode_desc === 'AUTOMATIC') await this.step(ctx, agModifyReplica(name, r.replica_server_name, 'FAILOVER_MODE = MANUAL'));
+      await this.step(ctx, agModifyReplica(name, r.replica_server_name, `AVAILABILITY_MODE = ${target}`));
     }
     return { message: `every replica of ${name} ${ctx.dryRun ? 'would commit' : 'commits'} ${mode === SyncMode.SYNCHRONOUS ? 'synchronously' : 'asynchronously'}` };
   }
@@ -354,7 +355,7 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager<ReadO
     if (rows.some((r) => r.replica_server_name.toLowerCase() === node.name.toLowerCase())) {
       throw new ValidationError('Invalid node for addNode', [{ path: '/name', message: `${node.name} is already a replica of ${name}` }], { engine: 'mssql' });
     }
-    await this.step(ctx, S.agAddReplica(name, { name: node.name, endpointUrl: String(endpoint), availabilityMode: availability === 'synchronous' ? 'synchronous' : 'asynchronous', failoverMode: failover === 'automatic' ? 'automatic' : 'manual', seedingMode: seeding === 'manual' ? 'manual' : 'automatic' }));
+    await this.step(ctx, agAddReplica(name, { name: node.name, endpointUrl: String(endpoint), availabilityMode: availability === 'synchronous' ? 'synchronous' : 'asynchronous', failoverMode: failover === 'automatic' ? 'automatic' : 'manual', seedingMode: seeding === 'manual' ? 'manual' : 'automatic' }));
     return { message: `added replica ${node.name} to ${name}; on ${node.name} run ALTER AVAILABILITY GROUP ${q(name)} JOIN (and GRANT CREATE ANY DATABASE for automatic seeding)` };
   }
 
@@ -364,7 +365,7 @@ export class MSSQLAvailabilityGroupManager extends HighAvailabilityManager<ReadO
     const replica = rows.find((r) => r.replica_server_name.toLowerCase() === nodeName.toLowerCase());
     if (!replica) throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is not a replica of ${name}` }], { engine: 'mssql' });
     if (replica.role_desc === 'PRIMARY') throw new ValidationError('Invalid node for removeNode', [{ path: '', message: `${nodeName} is the primary of ${name}: fail over first` }], { engine: 'mssql' });
-    await this.step(ctx, S.agRemoveReplica(name, replica.replica_server_name));
+    await this.step(ctx, agRemoveReplica(name, replica.replica_server_name));
     return { message: `removed replica ${replica.replica_server_name} from ${name}; its databases stay on it in RESTORING state` };
   }
 }

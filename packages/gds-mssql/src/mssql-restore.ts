@@ -16,6 +16,7 @@ import { VarChar, type MSSQLConnection } from './mssql-connection.js';
 import { toServerTime } from './mssql-metadata.js';
 import type { MSSQLRestoreOptions } from './mssql-options.js';
 import { quoteIdentifier } from './mssql-quote.js';
+import * as B from './mssql-backup-statements.js';
 import * as S from './mssql-statements.js';
 import { headersOf } from './mssql-verify.js';
 
@@ -54,7 +55,7 @@ async function moves(ctx: OperationContext, conn: MSSQLConnection, name: string,
     logFolder = rows[0]?.log_path ?? dataFolder;
     if (!dataFolder) throw new ValidationError('Invalid options for restore', [{ path: '/relocate', message: 'the server reports no default data folder: pass relocate.dataFolder' }], { engine: 'mssql', operation: 'restore' });
   }
-  const files = await conn.run<{ LogicalName: string; PhysicalName: string; Type: string }>(S.fileListOnly(source, o.fileNumber ?? 1), { signal: ctx.signal });
+  const files = await conn.run<{ LogicalName: string; PhysicalName: string; Type: string }>(B.fileListOnly(source, o.fileNumber ?? 1), { signal: ctx.signal });
   return files.map((f) => ({ logical: f.LogicalName, physical: relocatedPath(f.Type === 'L' ? (logFolder ?? dataFolder) : dataFolder, name, f.LogicalName, f.PhysicalName) }));
 }
 
@@ -124,13 +125,13 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
   // So every backup set is read in full first (VERIFYONLY, and FILELISTONLY below), and nothing
   // of the existing database is touched until they all pass.
   if (replacing) {
-    await run(ctx, conn, S.verifyOnly(source, file, o.checksum === true));
-    for (const log of logs) await run(ctx, conn, S.verifyOnly(log, 1, o.checksum === true));
+    await run(ctx, conn, B.verifyOnly(source, file, o.checksum === true));
+    for (const log of logs) await run(ctx, conn, B.verifyOnly(log, 1, o.checksum === true));
   }
   const relocate = kind === 'DATABASE' && (o.relocate !== undefined || header.databaseName !== name);
   const moved = relocate ? await moves(ctx, conn, name, source, o) : [];
   if (replacing && !relocate) {
-    await conn.run(S.fileListOnly(source, file), { signal: ctx.signal });
+    await conn.run(B.fileListOnly(source, file), { signal: ctx.signal });
   }
   // force: OFFLINE WITH ROLLBACK IMMEDIATE ends the sessions and lets no one in before the
   // RESTORE (a SINGLE_USER slot could be taken by another client in between)
@@ -140,7 +141,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
   const steps: Array<[string, S.MssqlStatement]> = [
     [
       source,
-      S.restoreDatabase(name, source, {
+      B.restoreDatabase(name, source, {
         kind,
         file,
         moves: moved,
@@ -153,7 +154,7 @@ export async function restoreDatabase(ctx: OperationContext, conn: MSSQLConnecti
         stats: o.stats,
       }),
     ],
-    ...logs.map((log, i): [string, S.MssqlStatement] => [log, S.restoreDatabase(name, log, { kind: 'LOG', norecovery: i < logs.length - 1 || o.norecovery === true, stopAt, checksum: o.checksum, stats: o.stats })]),
+    ...logs.map((log, i): [string, S.MssqlStatement] => [log, B.restoreDatabase(name, log, { kind: 'LOG', norecovery: i < logs.length - 1 || o.norecovery === true, stopAt, checksum: o.checksum, stats: o.stats })]),
   ];
   try {
     for (const [label, statement] of steps) await run(ctx, conn, statement, label);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { namedParams, VarChar } from './mssql-connection.js';
+import * as B from './mssql-backup-statements.js';
+import * as H from './mssql-ha-statements.js';
 import * as S from './mssql-statements.js';
 
 /** A statement with its parameters by name, to compare with a literal. */
@@ -49,20 +51,20 @@ describe('ALTER DATABASE', () => {
 
 describe('BACKUP', () => {
   it('full by default, database and paths as parameters, STATS 10, NOINIT', () => {
-    expect(named(S.backupDatabase(HOSTILE, ['/b/x.bak']))).toEqual({ text: 'BACKUP DATABASE @db TO DISK = @path0 WITH NOINIT, STATS = 10', params: { db: HOSTILE, path0: '/b/x.bak' } });
+    expect(named(B.backupDatabase(HOSTILE, ['/b/x.bak']))).toEqual({ text: 'BACKUP DATABASE @db TO DISK = @path0 WITH NOINIT, STATS = 10', params: { db: HOSTILE, path0: '/b/x.bak' } });
   });
 
   it('every option', () => {
-    const s = S.backupDatabase('app', ['/b/1.bak', '/b/2.bak'], { type: 'differential', copyOnly: true, compression: false, checksum: true, format: true, name: 'n', description: 'd', stats: 1 });
+    const s = B.backupDatabase('app', ['/b/1.bak', '/b/2.bak'], { type: 'differential', copyOnly: true, compression: false, checksum: true, format: true, name: 'n', description: 'd', stats: 1 });
     expect(s.text).toBe('BACKUP DATABASE @db TO DISK = @path0, DISK = @path1 WITH DIFFERENTIAL, COPY_ONLY, NO_COMPRESSION, CHECKSUM, FORMAT, INIT, NAME = @name, DESCRIPTION = @description, STATS = 1');
     expect(namedParams(s)).toEqual({ db: 'app', path0: '/b/1.bak', path1: '/b/2.bak', name: 'n', description: 'd' });
-    expect(S.backupDatabase('app', ['/b/l.trn'], { type: 'transaction_log' }).text).toBe('BACKUP LOG @db TO DISK = @path0 WITH NOINIT, STATS = 10');
+    expect(B.backupDatabase('app', ['/b/l.trn'], { type: 'transaction_log' }).text).toBe('BACKUP LOG @db TO DISK = @path0 WITH NOINIT, STATS = 10');
   });
 });
 
 describe('RESTORE and DBCC', () => {
   it('restore with moves, replace, norecovery, stopat', () => {
-    const s = S.restoreDatabase('copy', '/b/a.bak', { kind: 'DATABASE', file: 2, moves: [{ logical: 'a', physical: '/d/copy_a.mdf' }], replace: true, norecovery: true, stopAt: new VarChar('2024-01-01T00:00:00.000'), checksum: true, stats: 5 });
+    const s = B.restoreDatabase('copy', '/b/a.bak', { kind: 'DATABASE', file: 2, moves: [{ logical: 'a', physical: '/d/copy_a.mdf' }], replace: true, norecovery: true, stopAt: new VarChar('2024-01-01T00:00:00.000'), checksum: true, stats: 5 });
     expect(s.text).toBe('RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, REPLACE, CHECKSUM, NORECOVERY, STOPAT = @stopAt, STATS = 5');
     expect(namedParams(s)).toEqual({ db: 'copy', path: '/b/a.bak', file: 2, move0: 'a', to0: '/d/copy_a.mdf', stopAt: new VarChar('2024-01-01T00:00:00.000') });
     // a varchar local time, never an nvarchar carrying a zone the server would drop
@@ -70,9 +72,9 @@ describe('RESTORE and DBCC', () => {
   });
 
   it('verify, header, file list, shrink, checkdb', () => {
-    expect(S.verifyOnly('/b/a.bak').text).toBe('RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file');
-    expect(namedParams(S.headerOnly('/b/a.bak'))).toEqual({ path: '/b/a.bak' });
-    expect(namedParams(S.fileListOnly('/b/a.bak', 3))).toEqual({ path: '/b/a.bak', file: 3 });
+    expect(B.verifyOnly('/b/a.bak').text).toBe('RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file');
+    expect(namedParams(B.headerOnly('/b/a.bak'))).toEqual({ path: '/b/a.bak' });
+    expect(namedParams(B.fileListOnly('/b/a.bak', 3))).toEqual({ path: '/b/a.bak', file: 3 });
     expect(named(S.shrinkDatabase('app', { truncateOnly: true }))).toEqual({ text: 'DBCC SHRINKDATABASE (@db, TRUNCATEONLY) WITH NO_INFOMSGS', params: { db: 'app' } });
     expect(named(S.checkDb(HOSTILE, { noIndex: true }))).toEqual({ text: 'DBCC CHECKDB (@db, NOINDEX) WITH NO_INFOMSGS, ALL_ERRORMSGS', params: { db: HOSTILE } });
   });
@@ -100,10 +102,10 @@ describe('statement objects', () => {
   });
 
   it('a failover shows the server it runs on; the AG statements quote names and replicas', () => {
-    expect(S.describeMssqlStatement(S.agFailover('AG]1', false, 'mssql://sql2:1433/master'))).toBe('ALTER AVAILABILITY GROUP [AG]]1] FAILOVER -- on mssql://sql2:1433/master');
-    expect(S.agFailover('AG', true, 'x').text).toBe('ALTER AVAILABILITY GROUP [AG] FORCE_FAILOVER_ALLOW_DATA_LOSS');
-    expect(S.agRemoveReplica('AG', "SQL'3").text).toBe("ALTER AVAILABILITY GROUP [AG] REMOVE REPLICA ON N'SQL''3'");
-    expect(S.agModifyReplica('AG', 'SQL2', 'FAILOVER_MODE = MANUAL').text).toBe("ALTER AVAILABILITY GROUP [AG] MODIFY REPLICA ON N'SQL2' WITH (FAILOVER_MODE = MANUAL)");
+    expect(S.describeMssqlStatement(H.agFailover('AG]1', false, 'mssql://sql2:1433/master'))).toBe('ALTER AVAILABILITY GROUP [AG]]1] FAILOVER -- on mssql://sql2:1433/master');
+    expect(H.agFailover('AG', true, 'x').text).toBe('ALTER AVAILABILITY GROUP [AG] FORCE_FAILOVER_ALLOW_DATA_LOSS');
+    expect(H.agRemoveReplica('AG', "SQL'3").text).toBe("ALTER AVAILABILITY GROUP [AG] REMOVE REPLICA ON N'SQL''3'");
+    expect(H.agModifyReplica('AG', 'SQL2', 'FAILOVER_MODE = MANUAL').text).toBe("ALTER AVAILABILITY GROUP [AG] MODIFY REPLICA ON N'SQL2' WITH (FAILOVER_MODE = MANUAL)");
   });
 
   it('another engine\'s positional parameters are refused, not sent under wrong names', () => {

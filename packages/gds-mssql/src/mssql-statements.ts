@@ -2,12 +2,14 @@
  * The statements gds sends to SQL Server, built by pure functions as statement objects: the
  * object a dry run describes ({@link describeMssqlStatement}) is the one that runs. Values are parameters (`@db`, `@path`...) wherever
  * T-SQL takes a variable; identifiers and the literals of DDL go through `mssql-quote.ts`.
+ * The BACKUP and RESTORE statements are in `mssql-backup-statements.ts`, the availability group
+ * ones in `mssql-ha-statements.ts`.
  *
  * @module
  */
 import type { Statement } from '@gds/database/engine';
 import { namedParams, VarChar, type SqlValue } from './mssql-connection.js';
-import type { FileSpec, MSSQLBackupOptions, MSSQLCreateOptions, RecoveryModel } from './mssql-options.js';
+import type { FileSpec, MSSQLCreateOptions, RecoveryModel } from './mssql-options.js';
 import { quoteIdentifier as q, quoteString as lit } from './mssql-quote.js';
 
 /** A named parameter: `@name` in the text, and its value. */
@@ -219,135 +221,6 @@ export function databaseExists(name: string): MssqlStatement {
 }
 
 /**
- * `BACKUP DATABASE|LOG @db TO DISK = @path ...` with the database and every path as parameters.
- *
- * ### Examples
- * ```ts
- * backupDatabase('app', ['/b/app.bak'], { type: 'differential', checksum: true }).text;
- * // 'BACKUP DATABASE @db TO DISK = @path0 WITH DIFFERENTIAL, CHECKSUM, NOINIT, STATS = 10'
- * ```
- */
-export function backupDatabase(name: string, paths: readonly string[], o: MSSQLBackupOptions = {}): MssqlStatement {
-  const params: Record<string, SqlValue> = { db: name };
-  const disks = paths.map((p, i) => {
-    params[`path${i}`] = p;
-    return `DISK = @path${i}`;
-  });
-  const withs: string[] = [];
-  if (o.type === 'differential') withs.push('DIFFERENTIAL');
-  if (o.copyOnly) withs.push('COPY_ONLY');
-  if (o.compression === true) withs.push('COMPRESSION');
-  if (o.compression === false) withs.push('NO_COMPRESSION');
-  if (o.checksum) withs.push('CHECKSUM');
-  if (o.format) withs.push('FORMAT');
-  withs.push(o.init || o.format ? 'INIT' : 'NOINIT');
-  if (o.name !== undefined) {
-    withs.push('NAME = @name');
-    params.name = o.name;
-  }
-  if (o.description !== undefined) {
-    withs.push('DESCRIPTION = @description');
-    params.description = o.description;
-  }
-  withs.push(`STATS = ${Math.trunc(o.stats ?? 10)}`);
-  const what = o.type === 'transaction_log' ? 'LOG' : 'DATABASE';
-  return tsql(`BACKUP ${what} @db TO ${disks.join(', ')} WITH ${withs.join(', ')}`, params);
-}
-
-/**
- * Whether a file (or its folder) exists on the server: `xp_fileexist`.
- *
- * ### Examples
- * ```ts
- * fileExists('/b/app.bak').text; // 'EXEC master.dbo.xp_fileexist @path'
- * ```
- */
-export function fileExists(path: string): MssqlStatement {
-  return tsql('EXEC master.dbo.xp_fileexist @path', { path });
-}
-
-/**
- * `RESTORE FILELISTONLY` of one backup set.
- *
- * ### Examples
- * ```ts
- * fileListOnly('/b/app.bak', 1).text; // 'RESTORE FILELISTONLY FROM DISK = @path WITH FILE = @file'
- * ```
- */
-export function fileListOnly(path: string, file = 1): MssqlStatement {
-  return tsql('RESTORE FILELISTONLY FROM DISK = @path WITH FILE = @file', { path, file });
-}
-
-/**
- * `RESTORE HEADERONLY`: one row per backup set in the file.
- *
- * ### Examples
- * ```ts
- * headerOnly('/b/app.bak').text; // 'RESTORE HEADERONLY FROM DISK = @path'
- * ```
- */
-export function headerOnly(path: string): MssqlStatement {
-  return tsql('RESTORE HEADERONLY FROM DISK = @path', { path });
-}
-
-/**
- * `RESTORE VERIFYONLY`.
- *
- * ### Examples
- * ```ts
- * verifyOnly('/b/app.bak', 1, true).text; // 'RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file, CHECKSUM'
- * ```
- */
-export function verifyOnly(path: string, file = 1, checksum = false): MssqlStatement {
-  return tsql(`RESTORE VERIFYONLY FROM DISK = @path WITH FILE = @file${checksum ? ', CHECKSUM' : ''}`, { path, file });
-}
-
-/** What {@link restoreDatabase} takes besides the paths. */
-export interface RestoreSpec {
-  /** `DATABASE` for a full/differential backup, `LOG` for a log backup. */
-  kind: 'DATABASE' | 'LOG';
-  /** FILE = n. */
-  file?: number;
-  /** MOVE logical TO physical, for each file. */
-  moves?: ReadonlyArray<{ logical: string; physical: string }>;
-  replace?: boolean;
-  /** RECOVERY (false) or NORECOVERY (true). */
-  norecovery?: boolean;
-  /** STOPAT: the server's local time as varchar (the only kinds of variable STOPAT takes are varchar, char, smalldatetime and datetime). */
-  stopAt?: VarChar;
-  checksum?: boolean;
-  stats?: number;
-}
-
-/**
- * `RESTORE DATABASE|LOG @db FROM DISK = @path WITH ...`, every name and path a parameter.
- *
- * ### Examples
- * ```ts
- * restoreDatabase('copy', '/b/app.bak', { kind: 'DATABASE', moves: [{ logical: 'app', physical: '/d/copy.mdf' }] }).text;
- * // 'RESTORE DATABASE @db FROM DISK = @path WITH FILE = @file, MOVE @move0 TO @to0, RECOVERY, STATS = 10'
- * ```
- */
-export function restoreDatabase(name: string, path: string, spec: RestoreSpec): MssqlStatement {
-  const params: Record<string, SqlValue> = { db: name, path, file: spec.file ?? 1 };
-  const withs = ['FILE = @file'];
-  (spec.moves ?? []).forEach((m, i) => {
-    withs.push(`MOVE @move${i} TO @to${i}`);
-    params[`move${i}`] = m.logical;
-    params[`to${i}`] = m.physical;
-  });
-  if (spec.replace) withs.push('REPLACE');
-  if (spec.checksum) withs.push('CHECKSUM');
-  withs.push(spec.norecovery ? 'NORECOVERY' : 'RECOVERY');
-  if (spec.stopAt !== undefined) {
-    withs.push('STOPAT = @stopAt');
-    params.stopAt = spec.stopAt;
-  }
-  withs.push(`STATS = ${Math.trunc(spec.stats ?? 10)}`);
-  return tsql(`RESTORE ${spec.kind} @db FROM DISK = @path WITH ${withs.join(', ')}`, params);
-}
-
-/**
  * `DBCC SHRINKDATABASE`.
  *
  * ### Examples
@@ -401,68 +274,4 @@ export function listTables(name: string, schema: string | undefined): MssqlState
       `WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0 AND (@schema IS NULL OR s.name = @schema) ORDER BY s.name, o.name`,
     { schema: schema ?? null },
   );
-}
-
-/**
- * `ALTER AVAILABILITY GROUP ... FAILOVER` (or `FORCE_FAILOVER_ALLOW_DATA_LOSS`), run on the
- * target secondary `on`.
- *
- * ### Examples
- * ```ts
- * agFailover('AG1', false, 'mssql://sql2:1433/master').text; // 'ALTER AVAILABILITY GROUP [AG1] FAILOVER'
- * ```
- */
-export function agFailover(group: string, force: boolean, on: string): MssqlStatement {
-  return tsql(`ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} ${force ? 'FORCE_FAILOVER_ALLOW_DATA_LOSS' : 'FAILOVER'}`, {}, on);
-}
-
-/**
- * `ALTER AVAILABILITY GROUP ... MODIFY REPLICA ON N'<replica>' WITH (<setting>)`.
- *
- * ### Examples
- * ```ts
- * agModifyReplica('AG1', 'SQL2', 'FAILOVER_MODE = MANUAL').text;
- * // "ALTER AVAILABILITY GROUP [AG1] MODIFY REPLICA ON N'SQL2' WITH (FAILOVER_MODE = MANUAL)"
- * ```
- */
-export function agModifyReplica(group: string, replica: string, setting: 'FAILOVER_MODE = MANUAL' | 'AVAILABILITY_MODE = SYNCHRONOUS_COMMIT' | 'AVAILABILITY_MODE = ASYNCHRONOUS_COMMIT'): MssqlStatement {
-  return tsql(`ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} MODIFY REPLICA ON ${lit(replica)} WITH (${setting})`);
-}
-
-/** What {@link agAddReplica} takes. */
-export interface ReplicaSpec {
-  /** The replica's server name. */
-  name: string;
-  /** Its mirroring endpoint, `TCP://host:port`. */
-  endpointUrl: string;
-  availabilityMode: 'synchronous' | 'asynchronous';
-  failoverMode: 'manual' | 'automatic';
-  seedingMode: 'manual' | 'automatic';
-}
-
-/**
- * `ALTER AVAILABILITY GROUP ... ADD REPLICA ON N'<name>' WITH (...)`.
- *
- * ### Examples
- * ```ts
- * agAddReplica('AG1', { name: 'SQL4', endpointUrl: 'TCP://sql4:5022', availabilityMode: 'asynchronous', failoverMode: 'manual', seedingMode: 'automatic' }).text;
- * ```
- */
-export function agAddReplica(group: string, r: ReplicaSpec): MssqlStatement {
-  return tsql(
-    `ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} ADD REPLICA ON ${lit(r.name)} WITH (ENDPOINT_URL = ${lit(r.endpointUrl)}, ` +
-      `AVAILABILITY_MODE = ${r.availabilityMode === 'synchronous' ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT'}, FAILOVER_MODE = ${r.failoverMode.toUpperCase()}, SEEDING_MODE = ${r.seedingMode.toUpperCase()})`,
-  );
-}
-
-/**
- * `ALTER AVAILABILITY GROUP ... REMOVE REPLICA ON N'<name>'`.
- *
- * ### Examples
- * ```ts
- * agRemoveReplica('AG1', 'SQL3').text; // "ALTER AVAILABILITY GROUP [AG1] REMOVE REPLICA ON N'SQL3'"
- * ```
- */
-export function agRemoveReplica(group: string, replica: string): MssqlStatement {
-  return tsql(`ALTER AVAILABILITY GROUP ${q(group, 'availability group name')} REMOVE REPLICA ON ${lit(replica)}`);
 }

@@ -12,7 +12,7 @@ import type { OperationContext, OperationOutcome } from '@gds/database/engine';
 import type { MSSQLConnection } from './mssql-connection.js';
 import { date, num, run, str } from './mssql-backup.js';
 import { fromServerTime } from './mssql-metadata.js';
-import * as S from './mssql-statements.js';
+import * as B from './mssql-backup-statements.js';
 
 /** What HEADERONLY says about one backup set. */
 export interface BackupHeader {
@@ -96,7 +96,7 @@ export function rowToHeader(r: Record<string, unknown>, offsetMinutes = 0): Back
  * ```
  */
 export async function headersOf(conn: MSSQLConnection, path: string, offsetMinutes: number, signal: AbortSignal): Promise<BackupHeader[]> {
-  return (await conn.run<Record<string, unknown>>(S.headerOnly(path), { signal })).map((r) => rowToHeader(r, offsetMinutes));
+  return (await conn.run<Record<string, unknown>>(B.headerOnly(path), { signal })).map((r) => rowToHeader(r, offsetMinutes));
 }
 
 /**
@@ -109,7 +109,7 @@ export async function headersOf(conn: MSSQLConnection, path: string, offsetMinut
  */
 export async function verifyBackup(ctx: OperationContext, conn: MSSQLConnection, source: string, o: { fileNumber?: number; checksum?: boolean }): Promise<OperationOutcome<BackupVerification>> {
   const file = o.fileNumber ?? 1;
-  await run(ctx, conn, S.verifyOnly(source, file, o.checksum === true));
+  await run(ctx, conn, B.verifyOnly(source, file, o.checksum === true));
   const data: BackupVerification = { source, valid: !ctx.dryRun, entries: 1, details: { fileNumber: file, checksum: o.checksum === true } };
   return { message: ctx.dryRun ? `would verify backup set ${file} of ${source}` : `backup set ${file} of ${source} is valid`, data };
 }
