@@ -198,14 +198,19 @@ async function standbyView(pg: PostgreSQLConnection, signal: AbortSignal, syncNa
     // 'streaming' until it notices a silent primary (wal_receiver_timeout, 60 s by default)
     const answer = w.sender_port === null ? new Error('the wal receiver names no port') : await probeUpstream(pg, w.sender_host, w.sender_port, signal);
     const reached = !(answer instanceof Error);
+    // an error the server sent (postgres.js's PostgresError: a refused login, no free slot) means
+    // it was reached and answered, but gds learnt nothing of its role
+    const refused = answer instanceof Error && answer.name === 'PostgresError';
     const healthy = streaming && reached && !answer.inRecovery;
-    const reason = !reached
-      ? `not reached from here (${answer.message}); the wal receiver says ${w.status ?? 'nothing'}`
-      : answer.inRecovery
-        ? 'answers, but is in recovery (a cascading upstream, or not the primary)'
-        : !streaming
-          ? `this standby is not streaming from it (wal receiver ${w.status ?? 'not running'})`
-          : undefined;
+    const reason = refused
+      ? `answers, but refused gds's session (${answer.message}); the wal receiver says ${w.status ?? 'nothing'}`
+      : !reached
+        ? `not reached from here (${answer.message}); the wal receiver says ${w.status ?? 'nothing'}`
+        : answer.inRecovery
+          ? 'answers, but is in recovery (a cascading upstream, or not the primary)'
+          : !streaming
+            ? `this standby is not streaming from it (wal receiver ${w.status ?? 'not running'})`
+            : undefined;
     nodes.push({
       nodeName: endpoint,
       role: HARole.PRIMARY,
@@ -213,7 +218,7 @@ async function standbyView(pg: PostgreSQLConnection, signal: AbortSignal, syncNa
       endpoint,
       endpointKind: 'listen',
       isHealthy: healthy,
-      metadata: { upstream: true, status: w.status ?? undefined, reachable: reached, ...(reached ? { inRecovery: answer.inRecovery } : {}), ...(reason ? { reason } : {}) },
+      metadata: { upstream: true, status: w.status ?? undefined, reachable: reached || refused, ...(reached ? { inRecovery: answer.inRecovery } : {}), ...(reason ? { reason } : {}) },
     });
   }
   return { standby: true, nodes, syncNames };
@@ -239,6 +244,9 @@ async function probeUpstream(pg: PostgreSQLConnection, host: string, port: numbe
     if (deadline.aborted) return new Error(`no answer within ${(PROBE_CONNECT_MS * 2) / 1000} s`);
     return error instanceof Error ? error : new Error(String(error));
   } finally {
-    await conn.close().catch(() => undefined);
+    // a cancelled read rejects at once: closing a session still connecting to a silent upstream
+    // waits for its connect timeout, so it ends in the background then
+    const closed = conn.close().catch(() => undefined);
+    if (!signal.aborted) await closed;
   }
 }
