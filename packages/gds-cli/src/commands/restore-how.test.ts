@@ -15,7 +15,7 @@ describe('restoreHow: the confirmation says what each engine really does', () =>
   it('SQL Server verifies, then overwrites in place, as its README and its result message say', () => {
     expect(restoreHow('mssql', true)).toMatch(/verified first, then RESTORE \.\.\. WITH REPLACE overwrites the database in place/);
     expect(readFileSync(join(root, 'packages', 'gds-mssql', 'README.md'), 'utf8')).toMatch(/`RESTORE \.\.\. WITH REPLACE`\s+overwrites the database in place/);
-    expect(readFileSync(join(root, 'packages', 'gds-mssql', 'src', 'mssql-backup.ts'), 'utf8')).toMatch(/was overwritten in place \(SQL Server restores WITH REPLACE/);
+    expect(readFileSync(join(root, 'packages', 'gds-mssql', 'src', 'mssql-restore.ts'), 'utf8')).toMatch(/was overwritten in place \(SQL Server restores WITH REPLACE/);
   });
 
   it('an engine the CLI has no words for gets none (the engine result speaks)', () => {

@@ -100,8 +100,10 @@ async function waitReady(child: ChildProcess, port: number, socket: string): Pro
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) return undefined;
     const greeting = await readGreeting(port, 1000);
-    if (greeting !== undefined && 'version' in greeting && existsSync(socket)) return greeting.version;
-    if (greeting !== undefined) throw new Error(`port ${port} answered with an error: ${greeting.error}`);
+    if (greeting !== undefined && existsSync(socket)) {
+      if ('version' in greeting) return greeting.version;
+      throw new Error(`port ${port} answered with an error: ${greeting.error}`);
+    }
     await sleep(15);
   }
   child.kill('SIGKILL');
