@@ -152,4 +152,40 @@ describePg('the standby probes its upstream itself (hostile)', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    'with the primary frozen, getStatus, getPrimaryNode, monitorLag and isHealthy agree: none calls the cluster healthy, each answers within the probe\'s 5 s connect timeout',
+    async () => {
+      expect(await standbyHa.getStatus()).toBe('healthy');
+      const frozen = freezePrimary((await cluster.primary.pid())!);
+      const took: Record<string, number> = {};
+      const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+        const started = performance.now();
+        try {
+          return await work();
+        } finally {
+          took[name] = Math.round(performance.now() - started);
+        }
+      };
+      try {
+        const status = await timed('getStatus', () => standbyHa.getStatus());
+        const primary = await timed('getPrimaryNode', () => standbyHa.getPrimaryNode());
+        const lag = await timed('monitorLag', () => standbyHa.monitorLag());
+        const healthy = await timed('isHealthy', () => standbyHa.isHealthy());
+        measured.frozenStatus = status;
+        measured.frozenCallMs = took;
+        expect(healthy).toBe(false);
+        expect(status).not.toBe('healthy');
+        expect(primary).toMatchObject({ role: HARole.PRIMARY, isHealthy: false, metadata: { reachable: false } });
+        expect(Object.keys(lag)).toHaveLength(1); // the standby itself: the upstream has no lag of its own
+        for (const ms of Object.values(took)) expect(ms).toBeLessThan(5_000 + 2_000);
+      } finally {
+        for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      }
+      const deadline = Date.now() + 30_000;
+      while ((await standbyHa.getStatus()) !== 'healthy' && Date.now() < deadline) await sleep(100);
+      expect(await standbyHa.getStatus()).toBe('healthy');
+    },
+    TEST_TIMEOUT,
+  );
 });
