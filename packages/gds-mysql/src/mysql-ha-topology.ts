@@ -188,6 +188,9 @@ async function replicaView(ha: HAContext, self: NodeReading, maxLagSeconds: numb
   // healthy only when gds reached it itself: a replica's IO thread says Yes until it notices a
   // silent primary (slave_net_timeout / replica_net_timeout, 60 s by default)
   const upHealthy = primary !== undefined && st.ioRunning === 'Yes';
+  // an error the server sent (it has an SQLSTATE: access denied, too many connections) means it
+  // was reached and answered, but gds could not read it
+  const refused = source instanceof Error && typeof (source as { sqlState?: unknown }).sqlState === 'string';
   const up: HANodeInfo = {
     nodeName: sourceName,
     role: HARole.PRIMARY,
@@ -198,9 +201,11 @@ async function replicaView(ha: HAContext, self: NodeReading, maxLagSeconds: numb
     metadata: {
       upstream: true,
       serverId: st.sourceServerId,
-      reachable: primary !== undefined,
+      reachable: primary !== undefined || refused,
       replicaIoRunning: st.ioRunning,
-      ...(source instanceof Error ? { reason: `not reached from here (${source.message}); the replica's IO thread says ${st.ioRunning}` } : { position: primary?.state.binlogPos }),
+      ...(source instanceof Error
+        ? { reason: `${refused ? "answers, but refused gds's session" : 'not reached from here'} (${source.message}); the replica's IO thread says ${st.ioRunning}` }
+        : { position: primary?.state.binlogPos }),
     },
   };
   const topology = topologyOf([up, me], { viewedFrom: 'replica', semiSync: semi.replicaEnabled, flavor: self.info.flavor, version: self.info.version, healthyLagSeconds: maxLagSeconds });

@@ -121,4 +121,29 @@ describeMaria('the replica probes its source itself (hostile, real MariaDB)', ()
     },
     T,
   );
+
+  it(
+    "a primary that refuses the replica's account (its password changed there only, not replicated) answers: reported as refusing, not as unreachable, and not healthy",
+    async () => {
+      const hosts = (await c.primary.query("SELECT Host AS h FROM mysql.user WHERE User = 'gds'")).map((r) => String(r['h']));
+      const quoted = (h: string) => `'gds'@'${h.replace(/'/g, "''")}'`;
+      const other = 'Changed-On-Primary-Only-42';
+      await c.primary.query(`SET SESSION sql_log_bin = 0; ${hosts.map((h) => `ALTER USER ${quoted(h)} IDENTIFIED BY '${other}'`).join('; ')}`);
+      try {
+        const nodes = await ha.getAllNodes();
+        const up = nodes.find((n) => n.role === HARole.PRIMARY)!;
+        measured.refusedReason = up.metadata.reason;
+        expect(up).toMatchObject({ isHealthy: false, metadata: { reachable: true, replicaIoRunning: 'Yes' } });
+        expect(String(up.metadata.reason)).toMatch(/^answers, but refused gds's session \(.*Access denied.*\); the replica's IO thread says Yes$/);
+        expect(JSON.stringify(nodes)).not.toContain(c.accounts.test.password);
+        expect(JSON.stringify(nodes)).not.toContain(other);
+        expect(await ha.isHealthy()).toBe(false);
+      } finally {
+        const pw = c.accounts.test.password.replace(/'/g, "''");
+        await c.primary.query(`SET SESSION sql_log_bin = 0; ${hosts.map((h) => `ALTER USER ${quoted(h)} IDENTIFIED BY '${pw}'`).join('; ')}`);
+      }
+      expect(await ha.isHealthy()).toBe(true);
+    },
+    T,
+  );
 });
