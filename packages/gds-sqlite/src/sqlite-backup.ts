@@ -126,7 +126,7 @@ async function sameFile(target: string, file: string): Promise<boolean> {
 
 /** Backs the database file `file` up to `target`. */
 export async function backupDatabase(ctx: OperationContext, conn: SQLiteConnection, file: string, target: string, options: SQLiteBackupOptions): Promise<OperationOutcome<BackupInfo>> {
-  const header = await readHeader(file);
+  const header = await readHeader(file, { live: true });
   if ('problems' in header) throw new ValidationError('Invalid database file', header.problems.map((message) => ({ path: '/file', message })), { engine: 'sqlite', operation: 'backup' });
   if (await sameFile(target, file)) {
     throw new ValidationError('Invalid backup target', [{ path: '/target', message: `${target} is the database file itself (or one of its -wal/-shm/-journal files)` }], { engine: 'sqlite', operation: 'backup', hint: 'back up to another path; restore() replaces a database file safely' });
@@ -183,7 +183,7 @@ export async function restoreDatabase(
     throw new ValidationError('Invalid backup source', problems.map((message) => ({ path: '/source', message })), { engine: 'sqlite', operation: 'restore', hint: 'restore from another backup' });
   }
   const header = (await readHeader(source)) as FileHeader;
-  const targetHeader = existing ? await readHeader(file) : undefined;
+  const targetHeader = existing ? await readHeader(file, { live: true }) : undefined;
   const targetWal = targetHeader !== undefined && !('problems' in targetHeader) && targetHeader.wal;
   const wantWal = options.journalMode === 'wal' ? true : options.journalMode === 'delete' ? false : existing ? targetWal : header.wal;
   const temp = partialPath(file);

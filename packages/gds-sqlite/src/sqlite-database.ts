@@ -211,7 +211,7 @@ export class SQLiteDatabase extends Database<SQLiteDatabaseTypes, SQLiteConnecti
 
   protected async performDrop(ctx: OperationContext, _options: DropOptions): Promise<OperationOutcome> {
     const file = await this.requireFile('drop');
-    const header = await readHeader(file);
+    const header = await readHeader(file, { live: true });
     if ('problems' in header && (await fs.stat(file)).size > 0) {
       // gds removes SQLite files only, never another file that happens to carry the extension
       throw new ValidationError('Not an SQLite database', header.problems.map((message) => ({ path: '/file', message })), { engine: 'sqlite', operation: 'drop', hint: 'remove the file by hand if it is yours' });

@@ -31,15 +31,19 @@ export interface FileHeader {
 /**
  * Reads and checks a file's SQLite header; returns the problems instead when it is not a whole
  * SQLite database file (missing, empty, another format, a page size SQLite never writes, shorter
- * than its header says).
+ * than its header says). `live`: a database other connections may be using, whose length is not
+ * checked: a checkpoint (or a commit) writes page 1 with the new page count before the file has
+ * grown, so a header ahead of the length is normal there (a backup read it so 100 times in 102
+ * while another process checkpointed); SQLite itself reads such a file right.
  *
  * ### Examples
  * ```ts
- * const h = await readHeader('/b/app.db');
+ * const h = await readHeader('/b/app.db');                      // a backup file: whole or refused
+ * const live = await readHeader('/data/app.db', { live: true }); // a database in use
  * if ('problems' in h) console.log(h.problems);
  * ```
  */
-export async function readHeader(file: string): Promise<FileHeader | { problems: string[] }> {
+export async function readHeader(file: string, options: { live?: boolean } = {}): Promise<FileHeader | { problems: string[] }> {
   const stat = await fs.lstat(file).catch(() => undefined);
   if (!stat) return { problems: [`${file} does not exist`] };
   if (!stat.isFile()) return { problems: [`${file} is not a regular file`] };
@@ -58,7 +62,7 @@ export async function readHeader(file: string): Promise<FileHeader | { problems:
   const counted = buf.readUInt32BE(24) === buf.readUInt32BE(92) ? buf.readUInt32BE(28) : undefined;
   const pageCount = counted !== undefined && counted > 0 ? counted : undefined;
   const wal = buf[18] === 2 && buf[19] === 2;
-  if (pageCount !== undefined && stat.size < pageCount * pageSize) {
+  if (!options.live && pageCount !== undefined && stat.size < pageCount * pageSize) {
     return { problems: [`${file} is ${stat.size} bytes long but its header records ${pageCount} pages of ${pageSize} bytes (${pageCount * pageSize}): it is truncated`] };
   }
   return { pageSize, ...(pageCount === undefined ? {} : { pageCount }), wal, size: stat.size };
