@@ -276,3 +276,37 @@ export function topologyOf({ standby, nodes, syncNames }: NodesView): HATopology
       };
   return { configuration, nodes, status, healthy: nodes.some((n) => n.role === HARole.STANDBY) && nodes.every((n) => n.isHealthy) };
 }
+
+/** What gds's own probe of a standby's upstream found. */
+export type UpstreamAnswer =
+  /** It answered: whether it is in recovery, and its system identifier (when pg_control_system() may be read). */
+  | { kind: 'answered'; inRecovery: boolean; systemId?: string }
+  /** The server refused gds's session (a PostgreSQL error: a refused login, no free slot). */
+  | { kind: 'refused'; message: string }
+  /** Not reached (refused connection, timeout, unknown host). */
+  | { kind: 'unreached'; message: string };
+
+/**
+ * The upstream primary's health seen from a standby, by gds's own probe: healthy only when it
+ * answered, is not in recovery, is the same cluster as this standby (system identifiers, when
+ * both could be read: an address such as `localhost` that the wal receiver names may reach another
+ * server from where gds runs) and this standby streams from it. A wal receiver says `streaming`
+ * until it notices a silent primary (wal_receiver_timeout), so its word alone is never enough.
+ *
+ * ### Examples
+ * ```ts
+ * upstreamVerdict({ kind: 'unreached', message: 'connect ETIMEDOUT' }, 'streaming', 'x');
+ * // { healthy: false, reachable: false, reason: 'not reached from here (connect ETIMEDOUT); the wal receiver says streaming' }
+ * ```
+ */
+export function upstreamVerdict(answer: UpstreamAnswer, receiverStatus: string | null, standbySystemId: string | undefined): { healthy: boolean; reachable: boolean; reason?: string } {
+  const says = `the wal receiver says ${receiverStatus ?? 'nothing'}`;
+  if (answer.kind === 'unreached') return { healthy: false, reachable: false, reason: `not reached from here (${answer.message}); ${says}` };
+  if (answer.kind === 'refused') return { healthy: false, reachable: true, reason: `answers, but refused gds's session (${answer.message}); ${says}` };
+  if (answer.systemId !== undefined && standbySystemId !== undefined && answer.systemId !== standbySystemId) {
+    return { healthy: false, reachable: true, reason: `answers, but is another cluster (system identifier ${answer.systemId}, this standby's is ${standbySystemId}): the address the wal receiver names reaches another server from here` };
+  }
+  if (answer.inRecovery) return { healthy: false, reachable: true, reason: 'answers, but is in recovery (a cascading upstream, or not the primary)' };
+  if (receiverStatus !== 'streaming') return { healthy: false, reachable: true, reason: `this standby is not streaming from it (wal receiver ${receiverStatus ?? 'not running'})` };
+  return { healthy: true, reachable: true };
+}

@@ -21,7 +21,9 @@ import {
   standbyHealth,
   standbyNames,
   topologyOf,
+  upstreamVerdict,
   type NodesView,
+  type UpstreamAnswer,
   type PostgreSQLNodeInfo,
   type PostgreSQLNodeMetadata,
   type ReceiverRow,
@@ -196,21 +198,10 @@ async function standbyView(pg: PostgreSQLConnection, signal: AbortSignal, syncNa
     const endpoint = `${w.sender_host.includes(':') ? `[${w.sender_host}]` : w.sender_host}:${w.sender_port ?? ''}`;
     // healthy only when gds reached it itself and it is a primary: the wal receiver says
     // 'streaming' until it notices a silent primary (wal_receiver_timeout, 60 s by default)
-    const answer = w.sender_port === null ? new Error('the wal receiver names no port') : await probeUpstream(pg, w.sender_host, w.sender_port, signal);
-    const reached = !(answer instanceof Error);
-    // an error the server sent (postgres.js's PostgresError: a refused login, no free slot) means
-    // it was reached and answered, but gds learnt nothing of its role
-    const refused = answer instanceof Error && answer.name === 'PostgresError';
-    const healthy = streaming && reached && !answer.inRecovery;
-    const reason = refused
-      ? `answers, but refused gds's session (${answer.message}); the wal receiver says ${w.status ?? 'nothing'}`
-      : !reached
-        ? `not reached from here (${answer.message}); the wal receiver says ${w.status ?? 'nothing'}`
-        : answer.inRecovery
-          ? 'answers, but is in recovery (a cascading upstream, or not the primary)'
-          : !streaming
-            ? `this standby is not streaming from it (wal receiver ${w.status ?? 'not running'})`
-            : undefined;
+    const answer: UpstreamAnswer = w.sender_port === null ? { kind: 'unreached', message: 'the wal receiver names no port' } : await probeUpstream(pg, w.sender_host, w.sender_port, signal);
+    const verdict = upstreamVerdict(answer, w.status, answer.kind === 'answered' && answer.systemId !== undefined ? await systemIdOf(pg, signal) : undefined);
+    const healthy = verdict.healthy;
+    const upReason = verdict.reason;
     nodes.push({
       nodeName: endpoint,
       role: HARole.PRIMARY,
@@ -218,7 +209,7 @@ async function standbyView(pg: PostgreSQLConnection, signal: AbortSignal, syncNa
       endpoint,
       endpointKind: 'listen',
       isHealthy: healthy,
-      metadata: { upstream: true, status: w.status ?? undefined, reachable: reached || refused, ...(reached ? { inRecovery: answer.inRecovery } : {}), ...(reason ? { reason } : {}) },
+      metadata: { upstream: true, status: w.status ?? undefined, reachable: verdict.reachable, ...(answer.kind === 'answered' ? { inRecovery: answer.inRecovery, ...(answer.systemId ? { systemIdentifier: answer.systemId } : {}) } : {}), ...(upReason ? { reason: upReason } : {}) },
     });
   }
   return { standby: true, nodes, syncNames };
@@ -227,22 +218,46 @@ async function standbyView(pg: PostgreSQLConnection, signal: AbortSignal, syncNa
 /** How long a read-out from a standby waits for its upstream to answer. */
 const PROBE_CONNECT_MS = 5_000;
 
+/** The system identifier of the cluster `pg` is on, or undefined where pg_control_system() may not be read. */
+async function systemIdOf(pg: PostgreSQLConnection, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    return (await pg.query<{ id: string }>(SYSTEM_ID_SQL, [], { signal }))[0]?.id;
+  } catch (error) {
+    signal.throwIfAborted();
+    if (error instanceof Error && error.name === 'PostgresError') return undefined;
+    throw error;
+  }
+}
+
+const SYSTEM_ID_SQL = 'select system_identifier::text as id from pg_catalog.pg_control_system()';
+
 /**
  * Asks the upstream a standby streams from, with this connection's user and password, whether it
- * is in recovery; an error (not reached, refused, timed out) is returned, not thrown, unless the
- * read itself is cancelled.
+ * is in recovery and which cluster it is; what went wrong (not reached, refused, timed out) is
+ * returned, not thrown, unless the read itself is cancelled.
  */
-async function probeUpstream(pg: PostgreSQLConnection, host: string, port: number, signal: AbortSignal): Promise<{ inRecovery: boolean } | Error> {
+async function probeUpstream(pg: PostgreSQLConnection, host: string, port: number, signal: AbortSignal): Promise<UpstreamAnswer> {
   const c = pg.config;
   const conn = new PostgreSQLConnection({ ...c, type: 'postgresql', host, port, connectTimeoutMs: Math.min(c.connectTimeoutMs, PROBE_CONNECT_MS), maxConnections: 1 });
   const deadline = AbortSignal.timeout(PROBE_CONNECT_MS * 2);
+  const both = AbortSignal.any([signal, deadline]);
   try {
-    const [row] = await conn.query<{ in_recovery: boolean }>('select pg_catalog.pg_is_in_recovery() as in_recovery', [], { signal: AbortSignal.any([signal, deadline]) });
-    return { inRecovery: row?.in_recovery === true };
+    const [row] = await conn.query<{ in_recovery: boolean }>('select pg_catalog.pg_is_in_recovery() as in_recovery', [], { signal: both });
+    const systemId = await conn.query<{ id: string }>(SYSTEM_ID_SQL, [], { signal: both }).then(
+      (rows) => rows[0]?.id,
+      (error: unknown) => {
+        if (error instanceof Error && error.name === 'PostgresError') return undefined; // not granted: not compared
+        throw error;
+      },
+    );
+    return { kind: 'answered', inRecovery: row?.in_recovery === true, ...(systemId === undefined ? {} : { systemId }) };
   } catch (error) {
     signal.throwIfAborted();
-    if (deadline.aborted) return new Error(`no answer within ${(PROBE_CONNECT_MS * 2) / 1000} s`);
-    return error instanceof Error ? error : new Error(String(error));
+    if (deadline.aborted) return { kind: 'unreached', message: `no answer within ${(PROBE_CONNECT_MS * 2) / 1000} s` };
+    const message = error instanceof Error ? error.message : String(error);
+    // an error the server sent (postgres.js's PostgresError: a refused login, no free slot) means
+    // it was reached and answered, but gds learnt nothing of its role
+    return error instanceof Error && error.name === 'PostgresError' ? { kind: 'refused', message } : { kind: 'unreached', message };
   } finally {
     // a cancelled read rejects at once: closing a session still connecting to a silent upstream
     // waits for its connect timeout, so it ends in the background then

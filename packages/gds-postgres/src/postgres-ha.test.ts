@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HARole, HAState, SyncMode, type HANodeInfo } from '@gds/database';
-import { parseSyncStandbyNames, standbyNames, topologyOf } from './postgres-ha-read.js';
+import { parseSyncStandbyNames, standbyNames, topologyOf, upstreamVerdict } from './postgres-ha-read.js';
 
 describe('parseSyncStandbyNames', () => {
   it.each([
@@ -70,5 +70,21 @@ describe('topologyOf (the health rules of the one replication read)', () => {
     expect([paused.status, paused.healthy, paused.configuration?.metadata.viewedFrom]).toEqual([HAState.SUSPENDED, false, 'standby']);
     const alone = topologyOf({ standby: true, nodes: [node('me', HARole.STANDBY, HAState.DISCONNECTED)], syncNames: '' });
     expect([alone.status, alone.healthy, alone.configuration === undefined]).toEqual([HAState.DISCONNECTED, false, false]);
+  });
+});
+
+describe('upstreamVerdict (gds\'s own probe of a standby\'s upstream)', () => {
+  const ok = { kind: 'answered', inRecovery: false, systemId: '7' } as const;
+  it('is healthy only when it answers as a primary of this cluster and the standby streams from it', () => {
+    expect(upstreamVerdict(ok, 'streaming', '7')).toEqual({ healthy: true, reachable: true });
+    expect(upstreamVerdict({ kind: 'answered', inRecovery: false }, 'streaming', undefined)).toEqual({ healthy: true, reachable: true }); // identity not readable: not compared
+  });
+  it('never takes the wal receiver\'s word alone: unreached, refused, another cluster, in recovery, not streaming', () => {
+    expect(upstreamVerdict({ kind: 'unreached', message: 'connect ETIMEDOUT' }, 'streaming', '7')).toEqual({ healthy: false, reachable: false, reason: 'not reached from here (connect ETIMEDOUT); the wal receiver says streaming' });
+    expect(upstreamVerdict({ kind: 'refused', message: 'password authentication failed for user "app"' }, 'streaming', '7')).toMatchObject({ healthy: false, reachable: true, reason: expect.stringMatching(/^answers, but refused gds's session/) as unknown as string });
+    expect(upstreamVerdict({ ...ok, systemId: '8' }, 'streaming', '7')).toMatchObject({ healthy: false, reachable: true, reason: expect.stringMatching(/another cluster \(system identifier 8, this standby's is 7\)/) as unknown as string });
+    expect(upstreamVerdict({ ...ok, inRecovery: true }, 'streaming', '7')).toMatchObject({ healthy: false, reason: expect.stringMatching(/in recovery/) as unknown as string });
+    expect(upstreamVerdict(ok, 'stopping', '7')).toMatchObject({ healthy: false, reason: 'this standby is not streaming from it (wal receiver stopping)' });
+    expect(upstreamVerdict(ok, null, '7')).toMatchObject({ healthy: false, reason: 'this standby is not streaming from it (wal receiver not running)' });
   });
 });

@@ -187,6 +187,9 @@ describePg('PostgreSQL streaming replication (real primary + standby)', () => {
       expect(await poll(async () => ((await standbyHa.isHealthy()) ? true : undefined), 30_000)).toBe(true);
       const upstream = (await standbyHa.getAllNodes()).find((n) => n.role === HARole.PRIMARY)!;
       expect(upstream.metadata).toMatchObject({ reachable: true, inRecovery: false });
+      // the probe compared clusters: the upstream's system identifier is this standby's
+      const [own] = await standbyPg.query<{ id: string }>('select system_identifier::text as id from pg_catalog.pg_control_system()');
+      expect(upstream.metadata.systemIdentifier).toBe(own!.id);
     },
     TEST_TIMEOUT,
   );
