@@ -69,16 +69,39 @@ export function selfName(ha: HAContext): string {
   return c.socketPath ? c.socketPath : endpointOf(c.host, c.port);
 }
 
+/** `work`'s outcome, or a rejection with `signal`'s reason as soon as it aborts (`work` then ends on its own). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
 /** Reads another node; an error is returned, not thrown. */
 export async function probe(ha: HAContext, host: string, port: number, signal: AbortSignal): Promise<NodeReading | Error> {
   const conn = connectTo(ha, host, port);
   try {
-    return await readNode(conn, signal);
+    // a read cancelled while the node is silent rejects at once, not after the connect timeout
+    return await unlessAborted(readNode(conn, signal), signal);
   } catch (e) {
     signal.throwIfAborted();
     return e instanceof Error ? e : new Error(String(e));
   } finally {
-    await conn.close();
+    // a cancelled read rejects at once: closing a connection still connecting to a silent node
+    // waits for its connect timeout, so it ends in the background then
+    const closed = conn.close().catch(() => undefined);
+    if (!signal.aborted) await closed;
   }
 }
 

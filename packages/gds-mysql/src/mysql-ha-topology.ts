@@ -148,7 +148,7 @@ async function replicaView(ha: HAContext, self: NodeReading, maxLagSeconds: numb
   const st = self.status!;
   // a cancelled or timed-out read rejects at once: the probe of a frozen source waits for its
   // connect timeout (the driver does not abort a connect), then closes in the background
-  const source = await unlessAborted(probe(ha, st.sourceHost, st.sourcePort, signal), signal);
+  const source = await probe(ha, st.sourceHost, st.sourcePort, signal);
   const primary = source instanceof Error ? undefined : source;
   const h = replicaHealth(self, { maxLagSeconds, primaryPos: primary?.state.binlogPos, primaryServerId: primary?.state.serverId });
   const semi = semiSyncOf(self);
@@ -212,21 +212,3 @@ async function replicaView(ha: HAContext, self: NodeReading, maxLagSeconds: numb
   return { topology, self, primary, primaryEndpoint: { host: st.sourceHost, port: st.sourcePort }, replicas: [] };
 }
 
-/** `work`'s outcome, or a rejection with `signal`'s reason as soon as it aborts (`work` then ends on its own). */
-function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
-}

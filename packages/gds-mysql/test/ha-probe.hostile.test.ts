@@ -65,6 +65,33 @@ describeMaria('the replica probes its source itself (hostile, real MariaDB)', ()
   );
 
   it(
+    'from the primary, with a replica frozen: that replica is not healthy, and a cancelled read rejects at once (the probe of the silent replica ends in the background)',
+    async () => {
+      const manager = await DatabaseManager.connect(c.primary.url('', 'test'));
+      const fromPrimary = manager.getDatabase('app').ha as MySQLReplicationManager;
+      expect(await fromPrimary.isHealthy()).toBe(true);
+      const frozen = c.replicas[1]!;
+      process.kill(frozen.pid, 'SIGSTOP');
+      try {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 300);
+        const started = performance.now();
+        await expect(fromPrimary.getAllNodes({ signal: controller.signal })).rejects.toBeInstanceOf(OperationCancelledError);
+        measured.primarySideCancelledAfterMs = Math.round(performance.now() - started);
+        expect(measured.primarySideCancelledAfterMs as number).toBeLessThan(300 + 1_000);
+        expect(await fromPrimary.isHealthy()).toBe(false);
+      } finally {
+        process.kill(frozen.pid, 'SIGCONT');
+      }
+      const end = Date.now() + 20_000;
+      while (!(await fromPrimary.isHealthy()) && Date.now() < end) await sleep(200);
+      expect(await fromPrimary.isHealthy()).toBe(true);
+      await manager.close(); // the next test counts this process's connections to the primary
+    },
+    T,
+  );
+
+  it(
     'with the primary frozen: a cancelled read rejects at once, a timed-out one at its timeout, neither leaves a connection behind; a failover from the replica neither hangs past its timeout nor promotes',
     async () => {
       expect(await ha.isHealthy()).toBe(true);
