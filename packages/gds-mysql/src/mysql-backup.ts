@@ -200,6 +200,11 @@ export async function backupDatabase(ctx: OperationContext, conn: MySQLConnectio
     clearInterval(timer);
     defaults.remove();
   }
+  if (ctx.signal.aborted) {
+    // cancelled after the tool finished but before the rename: nothing is put in place
+    await fs.rm(temp, { force: true });
+    ctx.throwIfAborted();
+  }
   await moveIntoPlace(temp, plan).catch(async (error: unknown) => {
     // a changed target keeps the new backup at its partial path (the error names it)
     if (!ValidationError.isInstance(error)) await fs.rm(temp, { force: true });
