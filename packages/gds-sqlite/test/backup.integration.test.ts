@@ -1,12 +1,12 @@
 // Backups of real files: one consistent snapshot while ANOTHER PROCESS writes, progress by
 // pages, cancellation between steps, VACUUM INTO, overwrite rules, verification.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseManager, OperationCancelledError, ValidationError, type ProgressEvent } from '@gds/database';
 import '../src/index.js';
 import type { SQLiteDatabase } from '../src/index.js';
-import { openFile, seed, tempDir, writeInChild } from './helpers.js';
+import { fill, mapped, openFile, seed, tempDir, writeInChild } from './helpers.js';
 
 const dir = tempDir('backup');
 const backups = tempDir('backup-b');
@@ -21,16 +21,6 @@ afterAll(async () => {
   rmSync(backups, { recursive: true, force: true });
 });
 
-/** Fills `db` with about `mb` MiB. */
-async function fill(db: SQLiteDatabase, mb: number): Promise<void> {
-  const h = openFile(await db.file());
-  h.exec('CREATE TABLE IF NOT EXISTS big (id INTEGER PRIMARY KEY, v BLOB)');
-  const ins = h.prepare('INSERT INTO big (v) VALUES (randomblob(1000))');
-  h.transaction(() => {
-    for (let i = 0; i < mb * 1000; i++) ins.run();
-  })();
-  h.close();
-}
 
 describe.each([['wal'], ['delete']] as const)('backup while another process writes (%s mode)', (journalMode) => {
   it('the copy passes integrity_check and holds one consistent snapshot', async () => {
@@ -97,8 +87,6 @@ it('a cancellation between steps stops the copy and leaves neither the target no
 }, 30_000);
 
 describe('mmap: the source is read through a memory map only when asked to', () => {
-  /** Whether this process maps `file` (Linux /proc/self/maps; SQLite maps the main file with mmap_size > 0). */
-  const mapped = (file: string) => readFileSync('/proc/self/maps', 'utf8').split('\n').some((line) => line.endsWith(` ${file}`));
   it.each([[true], [false]] as const)('mmap %s: the copy is whole, and the file is mapped during the copy exactly when mmap is on', async (mmap) => {
     const db = manager.getDatabase(`mmap_${mmap}`);
     await db.create({ journalMode: 'wal' });

@@ -3,7 +3,7 @@
 // applications would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '@gds/database';
@@ -133,3 +133,17 @@ export function writeInChild(file: string): Promise<{ stop(): Promise<number> }>
     }, 5);
   });
 }
+
+/** Fills `db` with about `mb` MiB in table big (1000-byte blobs). */
+export async function fill(db: SQLiteDatabase, mb: number): Promise<void> {
+  const h = openFile(await db.file());
+  h.exec('CREATE TABLE IF NOT EXISTS big (id INTEGER PRIMARY KEY, v BLOB)');
+  const ins = h.prepare('INSERT INTO big (v) VALUES (randomblob(1000))');
+  h.transaction(() => {
+    for (let i = 0; i < mb * 1000; i++) ins.run();
+  })();
+  h.close();
+}
+
+/** Whether this process maps `file` (Linux /proc/self/maps; SQLite maps the main file when mmap_size > 0). */
+export const mapped = (file: string): boolean => readFileSync('/proc/self/maps', 'utf8').split('\n').some((line) => line.endsWith(` ${file}`));

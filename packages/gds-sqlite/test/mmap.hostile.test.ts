@@ -4,13 +4,13 @@
 // in the middle of a mapped copy. GDS_TEST_TIMINGS=1 prints what was measured.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DatabaseManager, OperationCancelledError } from '@gds/database';
 import '../src/index.js';
 import type { SQLiteDatabase } from '../src/index.js';
-import { openFile, tempDir } from './helpers.js';
+import { fill, mapped, openFile, tempDir } from './helpers.js';
 
 const dir = tempDir('mmap-hostile');
 const backups = tempDir('mmap-hostile-b');
@@ -28,19 +28,7 @@ afterAll(async () => {
   if (process.env.GDS_TEST_TIMINGS) console.log(`mmap.hostile: ${JSON.stringify(measured)}`);
 });
 
-/** Whether this process maps `file` (Linux /proc/self/maps). */
-const mapped = (file: string) => readFileSync('/proc/self/maps', 'utf8').split('\n').some((line) => line.endsWith(` ${file}`));
 
-/** Fills `db` with about `mb` MiB in table big. */
-async function fill(db: SQLiteDatabase, mb: number): Promise<void> {
-  const h = openFile(await db.file());
-  h.exec('CREATE TABLE IF NOT EXISTS big (id INTEGER PRIMARY KEY, v BLOB)');
-  const ins = h.prepare('INSERT INTO big (v) VALUES (randomblob(1000))');
-  h.transaction(() => {
-    for (let i = 0; i < mb * 1000; i++) ins.run();
-  })();
-  h.close();
-}
 
 /**
  * Another process that, until stopped, commits transactions writing the same value to tables a and
